@@ -1,0 +1,68 @@
+# One entry point for developers and CI. Every target builds its own virtual environments.
+SHELL := /bin/bash
+export PYENV_VERSION ?= 3.13.0
+PYTHON ?= python3.13
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+# sam build needs python3.13 on PATH: the project's virtual environment provides it.
+SAM_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0
+FUNCTION ?= IngestFunction
+EVENT ?= events/webhook_github_push.json
+
+.PHONY: serve test unit integration e2e lint format validate build deploy invoke bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+	touch $@
+
+serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
+	$(BIN)/python -m webhooks_local serve
+
+invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
+	$(BIN)/python -m webhooks_local invoke $(FUNCTION) $(EVENT)
+
+test: lint validate build ## everything CI checks: lint, template, build, all tests
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest -q tests/unit
+
+integration: $(BIN)/.installed
+	$(BIN)/pytest -q tests/integration
+
+e2e: $(BIN)/.installed
+	$(BIN)/pytest -q tests/e2e
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy layers/engine src local cli
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+validate: $(SAM_VENV)/.installed
+	$(SAM_ENV) $(SAM) validate --lint
+
+build: $(BIN)/.installed $(SAM_VENV)/.installed
+	$(SAM_ENV) $(SAM) build
+
+deploy: build
+	$(SAM_ENV) $(SAM) deploy
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m webhooks_local bench
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local

@@ -1,0 +1,1 @@
+"""The incoming-webhooks engine: models, matching and execution, storage adapters."""

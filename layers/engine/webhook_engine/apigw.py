@@ -1,0 +1,75 @@
+"""API Gateway HTTP API (payload 2.0) events in, proxy responses out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
+from pydantic import ValidationError
+
+from webhook_engine.errors import ValidationError as BadRequestError
+from webhook_engine.models import IncomingRequest
+
+BASE_PATH = "/webhooks/"
+
+
+def parse_event(event: dict[str, Any]) -> IncomingRequest:
+    """Turn an HTTP API event into a request; the body is kept byte for byte."""
+    try:
+        parsed = APIGatewayProxyEventV2Model.model_validate(event)
+    except ValidationError as error:
+        count = error.error_count()
+        raise BadRequestError(f"not an HTTP API payload 2.0 event ({count} errors)") from error
+    context = parsed.requestContext
+    headers = dict(parsed.headers)
+    if parsed.cookies:
+        headers["cookie"] = "; ".join(parsed.cookies)
+    return IncomingRequest(
+        request_id=context.requestId,
+        method=context.http.method.upper(),
+        uri=_uri(parsed),
+        query_string=parsed.rawQueryString,
+        headers=headers,
+        body=_body(event.get("body"), bool(parsed.isBase64Encoded)),
+        source_ip=str(context.http.sourceIp).removesuffix("/32"),
+        received_at=context.timeEpoch.astimezone(UTC) if context.timeEpoch else datetime.now(UTC),
+    )
+
+
+def _uri(parsed: APIGatewayProxyEventV2Model) -> str:
+    if parsed.pathParameters and "uri" in parsed.pathParameters:
+        return parsed.pathParameters["uri"]
+    path = parsed.rawPath
+    return unquote(path[len(BASE_PATH) :] if path.startswith(BASE_PATH) else path.lstrip("/"))
+
+
+def _body(body: str | None, is_base64: bool) -> bytes:
+    if not body:
+        return b""
+    if not is_base64:
+        return body.encode("utf-8", errors="surrogateescape")
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error as error:
+        raise BadRequestError("body is marked base64 but is not valid base64") from error
+
+
+def json_response(
+    status: int, payload: object, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A proxy integration response with a JSON body."""
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json"} | (headers or {}),
+        "body": json.dumps(payload, separators=(",", ":"), default=str),
+    }
+
+
+def error_response(status: int, code: str, message: str) -> dict[str, Any]:
+    """The error shape of DESIGN section 7."""
+    return json_response(status, {"error": {"code": code, "message": message}})

@@ -1,0 +1,137 @@
+"""The configuration file of DESIGN section 4 (YAML; JSON is valid YAML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from webhook_engine.errors import ValidationError, describe
+from webhook_engine.models import Function, Name, Property, Provider
+
+
+class FunctionDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    uri: str = Field(min_length=1)
+    active: bool = True
+    description: str = ""
+    script: str
+
+    @field_validator("uri")
+    @classmethod
+    def _strip_slashes(cls, uri: str) -> str:
+        return uri.strip().strip("/")
+
+
+class ProviderDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str = ""
+    active: bool = True
+    properties: dict[str, Property] = Field(default_factory=dict)
+    match_script: str
+    functions: list[FunctionDocument] = Field(default_factory=list)
+
+    @field_validator("properties", mode="before")
+    @classmethod
+    def _shorthand(cls, properties: Any) -> Any:
+        """`ORG: acme` is short for `ORG: {value: acme}`."""
+        if not isinstance(properties, dict):
+            return properties
+        return {k: v if isinstance(v, dict) else {"value": v} for k, v in properties.items()}
+
+    @model_validator(mode="after")
+    def _unique_functions(self) -> ProviderDocument:
+        _require_unique([f.name for f in self.functions], f"function of provider {self.name}")
+        return self
+
+
+class ConfigDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    providers: list[ProviderDocument] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_providers(self) -> ConfigDocument:
+        _require_unique([p.name for p in self.providers], "provider")
+        return self
+
+    @classmethod
+    def from_text(cls, text: str) -> ConfigDocument:
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise ValidationError(f"configuration is not valid YAML: {error}") from error
+        return cls.parse(data)
+
+    @classmethod
+    def parse(cls, data: object) -> ConfigDocument:
+        """Validate a parsed document; problems become one 400-style error naming the fields."""
+        try:
+            return cls.model_validate(data)
+        except PydanticValidationError as error:
+            raise ValidationError(f"configuration is not valid: {describe(error)}") from error
+
+    @classmethod
+    def from_file(cls, path: Path) -> ConfigDocument:
+        return cls.from_text(path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def export(cls, providers: list[Provider], functions: list[Function]) -> ConfigDocument:
+        """The stored configuration as a document; secret values are never included."""
+        return cls(
+            providers=[
+                ProviderDocument(
+                    name=p.name,
+                    description=p.description,
+                    active=p.active,
+                    properties={
+                        name: Property(secret=True) if prop.secret else prop
+                        for name, prop in p.properties.items()
+                    },
+                    match_script=p.match_script,
+                    functions=[
+                        FunctionDocument(
+                            name=f.name,
+                            uri=f.uri,
+                            active=f.active,
+                            description=f.description,
+                            script=f.script,
+                        )
+                        for f in functions
+                        if f.provider_id == p.id
+                    ],
+                )
+                for p in sorted(providers, key=lambda provider: provider.position)
+            ]
+        )
+
+    def to_yaml(self) -> str:
+        data = self.model_dump(mode="json", exclude_none=True)
+        return yaml.dump(data, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True)
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Writes multi-line strings (scripts) as literal blocks."""
+
+
+def _literal(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_LiteralDumper.add_representer(str, _literal)
+
+
+def _require_unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate {what} name: {name}")
+        seen.add(name)

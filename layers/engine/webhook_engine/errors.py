@@ -1,0 +1,43 @@
+"""The engine's own exceptions; adapters raise them and the admin API maps them once."""
+
+from typing import Any
+
+
+def describe(error: Any) -> str:
+    """One line naming each invalid field of a pydantic ValidationError."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+
+class EngineError(Exception):
+    """Base class: `code` is the machine-readable error code of the admin API."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(EngineError):
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(EngineError):
+    code = "conflict"
+    status = 409
+
+
+class ValidationError(EngineError):
+    code = "invalid_request"
+    status = 400
+
+
+class PayloadTooLargeError(EngineError):
+    code = "payload_too_large"
+    status = 413

@@ -1,0 +1,103 @@
+"""Messages as the admin API shows them (DESIGN section 7): secrets redacted."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+from webhook_engine.errors import ValidationError
+from webhook_engine.models import Evaluation, Execution, Message, MessageDetail, Submission
+
+REDACTED = "***"
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-api-key",
+        "x-gitlab-token",
+        "x-auth-token",
+        "x-webhook-token",
+    }
+)
+_RELATIVE = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class MessageSummaryOut(BaseModel):
+    id: str
+    status: str
+    received_at: datetime
+    method: str
+    uri: str
+    provider: str | None
+    message: str | None
+    source_ip: str
+    submission_count: int
+    functions: list[str]
+
+
+class MessagePageOut(BaseModel):
+    items: list[MessageSummaryOut]
+    next_cursor: str | None
+
+
+class MessageOut(MessageSummaryOut):
+    query: dict[str, str]
+    query_string: str
+    headers: dict[str, str]
+    body: str
+    body_encoding: Literal["text", "base64"]
+    body_size: int
+    submissions: list[Submission]
+    evaluations: list[Evaluation]
+    executions: list[Execution]
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Header values that carry credentials are replaced with `***`."""
+    return {k: REDACTED if k.lower() in SENSITIVE_HEADERS else v for k, v in headers.items()}
+
+
+def summary(message: Message) -> MessageSummaryOut:
+    return MessageSummaryOut.model_validate(message.model_dump())
+
+
+def detail(found: MessageDetail) -> MessageOut:
+    message = found.message
+    try:
+        body, encoding = message.body.decode("utf-8"), "text"
+    except UnicodeDecodeError:
+        body, encoding = base64.b64encode(message.body).decode(), "base64"
+    latest = max(found.submissions, key=lambda s: s.submission, default=None)
+    return MessageOut(
+        **summary(message).model_dump(),
+        query=message.query,
+        query_string=message.query_string,
+        headers=redact_headers(message.headers),
+        body=body,
+        body_encoding=encoding,
+        body_size=len(message.body),
+        submissions=sorted(found.submissions, key=lambda s: s.submission),
+        evaluations=latest.evaluations if latest else [],
+        executions=sorted(found.executions, key=lambda e: (e.submission, e.started_at)),
+    )
+
+
+def parse_time(value: str | None, now: datetime | None = None) -> datetime | None:
+    """An ISO 8601 time, or a relative one like `90m`, `1h`, `7d` (that long ago)."""
+    if not value:
+        return None
+    now = now or datetime.now(UTC)
+    relative = _RELATIVE.match(value.strip())
+    if relative:
+        return now - timedelta(**{_UNITS[relative[2]]: int(relative[1])})
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValidationError(f"not a time: {value!r} (ISO 8601 or e.g. 1h, 7d)") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

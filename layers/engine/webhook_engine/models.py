@@ -1,0 +1,159 @@
+"""Pydantic models of messages, executions and configuration (DESIGN sections 4 to 7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class Status(StrEnum):
+    """Message and submission statuses (DESIGN section 6)."""
+
+    RECEIVED = "RECEIVED"
+    PROCESSING = "PROCESSING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    UNMATCHED = "UNMATCHED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (Status.SUCCESS, Status.FAILED, Status.UNMATCHED)
+
+
+class Mode(StrEnum):
+    """How a submission was started."""
+
+    ASYNC = "async"
+    SYNC = "sync"
+    RESUBMIT = "resubmit"
+
+
+class ExecutionStatus(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+
+class IncomingRequest(BaseModel):
+    """An HTTP request as the webhook API received it; the raw material of a message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    method: str
+    uri: str
+    query_string: str = ""
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: bytes = b""
+    source_ip: str = ""
+    received_at: datetime
+
+    @property
+    def query_all(self) -> dict[str, list[str]]:
+        return parse_qs(self.query_string, keep_blank_values=True)
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {name: values[0] for name, values in self.query_all.items()}
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+class Message(IncomingRequest):
+    """A stored request and the outcome of its latest submission."""
+
+    id: str
+    status: Status = Status.RECEIVED
+    provider: str | None = None
+    message: str | None = None
+    submission_count: int = 1
+    functions: list[str] = Field(default_factory=list)
+
+
+class LogEntry(BaseModel):
+    level: str
+    message: str
+    at: datetime
+
+
+class Evaluation(BaseModel):
+    """One provider match script evaluated for a submission."""
+
+    provider: str
+    matched: bool
+    duration_ms: float
+    error: str | None = None
+    logs: list[LogEntry] = Field(default_factory=list)
+
+
+class Execution(BaseModel):
+    """One function script run for one submission."""
+
+    function: str
+    function_id: str
+    status: ExecutionStatus
+    submission: int
+    started_at: datetime
+    duration_ms: float
+    logs: list[LogEntry] = Field(default_factory=list)
+    error: str | None = None
+    error_line: int | None = None
+    script_version: int | None = None
+
+
+class Submission(BaseModel):
+    """One pass of a message through processing: the first, or a resubmission."""
+
+    submission: int
+    mode: Mode
+    submitted_at: datetime
+    status: Status = Status.RECEIVED
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+    evaluations: list[Evaluation] = Field(default_factory=list)
+
+
+class MessageDetail(BaseModel):
+    message: Message
+    submissions: list[Submission]
+    executions: list[Execution]
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Property(BaseModel):
+    """A provider property; secret values live in SSM and are never read back out."""
+
+    value: str | None = None
+    secret: bool = False
+
+
+class Provider(BaseModel):
+    id: str
+    name: Name
+    description: str = ""
+    active: bool = True
+    position: int = 0
+    properties: dict[str, Property] = Field(default_factory=dict)
+    match_script: str
+    version: int = 1
+    updated_at: datetime | None = None
+
+
+class Function(BaseModel):
+    id: str
+    provider_id: str
+    name: Name
+    uri: str
+    active: bool = True
+    description: str = ""
+    script: str
+    version: int = 1
+    updated_at: datetime | None = None

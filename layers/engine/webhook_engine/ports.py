@@ -1,0 +1,97 @@
+"""The storage and queue interfaces the engine's logic depends on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from webhook_engine.models import (
+    Execution,
+    Function,
+    Message,
+    MessageDetail,
+    Mode,
+    Provider,
+    Status,
+    Submission,
+)
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """Filters of the message list; all optional, combined with AND."""
+
+    status: Status | None = None
+    provider: str | None = None
+    function: str | None = None
+    uri: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Message]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing one submission decided."""
+
+    status: Status
+    provider: str | None = None
+    message: str | None = None
+    executions: list[Execution] = field(default_factory=list)
+
+
+class PayloadStore(Protocol):
+    def put(self, key: str, body: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+
+class MessageStore(Protocol):
+    def put_message(self, message: Message, mode: Mode) -> None: ...
+
+    def get_message(self, message_id: str) -> Message: ...
+
+    def get_detail(self, message_id: str) -> MessageDetail: ...
+
+    def add_submission(self, message_id: str, mode: Mode) -> Submission: ...
+
+    def claim_submission(self, message_id: str, submission: int) -> Submission | None: ...
+
+    def finish_submission(
+        self, message_id: str, submission: Submission, outcome: Outcome
+    ) -> None: ...
+
+    def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page: ...
+
+
+class ConfigStore(Protocol):
+    def list_providers(self) -> list[Provider]: ...
+
+    def list_functions(self) -> list[Function]: ...
+
+    def put_provider(self, provider: Provider) -> None: ...
+
+    def put_function(self, function: Function) -> None: ...
+
+    def delete_provider(self, provider_id: str) -> None: ...
+
+    def delete_function(self, function_id: str) -> None: ...
+
+
+class SecretStore(Protocol):
+    def get_secrets(self, provider_id: str) -> Mapping[str, str]: ...
+
+    def put_secret(self, provider_id: str, name: str, value: str) -> None: ...
+
+    def delete_secret(self, provider_id: str, name: str) -> None: ...
+
+
+class Queue(Protocol):
+    def send(self, message_id: str, submission: int) -> None: ...

@@ -1,0 +1,86 @@
+"""Process one submission of a stored message: claim it, match, run, record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from webhook_engine import dependencies
+from webhook_engine.matching import Limits, process_request
+from webhook_engine.models import ExecutionStatus, Provider, Status
+from webhook_engine.observability import logger, metrics
+from webhook_engine.ports import MessageStore, Outcome, SecretStore
+from webhook_engine.runtime_config import ConfigCache, resolve_props
+from webhook_engine.settings import get_settings
+
+_STATUS_METRICS = {
+    Status.SUCCESS: "MessagesSucceeded",
+    Status.FAILED: "MessagesFailed",
+    Status.UNMATCHED: "MessagesUnmatched",
+}
+
+
+@dataclass
+class Processor:
+    messages: MessageStore
+    config: ConfigCache
+    secrets: SecretStore
+    match_timeout: float
+    function_timeout: float
+
+    def process(
+        self, message_id: str, submission: int, budget: float | None = None
+    ) -> Outcome | None:
+        """Run a submission once; None when it had already finished (a duplicate delivery)."""
+        claimed = self.messages.claim_submission(message_id, submission)
+        if claimed is None:
+            logger.info("submission already processed", submission=submission)
+            return None
+        message = self.messages.get_message(message_id)
+        deadline = None if budget is None else time.monotonic() + budget
+        limits = Limits(self.match_timeout, self.function_timeout, deadline)
+        result = process_request(
+            message, message_id, submission, self.config.get(), self._props, limits
+        )
+        outcome = Outcome(result.status, result.provider, result.summary, result.executions)
+        claimed.status, claimed.finished_at = result.status, datetime.now(UTC)
+        claimed.evaluations = result.evaluations
+        self.messages.finish_submission(message_id, claimed, outcome)
+        _record(outcome, submission)
+        return outcome
+
+    def _props(self, provider: Provider) -> dict[str, str]:
+        return dict(resolve_props(provider, self.secrets))
+
+
+def _record(outcome: Outcome, submission: int) -> None:
+    failed = sum(e.status is ExecutionStatus.FAILED for e in outcome.executions)
+    metrics.add_metric(name=_STATUS_METRICS[outcome.status], unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="FunctionsRun", unit=MetricUnit.Count, value=len(outcome.executions))
+    if failed:
+        metrics.add_metric(name="FunctionsFailed", unit=MetricUnit.Count, value=failed)
+    logger.info(
+        "submission processed",
+        submission=submission,
+        status=outcome.status.value,
+        provider=outcome.provider,
+        functions=len(outcome.executions),
+        failed=failed,
+    )
+
+
+@cache
+def processor() -> Processor:
+    """The container's processor, with its configuration cache."""
+    settings = get_settings()
+    return Processor(
+        messages=dependencies.message_store(),
+        config=ConfigCache(dependencies.config_store(), settings.config_cache_seconds),
+        secrets=dependencies.secret_store(),
+        match_timeout=settings.match_timeout_seconds,
+        function_timeout=settings.function_timeout_seconds,
+    )

@@ -1,0 +1,73 @@
+"""The configuration as processing needs it: active providers in order, cached briefly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from webhook_engine.models import Function, Provider
+from webhook_engine.ports import ConfigStore, SecretStore
+
+
+@dataclass(frozen=True)
+class ActiveProvider:
+    provider: Provider
+    functions: tuple[Function, ...]
+
+    def functions_for(self, uri: str) -> list[Function]:
+        """The active functions of this provider registered for `uri`."""
+        return [function for function in self.functions if function.uri == uri]
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    providers: tuple[ActiveProvider, ...]
+
+    @classmethod
+    def build(cls, providers: list[Provider], functions: list[Function]) -> RuntimeConfig:
+        ordered = sorted(providers, key=lambda provider: (provider.position, provider.name))
+        return cls(
+            tuple(
+                ActiveProvider(
+                    provider,
+                    tuple(f for f in functions if f.provider_id == provider.id and f.active),
+                )
+                for provider in ordered
+                if provider.active
+            )
+        )
+
+
+class ConfigCache:
+    """Reloads the configuration from the store when older than `ttl` seconds."""
+
+    def __init__(
+        self,
+        store: ConfigStore,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store, self.ttl, self.clock = store, ttl, clock
+        self._config: RuntimeConfig | None = None
+        self._loaded_at = 0.0
+
+    def get(self) -> RuntimeConfig:
+        now = self.clock()
+        if self._config is None or now - self._loaded_at >= self.ttl:
+            self._config = RuntimeConfig.build(
+                self.store.list_providers(), self.store.list_functions()
+            )
+            self._loaded_at = now
+        return self._config
+
+
+def resolve_props(provider: Provider, secrets: SecretStore) -> Mapping[str, str]:
+    """Plain property values plus secret ones from the secret store (only if any are secret)."""
+    props = {
+        name: prop.value or "" for name, prop in provider.properties.items() if not prop.secret
+    }
+    if any(prop.secret for prop in provider.properties.values()):
+        stored = secrets.get_secrets(provider.id)
+        props |= {name: stored.get(name, "") for name, p in provider.properties.items() if p.secret}
+    return props

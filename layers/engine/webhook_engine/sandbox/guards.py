@@ -1,0 +1,170 @@
+"""The globals a script runs with: restricted builtins and the guards RestrictedPython calls.
+
+RestrictedPython rewrites `a.b` into `_getattr_(a, "b")`, `a[b] = c` into `_write_(a)[b] = c`,
+`for x in y` into `for x in _getiter_(y)`, `print(...)` into `_print._call_print(...)`, and so on;
+this module supplies those functions. Nothing here has per-object permissions: what a script must
+not change (module proxies, the read-only mappings it is given) refuses changes itself, and
+`_write_` only lets writes through to plain containers.
+"""
+
+import builtins
+import collections
+import operator
+import types
+from collections.abc import Callable, Mapping
+
+from RestrictedPython.Guards import (
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safe_builtins,
+)
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES
+
+from webhook_engine.sandbox.modules import guarded_import
+
+# Objects whose every attribute leads to frames, code or globals.
+_INTERNAL_TYPES = (types.FrameType, types.CodeType, types.TracebackType)
+# `str.format` (and `UserString.format`) read attributes named in the format string.
+_FORMAT_METHODS = frozenset({"format", "format_map"})
+# Item and attribute writes are allowed on these (the script's own containers) only.
+_WRITABLE_TYPES = (dict, list, collections.deque, collections.UserDict, collections.UserList)
+_MISSING = object()
+
+
+def guarded_getattr(obj: object, name: str, default: object = _MISSING) -> object:
+    """`getattr` for scripts: no `_` names, no frame/code/traceback internals, no `format`."""
+    if not isinstance(name, str):
+        raise TypeError("attribute name must be a string")
+    if name.startswith("_"):
+        raise AttributeError(f'"{name}" is an invalid attribute name because it starts with "_"')
+    if name in INSPECT_ATTRIBUTES or isinstance(obj, _INTERNAL_TYPES):
+        raise AttributeError(f'"{name}" is not available to scripts')
+    if name in _FORMAT_METHODS:
+        raise AttributeError(f'"{name}" is not available to scripts; use f-strings or %')
+    if default is _MISSING:
+        return getattr(obj, name)
+    return getattr(obj, name, default)
+
+
+def guarded_write(obj: object) -> object:
+    """`_write_`: the object a script assigns into (`obj[k] = v`, `obj.a = v`, `del obj[k]`)."""
+    if isinstance(obj, _WRITABLE_TYPES):
+        return obj
+    raise TypeError(f"scripts cannot modify {type(obj).__name__} objects")
+
+
+_INPLACE_OPERATORS: dict[str, Callable[[object, object], object]] = {
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+    "&=": operator.iand,
+    "|=": operator.ior,
+    "^=": operator.ixor,
+    "@=": operator.imatmul,
+}
+
+
+def inplace_var(op: str, target: object, value: object) -> object:
+    """`_inplacevar_`: `x += y` on a name."""
+    return _INPLACE_OPERATORS[op](target, value)
+
+
+def apply(function: Callable[..., object], *args: object, **kwargs: object) -> object:
+    """`_apply_`: calls written with `*args` or `**kwargs`."""
+    return function(*args, **kwargs)
+
+
+class Printer:
+    """`_print`: what `print(...)` writes to; each line also goes to `sink` when there is one."""
+
+    def __init__(self, sink: Callable[[str], object] | None) -> None:
+        self._sink = sink
+        self._text: list[str] = []
+
+    def _call_print(
+        self, *objects: object, sep: str | None = " ", end: str | None = "\n", **_ignored: object
+    ) -> None:
+        line = (" " if sep is None else sep).join(str(obj) for obj in objects)
+        self._text.append(line + ("\n" if end is None else end))
+        if self._sink is not None:
+            self._sink(line)
+
+    def __call__(self) -> str:
+        """The value of the name `printed`: everything printed so far."""
+        return "".join(self._text)
+
+
+_HARMLESS_BUILTINS = [
+    "len",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "dict",
+    "list",
+    "tuple",
+    "set",
+    "frozenset",
+    "sorted",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "enumerate",
+    "zip",
+    "range",
+    "isinstance",
+    "abs",
+    "round",
+    "repr",
+    "map",
+    "filter",
+    "reversed",
+    "bytes",
+    "hex",
+    "ord",
+    "chr",
+    "divmod",
+    "hash",
+    "iter",
+    "next",
+]
+# Class definitions are refused at compile time; `setattr`/`delattr` could only ever fail.
+_DROPPED_SAFE_BUILTINS = ("__build_class__", "setattr", "delattr")
+
+BUILTINS: dict[str, object] = {
+    **{name: obj for name, obj in safe_builtins.items() if name not in _DROPPED_SAFE_BUILTINS},
+    **{name: getattr(builtins, name) for name in _HARMLESS_BUILTINS},
+    "getattr": guarded_getattr,
+    "__import__": guarded_import,
+}
+
+_GUARDS: dict[str, object] = {
+    "__builtins__": BUILTINS,
+    "_getattr_": guarded_getattr,
+    "_getitem_": operator.getitem,
+    "_getiter_": iter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": guarded_write,
+    "_inplacevar_": inplace_var,
+    "_apply_": apply,
+}
+
+
+def script_globals(names: Mapping[str, object]) -> dict[str, object]:
+    """Fresh globals for one run: `names`, then the guards (which `names` cannot replace).
+
+    `print(...)` in a script calls `names["print"]` with the printed line when given, and is
+    otherwise only collected (readable by the script as `printed`).
+    """
+    sink = names.get("print")
+    printer_sink = sink if callable(sink) else None
+    return {**names, **_GUARDS, "_print_": lambda _getattr: Printer(printer_sink)}

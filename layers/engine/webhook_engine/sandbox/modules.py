@@ -1,0 +1,117 @@
+"""The modules scripts may import, each handed out as a read-only proxy.
+
+Several allow-listed modules carry other modules as attributes (`uuid.os`, `json.codecs`,
+`base64.struct`, `re.functools`, `urllib.parse.warnings`), so a script never gets a real module:
+it gets a `ModuleProxy` holding only the module's public functions, classes and constants.
+"""
+
+import functools
+import importlib
+import types
+from collections.abc import Mapping
+
+ALLOWED_MODULES = [
+    "json",
+    "re",
+    "hmac",
+    "hashlib",
+    "base64",
+    "binascii",
+    "datetime",
+    "time",
+    "math",
+    "urllib.parse",
+    "uuid",
+    "collections",
+    "itertools",
+    "functools",
+    "string",
+]
+
+# Public members that reach outside the sandbox, so scripts do not get them.
+_WITHHELD = {
+    # update_wrapper, wraps and total_ordering write attributes onto any object they are given;
+    # singledispatch evaluates string annotations as unrestricted code
+    "functools": {
+        "update_wrapper",
+        "wraps",
+        "total_ordering",
+        "singledispatch",
+        "singledispatchmethod",
+    },
+    # format strings read attributes (`{0.__class__}`)
+    "string": {"Formatter"},
+    # may run a subprocess to find the MAC address; a command-line entry point
+    "uuid": {"getnode", "uuid1", "main"},
+    # change the state of the whole process
+    "time": {"tzset", "clock_settime", "clock_settime_ns"},
+}
+
+
+class ModuleProxy:
+    """Read-only view of a module's public API; no `__name__`, no submodules."""
+
+    __slots__ = ("_members", "_module")
+    _members: Mapping[str, object]
+    _module: str
+
+    def __init__(self, module: str, members: Mapping[str, object]) -> None:
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_members", types.MappingProxyType(dict(members)))
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self._members[name]
+        except KeyError:
+            message = f"module {self._module!r} has no attribute {name!r} available to scripts"
+            raise AttributeError(message) from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"module {self._module!r} is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"module {self._module!r} is read-only")
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._members)
+
+    def __repr__(self) -> str:
+        return f"<module {self._module!r} (sandboxed)>"
+
+
+@functools.cache
+def module_proxy(name: str) -> ModuleProxy:
+    """The proxy for an allow-listed module (or `urllib`, whose only member is `parse`)."""
+    if name == "urllib":
+        return ModuleProxy(name, {"parse": module_proxy("urllib.parse")})
+    return ModuleProxy(name, _public_members(importlib.import_module(name)))
+
+
+def _public_members(module: types.ModuleType) -> dict[str, object]:
+    """`__all__` (or the names without `_`) minus withheld members and modules."""
+    withheld = _WITHHELD.get(module.__name__, set())
+    public = getattr(module, "__all__", None) or list(vars(module))
+    members = {
+        name: getattr(module, name)
+        for name in public
+        if not name.startswith("_") and name not in withheld
+    }
+    return {
+        name: value for name, value in members.items() if not isinstance(value, types.ModuleType)
+    }
+
+
+def guarded_import(
+    name: str,
+    globals_: Mapping[str, object] | None = None,
+    locals_: Mapping[str, object] | None = None,
+    fromlist: tuple[str, ...] | None = (),
+    level: int = 0,
+) -> ModuleProxy:
+    """`__import__` for scripts: allow-listed modules only, as proxies."""
+    if level != 0 or name not in (*ALLOWED_MODULES, "urllib"):
+        allowed = ", ".join(ALLOWED_MODULES)
+        raise ImportError(f"module {name!r} is not available to scripts; allowed: {allowed}")
+    if not fromlist:  # `import urllib.parse` binds `urllib`
+        return module_proxy(name.partition(".")[0])
+    return module_proxy(name)

@@ -1,0 +1,46 @@
+"""Deployment settings, read from the environment once per container."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """Every environment variable the engine reads (template.yaml sets them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messages_table: str = "messages"
+    config_table: str = "config"
+    payload_bucket: str = "payloads"
+    queue_url: str = ""
+    dead_letter_queue_url: str = ""
+    queue_arn: str = ""
+    dead_letter_queue_arn: str = ""
+    parameter_prefix: str = "/incoming-webhooks/"
+    message_retention_days: int = Field(default=30, ge=1)
+    inline_body_limit: int = Field(default=262_144, ge=1024, le=300_000)
+    max_body_bytes: int = Field(default=4_500_000, ge=1024)
+    match_timeout_seconds: float = Field(default=2.0, gt=0)
+    function_timeout_seconds: float = Field(default=30.0, gt=0)
+    sync_budget_seconds: float = Field(default=20.0, gt=0)
+    config_cache_seconds: int = Field(default=10, ge=0)
+    list_shards: int = Field(default=4, ge=1, le=64)
+    admin_token: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str]) -> Settings:
+        """Build settings from upper-case variable names, ignoring unknown ones."""
+        values = {
+            name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ
+        }
+        return cls.model_validate(values)
+
+
+@cache
+def get_settings() -> Settings:
+    """The container's settings; `get_settings.cache_clear()` re-reads them (tests)."""
+    return Settings.from_environ(dict(os.environ))

@@ -1,0 +1,43 @@
+"""Routes: browse messages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from webhook_engine import dependencies
+from webhook_engine.message_views import MessageOut, MessagePageOut, detail, parse_time, summary
+from webhook_engine.models import Status
+from webhook_engine.ports import MessageFilter
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/messages", summary="List messages, newest first")
+def list_messages(
+    status: Annotated[Status | None, Query()] = None,
+    provider: Annotated[str | None, Query()] = None,
+    function: Annotated[str | None, Query()] = None,
+    uri: Annotated[str | None, Query()] = None,
+    since: Annotated[str | None, Query(description="ISO 8601, or relative: 1h, 7d")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601, or relative: 1h, 7d")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 25,
+    cursor: Annotated[str | None, Query()] = None,
+) -> MessagePageOut:
+    filters = MessageFilter(
+        status=status,
+        provider=provider,
+        function=function,
+        uri=uri.strip("/") if uri else None,
+        since=parse_time(since),
+        until=parse_time(until),
+    )
+    page = dependencies.message_store().list_messages(filters, limit, cursor)
+    return MessagePageOut(items=[summary(m) for m in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/messages/<message_id>", summary="One message with its submissions and executions")
+def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
+    return detail(dependencies.message_store().get_detail(message_id))

@@ -1,0 +1,16 @@
+"""Process function: SQS batches of submissions, with partial batch failures."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from webhook_engine import queue_consumer
+from webhook_engine.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return queue_consumer.handle(event, context)

@@ -1,0 +1,179 @@
+"""The read side of the admin API through the real handler, on moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from admin.handler import lambda_handler as admin_handler
+from ingest.handler import lambda_handler as ingest_handler
+from tests.conftest import CONTEXT, admin_event, http_event
+from webhook_engine import dependencies
+
+CONFIG = """
+providers:
+  - name: Jira
+    match_script: return headers.get("user-agent", "").startswith("Atlassian")
+    functions:
+      - name: issue updated
+        uri: jira/issue
+        script: |
+          log.set_message("issue " + payload["issue"]["key"])
+          if payload["issue"]["key"] == "OPS-2":
+              raise ValueError("cannot handle OPS-2")
+"""
+
+
+def admin(path: str, query: str = "", **kwargs: Any) -> tuple[int, Any]:
+    response = admin_handler(admin_event(path, query=query, **kwargs), CONTEXT)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def send(key: str, context: Any, **headers: str) -> str:
+    body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": key}}).encode()
+    event = http_event(
+        "jira/issue",
+        body,
+        headers={"user-agent": "Atlassian Webhook HTTP Client", "flex-sync-webhook": "true"}
+        | headers,
+    )
+    response = ingest_handler(event, context)
+    return str(json.loads(response["body"])["message_id"])
+
+
+@pytest.fixture
+def three_messages(configure, lambda_context) -> list[str]:
+    configure(CONFIG)
+    return [send(key, lambda_context) for key in ("OPS-1", "OPS-2", "OPS-3")]
+
+
+def test_health(stack):
+    # When
+    status, body = admin("/health")
+
+    # Then
+    assert (status, body) == (200, {"status": "ok"})
+
+
+def test_list_is_newest_first_with_cursor_paging(three_messages):
+    # Given three messages
+    # When they are listed two at a time
+    status, first = admin("/messages", "limit=2")
+    _, second = admin("/messages", f"limit=2&cursor={first['next_cursor']}")
+
+    # Then pages are newest first, disjoint, and the last has no cursor
+    ids = [m["id"] for m in first["items"]] + [m["id"] for m in second["items"]]
+    assert status == 200
+    assert ids == list(reversed(three_messages))
+    assert second["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=FAILED", [1]),
+        ("status=SUCCESS", [2, 0]),
+        ("provider=Jira", [2, 1, 0]),
+        ("provider=GitHub", []),
+        ("function=issue%20updated&status=SUCCESS", [2, 0]),
+        ("uri=jira/issue&since=1h", [2, 1, 0]),
+        ("until=2000-01-01T00:00:00Z", []),
+    ],
+)
+def test_list_filters(three_messages, query, expected):
+    # When
+    status, page = admin("/messages", query)
+
+    # Then
+    assert status == 200
+    assert [m["id"] for m in page["items"]] == [three_messages[i] for i in expected]
+
+
+def test_detail_has_executions_logs_and_redacted_headers(three_messages, lambda_context):
+    # Given a failed message sent with a credential header
+    message_id = send("OPS-2", lambda_context, authorization="Basic c2VjcmV0")
+
+    # When
+    status, message = admin(f"/messages/{message_id}")
+
+    # Then
+    (execution,) = message["executions"]
+    assert status == 200
+    assert message["status"] == "FAILED"
+    assert message["provider"] == "Jira"
+    assert message["message"] == "issue OPS-2"
+    assert json.loads(message["body"])["issue"]["key"] == "OPS-2"
+    assert message["headers"]["authorization"] == "***"
+    assert message["submissions"][0]["mode"] == "sync"
+    assert execution["function"] == "issue updated"
+    assert execution["status"] == "FAILED"
+    assert "cannot handle OPS-2" in execution["error"]
+    assert set(execution) >= {"submission", "started_at", "duration_ms", "logs", "error"}
+
+
+def test_unknown_message_is_404(stack):
+    # When
+    status, body = admin("/messages/01ABSENT")
+
+    # Then
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_invalid_filter_is_400_naming_the_field(stack):
+    # When
+    status, body = admin("/messages", "limit=0&status=LOST")
+
+    # Then
+    assert status == 400
+    assert "limit" in body["error"]["message"]
+    assert "status" in body["error"]["message"]
+
+
+def test_bad_cursor_is_400(stack):
+    # When
+    status, body = admin("/messages", "cursor=not-a-cursor")
+
+    # Then
+    assert status == 400
+    assert "cursor" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("token", [None, "wrong"])
+def test_local_token_is_required(stack, monkeypatch, token):
+    # Given the local stack's bearer token
+    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
+    dependencies.reset()
+
+    # When called without it (or with a wrong one)
+    status, body = admin("/health", token=token)
+
+    # Then
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+
+
+def test_local_token_is_accepted(stack, monkeypatch):
+    # Given
+    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
+    dependencies.reset()
+
+    # When
+    status, _ = admin("/health", token="s3cret-token")
+
+    # Then
+    assert status == 200
+
+
+def test_without_iam_identity_is_401(stack):
+    # Given an event that did not pass the IAM authorizer
+    event = admin_event("/health")
+    event["requestContext"].pop("authorizer")
+
+    # When
+    response = admin_handler(event, CONTEXT)
+
+    # Then
+    assert response["statusCode"] == 401
