@@ -11,7 +11,7 @@ SAM_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0
 FUNCTION ?= IngestFunction
 EVENT ?= events/webhook_github_push.json
 
-.PHONY: serve test unit integration e2e lint format validate build deploy invoke bench clean
+.PHONY: serve test unit integration e2e lint format validate build deploy invoke bench openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ build: $(BIN)/.installed $(SAM_VENV)/.installed
 
 deploy: build
 	$(SAM_ENV) $(SAM) deploy
+
+openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
+	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin > docs/openapi.json
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m webhooks_local bench

@@ -138,7 +138,7 @@ def admin_event(
     event["requestContext"]["http"]["method"] = method
     event["requestContext"]["http"]["path"] = f"/admin/v1{path}"
     event["pathParameters"] = {"proxy": path.lstrip("/")}
-    event["body"] = None if body is None else json.dumps(body)
+    event["body"] = body if body is None or isinstance(body, str) else json.dumps(body)
     event["isBase64Encoded"] = False
     if token is not None:
         event["headers"]["authorization"] = f"Bearer {token}"

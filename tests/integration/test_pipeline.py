@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from ingest.handler import lambda_handler as ingest_handler
-from process.handler import lambda_handler as process_handler
 from tests.conftest import EVENTS, http_event
+from tests.integration.sqs import drain_queue
 from webhook_engine import dependencies
 from webhook_engine.models import Status
 
@@ -54,38 +54,6 @@ def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
 def ingest(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
     response = ingest_handler(event, context)
     return response["statusCode"], json.loads(response["body"])
-
-
-def drain_queue(context: Any) -> dict[str, Any]:
-    """Play the SQS event source mapping once: receive a batch, invoke, delete successes."""
-    sqs = boto3.client("sqs")
-    url = dependencies.get_settings().queue_url
-    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    records = [
-        {
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": {
-                "ApproximateReceiveCount": "1",
-                "SentTimestamp": "1",
-                "SenderId": "x",
-                "ApproximateFirstReceiveTimestamp": "1",
-            },
-            "messageAttributes": {},
-            "md5OfBody": m["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": dependencies.get_settings().queue_arn,
-            "awsRegion": "us-east-1",
-        }
-        for m in received
-    ]
-    response = process_handler({"Records": records}, context)
-    failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
-    for message in received:
-        if message["MessageId"] not in failed:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return {"received": len(received), "failed": failed}
 
 
 def stored(message_id: str) -> Any:

@@ -44,7 +44,9 @@ class ProviderDocument(BaseModel):
         """`ORG: acme` is short for `ORG: {value: acme}`."""
         if not isinstance(properties, dict):
             return properties
-        return {k: v if isinstance(v, dict) else {"value": v} for k, v in properties.items()}
+        return {
+            k: v if isinstance(v, dict | BaseModel) else {"value": str(v)} for k, v in properties.items()
+        }
 
     @model_validator(mode="after")
     def _unique_functions(self) -> ProviderDocument:

@@ -67,7 +67,7 @@ def apply_config(
     """Make the stored configuration equal the document; returns the plan."""
     store = store or dependencies.config_store()
     secrets = secrets or dependencies.secret_store()
-    _check_scripts(document)
+    check_scripts(document)
     plan, writes = _diff(document, store, secrets, prune)
     if not dry_run:
         _write(writes, store, secrets)
@@ -80,7 +80,7 @@ def apply_file(path: Path, *, prune: bool = False) -> Plan:
     return apply_config(ConfigDocument.from_file(path), prune=prune)
 
 
-def _check_scripts(document: ConfigDocument) -> None:
+def check_scripts(document: ConfigDocument) -> None:
     for provider in document.providers:
         check_script(provider.match_script, f"provider {provider.name} match_script")
         for function in provider.functions:

@@ -8,9 +8,9 @@ from webhook_engine.adapters import clients
 from webhook_engine.adapters.config_table import DynamoConfigStore
 from webhook_engine.adapters.messages_table import DynamoMessageStore
 from webhook_engine.adapters.s3 import S3PayloadStore
-from webhook_engine.adapters.sqs import SqsQueue
+from webhook_engine.adapters.sqs import SqsDeadLetters, SqsQueue
 from webhook_engine.adapters.ssm import SsmSecretStore
-from webhook_engine.ports import ConfigStore, MessageStore, Queue, SecretStore
+from webhook_engine.ports import ConfigStore, DeadLetters, MessageStore, Queue, SecretStore
 from webhook_engine.settings import get_settings
 
 
@@ -42,9 +42,20 @@ def queue() -> Queue:
     return SqsQueue(get_settings().queue_url)
 
 
+@cache
+def dead_letters() -> DeadLetters:
+    settings = get_settings()
+    return SqsDeadLetters(
+        settings.queue_url,
+        settings.queue_arn,
+        settings.dead_letter_queue_url,
+        settings.dead_letter_queue_arn,
+    )
+
+
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
-    for factory in (message_store, config_store, secret_store, queue):
+    for factory in (message_store, config_store, secret_store, queue, dead_letters):
         factory.cache_clear()
     clients.client.cache_clear()
     clients.dynamodb_table.cache_clear()

@@ -11,7 +11,6 @@ def describe(error: Any) -> str:
     )
 
 
-
 class EngineError(Exception):
     """Base class: `code` is the machine-readable error code of the admin API."""
 

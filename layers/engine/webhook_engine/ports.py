@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from webhook_engine.admin_models import ScriptVersion
 from webhook_engine.models import (
     Execution,
     Function,
@@ -74,6 +75,12 @@ class MessageStore(Protocol):
 class ConfigStore(Protocol):
     def list_providers(self) -> list[Provider]: ...
 
+    def get_provider(self, provider_id: str) -> Provider: ...
+
+    def get_function(self, function_id: str) -> Function: ...
+
+    def list_versions(self, owner_id: str) -> list[ScriptVersion]: ...
+
     def list_functions(self) -> list[Function]: ...
 
     def put_provider(self, provider: Provider) -> None: ...
@@ -95,3 +102,16 @@ class SecretStore(Protocol):
 
 class Queue(Protocol):
     def send(self, message_id: str, submission: int) -> None: ...
+
+
+class DeadLetters(Protocol):
+    def approximate_count(self) -> int: ...
+
+    def redrive(self) -> RedriveResult: ...
+
+
+@dataclass(frozen=True)
+class RedriveResult:
+    method: str
+    moved: int | None = None
+    task_handle: str | None = None

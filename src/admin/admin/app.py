@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 
-from admin import messages
+from admin import config, dead_letters, functions, messages, providers
 from admin.auth import require_caller
 from webhook_engine.apigw import error_response
 from webhook_engine.errors import EngineError
@@ -15,7 +16,31 @@ API_PREFIX = "/admin/v1"
 
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=[API_PREFIX])
 app.use(middlewares=[require_caller])
-app.include_router(messages.router)
+for module in (messages, providers, functions, config, dead_letters):
+    app.include_router(module.router)
+OPENAPI = {
+    "title": "Incoming Webhooks admin API",
+    "version": "1",
+    "description": "Manage providers and functions, browse and resubmit messages. "
+    "On AWS every call is SigV4-signed (IAM); locally it carries the stack's bearer token.",
+    "servers": [Server(url=API_PREFIX)],
+    "security_schemes": {
+        "sigv4": APIKey(name="Authorization", **{"in": APIKeyIn.header}),
+        "bearer": HTTPBearer(),
+    },
+    "security": [{"sigv4": []}, {"bearer": []}],
+}
+app.enable_swagger(path="/swagger", **OPENAPI)  # type: ignore[arg-type]
+
+
+@app.get("/openapi.json", summary="The OpenAPI document of this API", include_in_schema=False)
+def openapi() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=openapi_json())
+
+
+def openapi_json() -> str:
+    """The OpenAPI document, as committed in docs/openapi.json."""
+    return app.get_openapi_json_schema(**OPENAPI)  # type: ignore[arg-type]
 
 
 @app.get("/health", summary="Liveness")

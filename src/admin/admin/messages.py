@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from admin.responses import accepted
 from webhook_engine import dependencies
 from webhook_engine.message_views import MessageOut, MessagePageOut, detail, parse_time, summary
 from webhook_engine.models import Status
 from webhook_engine.ports import MessageFilter
+from webhook_engine.resubmission import (
+    BulkResubmitOut,
+    BulkResubmitRequest,
+    FilterIn,
+    ResubmitOut,
+    matching_ids,
+    resubmit,
+)
 
 router = APIGatewayHttpRouter()
 
@@ -41,3 +51,27 @@ def list_messages(
 @router.get("/messages/<message_id>", summary="One message with its submissions and executions")
 def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
     return detail(dependencies.message_store().get_detail(message_id))
+
+
+@router.post("/messages/resubmit", summary="Resubmit many messages, by ids or by filter")
+def resubmit_many(request: Annotated[BulkResubmitRequest, Body()]) -> Response[BulkResubmitOut]:
+    messages, queue = dependencies.message_store(), dependencies.queue()
+    ids = request.ids
+    if ids is None:
+        selected = request.filter or FilterIn()
+        filters = MessageFilter(
+            status=selected.status,
+            provider=selected.provider,
+            function=selected.function,
+            uri=selected.uri,
+            since=parse_time(selected.since),
+            until=parse_time(selected.until),
+        )
+        ids = matching_ids(filters, request.limit, messages)
+    done = [resubmit(message_id, messages, queue).message_id for message_id in ids]
+    return accepted(BulkResubmitOut(count=len(done), message_ids=done))
+
+
+@router.post("/messages/<message_id>/resubmit", summary="Process a message again")
+def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
+    return accepted(resubmit(message_id, dependencies.message_store(), dependencies.queue()))

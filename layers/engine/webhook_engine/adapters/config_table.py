@@ -1,13 +1,22 @@
-"""Providers and functions in the DynamoDB configuration table (`pk` = kind, `sk` = id)."""
+"""Providers and functions in the DynamoDB configuration table (`pk` = kind, `sk` = id).
+
+Every saved script version is kept as `pk = VERSION#<id>`, `sk = <version, zero-padded>`, so an
+operator can see the code that handled a message (executions record `script_version`).
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from webhook_engine.adapters.clients import dynamodb_table
+from webhook_engine.admin_models import ScriptVersion
+from webhook_engine.errors import NotFoundError
 from webhook_engine.models import Function, Provider
+from webhook_engine.timeutil import isoformat
 
 PROVIDER, FUNCTION = "PROVIDER", "FUNCTION"
 
@@ -38,11 +47,45 @@ class DynamoConfigStore:
         functions = [Function.model_validate(_plain(i)) for i in self._items(FUNCTION)]
         return sorted(functions, key=lambda function: (function.provider_id, function.name))
 
+    def get_provider(self, provider_id: str) -> Provider:
+        return Provider.model_validate(_plain(self._get(PROVIDER, provider_id)))
+
+    def get_function(self, function_id: str) -> Function:
+        return Function.model_validate(_plain(self._get(FUNCTION, function_id)))
+
+    def list_versions(self, owner_id: str) -> list[ScriptVersion]:
+        items = self._items(f"VERSION#{owner_id}")
+        versions = [ScriptVersion.model_validate(_plain(item)) for item in items]
+        return sorted(versions, key=lambda version: version.version, reverse=True)
+
     def put_provider(self, provider: Provider) -> None:
         self._put(PROVIDER, provider.id, provider.model_dump(mode="json"))
+        self._keep_version(provider.id, provider.version, provider.match_script)
 
     def put_function(self, function: Function) -> None:
         self._put(FUNCTION, function.id, function.model_dump(mode="json"))
+        self._keep_version(function.id, function.version, function.script)
+
+    def _keep_version(self, owner_id: str, version: int, script: str) -> None:
+        """Write a version's item once: saving without a script change keeps the first."""
+        item = {
+            "pk": f"VERSION#{owner_id}",
+            "sk": f"{version:06d}",
+            "version": version,
+            "script": script,
+            "saved_at": isoformat(datetime.now(UTC)),
+        }
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _get(self, kind: str, item_id: str) -> dict[str, Any]:
+        item = self._table.get_item(Key={"pk": kind, "sk": item_id}).get("Item")
+        if item is None:
+            raise NotFoundError(f"{kind.lower()} {item_id} not found")
+        return dict(item)
 
     def delete_provider(self, provider_id: str) -> None:
         self._table.delete_item(Key={"pk": PROVIDER, "sk": provider_id})

@@ -1,0 +1,113 @@
+"""Request and response bodies of the admin API's configuration routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from webhook_engine.models import Function, Name, Property, Provider
+
+REDACTED = "***"
+
+
+class PropertyIn(BaseModel):
+    """A property to store; a secret sent without a value keeps the stored one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: str | None = None
+    secret: bool = False
+
+
+class CreateProviderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str = ""
+    active: bool = True
+    properties: dict[str, PropertyIn] = Field(default_factory=dict)
+    match_script: str
+    position: int | None = Field(default=None, ge=0)
+
+
+class PatchProviderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: str | None = None
+    active: bool | None = None
+    properties: dict[str, PropertyIn] | None = None
+    match_script: str | None = None
+    position: int | None = Field(default=None, ge=0)
+
+
+class OrderRequest(BaseModel):
+    ids: list[str] = Field(min_length=1)
+
+
+class ProviderOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    active: bool
+    position: int
+    properties: dict[str, Property]
+    match_script: str
+    version: int
+    updated_at: datetime | None
+    function_count: int
+
+    @classmethod
+    def of(cls, provider: Provider, function_count: int) -> ProviderOut:
+        """Secret values are never returned: they show as `***`."""
+        shown = {
+            name: Property(value=REDACTED, secret=True) if prop.secret else prop
+            for name, prop in provider.properties.items()
+        }
+        data = provider.model_dump(exclude={"properties"})
+        return cls(**data, properties=shown, function_count=function_count)
+
+
+class ProviderList(BaseModel):
+    items: list[ProviderOut]
+
+
+class CreateFunctionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider_id: str
+    name: Name
+    uri: str = Field(min_length=1)
+    script: str
+    active: bool = True
+    description: str = ""
+
+
+class PatchFunctionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider_id: str | None = None
+    name: Name | None = None
+    uri: str | None = Field(default=None, min_length=1)
+    script: str | None = None
+    active: bool | None = None
+    description: str | None = None
+
+
+class FunctionOut(Function):
+    provider: str
+
+
+class FunctionList(BaseModel):
+    items: list[FunctionOut]
+
+
+class ScriptVersion(BaseModel):
+    version: int
+    script: str
+    saved_at: datetime
+
+
+class VersionList(BaseModel):
+    items: list[ScriptVersion]

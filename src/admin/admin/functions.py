@@ -1,0 +1,64 @@
+"""Routes: functions of providers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from admin.deps import catalog
+from admin.responses import created, no_content
+from webhook_engine import dependencies
+from webhook_engine.admin_models import (
+    CreateFunctionRequest,
+    FunctionList,
+    FunctionOut,
+    PatchFunctionRequest,
+    VersionList,
+)
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/functions", summary="Functions, optionally of one provider (id or name)")
+def list_functions(provider: Annotated[str | None, Query()] = None) -> FunctionList:
+    return FunctionList(items=catalog().functions(provider))
+
+
+@router.post("/functions", summary="Create a function")
+def create_function(request: Annotated[CreateFunctionRequest, Body()]) -> Response[FunctionOut]:
+    return created(catalog().create_function(request))
+
+
+@router.get("/functions/<function_id>", summary="One function")
+def get_function(function_id: Annotated[str, Path()]) -> FunctionOut:
+    return catalog().function(function_id)
+
+
+@router.put("/functions/<function_id>", summary="Replace a function (its provider cannot change)")
+def replace_function(
+    function_id: Annotated[str, Path()], request: Annotated[CreateFunctionRequest, Body()]
+) -> FunctionOut:
+    return catalog().replace_function(function_id, request)
+
+
+@router.patch("/functions/<function_id>", summary="Change some fields of a function")
+def patch_function(
+    function_id: Annotated[str, Path()], request: Annotated[PatchFunctionRequest, Body()]
+) -> FunctionOut:
+    return catalog().patch_function(function_id, request)
+
+
+@router.delete("/functions/<function_id>", summary="Delete a function")
+def delete_function(function_id: Annotated[str, Path()]) -> Response[None]:
+    catalog().delete_function(function_id)
+    return no_content()
+
+
+@router.get("/functions/<function_id>/versions", summary="Saved versions of the script")
+def function_versions(function_id: Annotated[str, Path()]) -> VersionList:
+    store = dependencies.config_store()
+    store.get_function(function_id)
+    return VersionList(items=store.list_versions(function_id))

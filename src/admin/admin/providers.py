@@ -1,0 +1,74 @@
+"""Routes: providers, in evaluation order."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from admin.deps import catalog
+from admin.responses import created, no_content
+from webhook_engine import dependencies
+from webhook_engine.admin_models import (
+    CreateProviderRequest,
+    OrderRequest,
+    PatchProviderRequest,
+    ProviderList,
+    ProviderOut,
+    VersionList,
+)
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/providers", summary="Providers in evaluation order")
+def list_providers() -> ProviderList:
+    return ProviderList(items=catalog().providers())
+
+
+@router.post("/providers", summary="Create a provider")
+def create_provider(request: Annotated[CreateProviderRequest, Body()]) -> Response[ProviderOut]:
+    return created(catalog().create_provider(request))
+
+
+@router.put("/providers/order", summary="Set the evaluation order")
+def order_providers(request: Annotated[OrderRequest, Body()]) -> ProviderList:
+    return ProviderList(items=catalog().reorder(request.ids))
+
+
+@router.get("/providers/<provider_id>", summary="One provider")
+def get_provider(provider_id: Annotated[str, Path()]) -> ProviderOut:
+    return catalog().provider(provider_id)
+
+
+@router.put("/providers/<provider_id>", summary="Replace a provider")
+def replace_provider(
+    provider_id: Annotated[str, Path()], request: Annotated[CreateProviderRequest, Body()]
+) -> ProviderOut:
+    return catalog().replace_provider(provider_id, request)
+
+
+@router.patch("/providers/<provider_id>", summary="Change some fields of a provider")
+def patch_provider(
+    provider_id: Annotated[str, Path()], request: Annotated[PatchProviderRequest, Body()]
+) -> ProviderOut:
+    return catalog().patch_provider(provider_id, request)
+
+
+@router.delete(
+    "/providers/<provider_id>", summary="Delete a provider (cascade=true: and its functions)"
+)
+def delete_provider(
+    provider_id: Annotated[str, Path()], cascade: Annotated[bool, Query()] = False
+) -> Response[None]:
+    catalog().delete_provider(provider_id, cascade)
+    return no_content()
+
+
+@router.get("/providers/<provider_id>/versions", summary="Saved versions of the match script")
+def provider_versions(provider_id: Annotated[str, Path()]) -> VersionList:
+    store = dependencies.config_store()
+    store.get_provider(provider_id)
+    return VersionList(items=store.list_versions(provider_id))

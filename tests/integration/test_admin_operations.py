@@ -1,0 +1,122 @@
+"""Resubmit and dead-letter redrive through the admin API, the queue and processing."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from ingest.handler import lambda_handler as ingest_handler
+from tests.conftest import CONTEXT, http_event
+from tests.integration.admin_client import call
+from tests.integration.sqs import drain_queue
+from webhook_engine import dependencies
+
+CONFIG = """
+providers:
+  - name: Stripe
+    match_script: return headers.get("stripe-signature") is not None
+    functions:
+      - name: invoice
+        uri: stripe/events
+        script: |
+          if payload["type"] == "invoice.payment_failed":
+              raise RuntimeError("dunning service is down")
+          log.info("handled " + payload["type"])
+"""
+FIXED = CONFIG.replace('raise RuntimeError("dunning service is down")', 'log.info("dunning")')
+
+
+def send(kind: str) -> str:
+    body = json.dumps({"id": "evt_1", "object": "event", "type": kind}).encode()
+    event = http_event("stripe/events", body, headers={"stripe-signature": "t=1,v1=abc"})
+    response = ingest_handler(event, CONTEXT)
+    return str(json.loads(response["body"])["message_id"])
+
+
+def test_resubmit_keeps_both_submissions(stack):
+    # Given a message that failed
+    call("PUT", "/config", CONFIG)
+    message_id = send("invoice.payment_failed")
+    drain_queue(CONTEXT)
+
+    # When the script is fixed and the message resubmitted
+    call("PUT", "/config", FIXED)
+    status, answer = call("POST", f"/messages/{message_id}/resubmit")
+    drain_queue(CONTEXT)
+
+    # Then a second submission succeeded and the first execution is still on record
+    _, message = call("GET", f"/messages/{message_id}")
+    assert (status, answer) == (202, {"message_id": message_id, "submission": 2})
+    assert message["status"] == "SUCCESS"
+    assert [(s["submission"], s["mode"], s["status"]) for s in message["submissions"]] == [
+        (1, "async", "FAILED"),
+        (2, "resubmit", "SUCCESS"),
+    ]
+    assert [(e["submission"], e["status"], e["script_version"]) for e in message["executions"]] == [
+        (1, "FAILED", 1),
+        (2, "SUCCESS", 2),
+    ]
+
+
+def test_resubmit_unknown_message_is_404(stack):
+    # When
+    status, _ = call("POST", "/messages/NOPE/resubmit")
+
+    # Then
+    assert status == 404
+
+
+def test_bulk_resubmit_by_filter_takes_only_failed(stack):
+    # Given two failed and one successful message
+    call("PUT", "/config", CONFIG)
+    failed = [send("invoice.payment_failed") for _ in range(2)]
+    send("invoice.paid")
+    drain_queue(CONTEXT)
+
+    # When every FAILED message of the last hour is resubmitted after the fix
+    call("PUT", "/config", FIXED)
+    status, answer = call(
+        "POST", "/messages/resubmit", {"filter": {"status": "FAILED", "since": "1h"}}
+    )
+    drain_queue(CONTEXT)
+
+    # Then exactly those two were processed again, successfully
+    _, page = call("GET", "/messages", query="status=FAILED")
+    assert status == 202
+    assert (answer["count"], sorted(answer["message_ids"])) == (2, sorted(failed))
+    assert page["items"] == []
+
+
+def test_bulk_resubmit_needs_ids_or_filter(stack):
+    # When
+    status, body = call("POST", "/messages/resubmit", {})
+
+    # Then
+    assert status == 400
+    assert "ids or filter" in body["error"]["message"]
+
+
+def test_redrive_moves_dead_letters_back_through_processing(stack):
+    # Given a submission that ended in the dead-letter queue (its config was missing)
+    message_id = send("invoice.paid")
+    sqs = boto3.client("sqs")
+    settings = dependencies.get_settings()
+    body = sqs.receive_message(QueueUrl=settings.queue_url)["Messages"][0]
+    sqs.send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=body["Body"])
+    sqs.delete_message(QueueUrl=settings.queue_url, ReceiptHandle=body["ReceiptHandle"])
+    call("PUT", "/config", CONFIG)
+    _, before = call("GET", "/dead-letters")
+
+    # When the dead-letter queue is redriven and the queue drained
+    status, result = call("POST", "/dead-letters/redrive")
+    drained = drain_queue(CONTEXT)
+
+    # Then moto's missing StartMessageMoveTask fell back to moving by hand, and it processed
+    _, after = call("GET", "/dead-letters")
+    _, message = call("GET", f"/messages/{message_id}")
+    assert before == {"approximate_count": 1}
+    assert (status, result["method"], result["moved"]) == (202, "fallback", 1)
+    assert drained["received"] == 1
+    assert after == {"approximate_count": 0}
+    assert message["status"] == "SUCCESS"
