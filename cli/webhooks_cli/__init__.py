@@ -1,0 +1,1 @@
+"""The `webhooks` command line: operate an Incoming Webhooks stack through its admin API."""

@@ -1,0 +1,108 @@
+"""Where the stack is and how to authenticate: `--url` (local) or `--stack-name` (AWS)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.session import Session
+
+from webhooks_cli.auth import Auth, BearerAuth, NoAuth, SigV4Signer
+from webhooks_cli.errors import API_ERROR, NOT_FOUND, UNAUTHORIZED, UNREACHABLE, USAGE, CliError
+
+ADMIN_PATH = "/admin/v1"
+WEBHOOK_PATH = "/webhooks/"
+_EXECUTE_API_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+_AUTH_ERROR_CODES = frozenset(
+    {"AccessDenied", "ExpiredToken", "InvalidClientTokenId", "UnrecognizedClientException"}
+)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    admin_url: str
+    webhook_url: str
+    auth: Auth
+
+
+def resolve(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Endpoints:
+    """The endpoints named by the global options, or by the environment."""
+    if args.stack_name:
+        if args.url:
+            raise CliError("give --url or --stack-name, not both", USAGE)
+        return deployed(args.stack_name, args.region, args.profile)
+    return local(args.url or environ.get("WEBHOOKS_URL"), environ.get("WEBHOOKS_ADMIN_TOKEN"))
+
+
+def local(url: str | None, token: str | None) -> Endpoints:
+    """A stack at a known URL, with the local bearer token when there is one."""
+    if not url:
+        raise CliError("no URL: pass --url, set WEBHOOKS_URL, or use --stack-name", UNREACHABLE)
+    base = base_url(url)
+    auth: Auth = BearerAuth(token) if token else NoAuth()
+    return Endpoints(base + ADMIN_PATH, base + WEBHOOK_PATH, auth)
+
+
+def base_url(url: str) -> str:
+    """`http://host:3000`, also from a URL ending in `/admin/v1` or `/webhooks/`."""
+    base = url.strip().rstrip("/")
+    if urlsplit(base).scheme not in {"http", "https"}:
+        raise CliError(f"not an http(s) URL: {url!r}", USAGE)
+    for suffix in (ADMIN_PATH, WEBHOOK_PATH.rstrip("/")):
+        base = base.removesuffix(suffix)
+    return base
+
+
+def deployed(stack_name: str, region: str | None, profile: str | None) -> Endpoints:
+    """A deployed stack: URLs from its CloudFormation outputs, requests signed with SigV4."""
+    try:
+        session = Session(profile=profile)
+        outputs = stack_outputs(session, stack_name, region)
+        credentials = session.get_credentials()
+        region = region or session.get_config_variable("region")
+    except (BotoCoreError, ClientError) as error:
+        raise _aws_error(error, stack_name) from error
+    if credentials is None:
+        raise CliError("no AWS credentials found (profile, environment or SSO)", UNAUTHORIZED)
+    admin_url = _output(outputs, "AdminUrl", stack_name).rstrip("/")
+    signing_region = region_of(admin_url) or region
+    if not signing_region:
+        raise CliError("no AWS region: pass --region or set AWS_REGION", USAGE)
+    webhook_url = _output(outputs, "WebhookUrl", stack_name).rstrip("/") + "/"
+    return Endpoints(admin_url, webhook_url, SigV4Signer(credentials, signing_region))
+
+
+def stack_outputs(session: Session, stack_name: str, region: str | None) -> dict[str, str]:
+    """The outputs of a CloudFormation stack, by key."""
+    cloudformation = session.create_client("cloudformation", region_name=region)
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def region_of(url: str) -> str | None:
+    """The region in an `execute-api` host name, if the URL has one."""
+    found = _EXECUTE_API_HOST.search(urlsplit(url).hostname or "")
+    return found[1] if found else None
+
+
+def _output(outputs: Mapping[str, str], key: str, stack_name: str) -> str:
+    if key not in outputs:
+        raise CliError(f"stack {stack_name} has no output {key}", NOT_FOUND)
+    return outputs[key]
+
+
+def _aws_error(error: BotoCoreError | ClientError, stack_name: str) -> CliError:
+    message = f"cannot read stack {stack_name}: {error}"
+    if isinstance(error, NoCredentialsError):
+        return CliError(message, UNAUTHORIZED)
+    if isinstance(error, BotoCoreError):
+        return CliError(message, UNREACHABLE)
+    if "does not exist" in str(error):
+        return CliError(message, NOT_FOUND)
+    code = error.response.get("Error", {}).get("Code", "")
+    return CliError(message, UNAUTHORIZED if code in _AUTH_ERROR_CODES else API_ERROR)

@@ -1,0 +1,117 @@
+"""`webhooks messages ...`: list (filtered, paged), show, resubmit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from webhooks_cli.client import AdminClient, segment
+from webhooks_cli.context import Context
+from webhooks_cli.details import message_detail
+from webhooks_cli.errors import USAGE, CliError
+from webhooks_cli.render import local_time, plural, table
+from webhooks_cli.resources import Item, given
+from webhooks_cli.wiring import Subparsers, add_command, add_group
+
+STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED")
+PAGE_MAX = 200
+
+
+def register(commands: Subparsers) -> None:
+    group = add_group(commands, "messages", "received messages: browse and resubmit")
+    list_parser = add_command(group, "list", list_messages, "list messages, newest first")
+    _filter_options(list_parser)
+    list_parser.add_argument("--limit", type=int, help=f"per page, 1..{PAGE_MAX} (default 25)")
+    list_parser.add_argument("--cursor", help="continue where a previous page ended")
+    list_parser.add_argument("--all", action="store_true", help="follow the cursor to the end")
+    show_parser = add_command(group, "show", show, "one message with its executions and logs")
+    show_parser.add_argument("id")
+    resubmit_parser = add_command(
+        group, "resubmit", resubmit, "process messages again, by id or by filter"
+    )
+    resubmit_parser.add_argument("ids", nargs="*", metavar="ID")
+    _filter_options(resubmit_parser)
+    resubmit_parser.add_argument("--limit", type=int, help="at most this many (default 100)")
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status", type=str.upper, choices=STATUSES)
+    parser.add_argument("--provider", help="provider name")
+    parser.add_argument("--function", help="function name")
+    parser.add_argument("--uri", help="e.g. git/push")
+    parser.add_argument("--since", help="ISO 8601, or that long ago: 90m, 1h, 7d")
+    parser.add_argument("--until", help="ISO 8601, or that long ago: 90m, 1h, 7d")
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return given(
+        status=args.status,
+        provider=args.provider,
+        function=args.function,
+        uri=args.uri,
+        since=args.since,
+        until=args.until,
+    )
+
+
+def list_messages(ctx: Context) -> int:
+    args = ctx.args
+    limit = args.limit or (PAGE_MAX if args.all else None)
+    pages = _pages(ctx.client, {**_filters(args), "limit": limit, "cursor": args.cursor})
+    if args.all:
+        page = {"items": [item for each in pages for item in each["items"]], "next_cursor": None}
+    else:
+        page = next(pages)
+    ctx.output(page, messages_table)
+    if page["next_cursor"] and not ctx.json:
+        print(f"more: --cursor {page['next_cursor']}, or --all", file=sys.stderr)
+    return 0
+
+
+def _pages(client: AdminClient, query: dict[str, Any]) -> Iterator[Item]:
+    """Pages of `GET /messages`, following `next_cursor`."""
+    while True:
+        page: Item = client.get("/messages", **query)
+        yield page
+        if not page["next_cursor"]:
+            return
+        query = {**query, "cursor": page["next_cursor"]}
+
+
+def messages_table(page: Item) -> str:
+    rows = [
+        [
+            local_time(m["received_at"]),
+            m["id"],
+            m["status"],
+            m["provider"],
+            m["uri"],
+            m["message"],
+        ]
+        for m in page["items"]
+    ]
+    return table(["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"], rows)
+
+
+def show(ctx: Context) -> int:
+    ctx.output(ctx.client.get(f"/messages/{segment(ctx.args.id)}"), message_detail)
+    return 0
+
+
+def resubmit(ctx: Context) -> int:
+    filters = _filters(ctx.args)
+    if bool(ctx.args.ids) == bool(filters):
+        raise CliError("give message IDs, or a filter (--status, --since...), not both", USAGE)
+    if ctx.args.ids:
+        body: Item = {"ids": ctx.args.ids}
+    else:
+        body = given(filter=filters, limit=ctx.args.limit)
+    ctx.output(ctx.client.post("/messages/resubmit", body), _resubmitted)
+    return 0
+
+
+def _resubmitted(answer: Item) -> str:
+    ids = answer.get("message_ids", [])
+    return "\n".join([f"resubmitted {plural(answer['count'], 'message')}", *ids])

@@ -1,0 +1,77 @@
+"""`webhooks test`: the request sent to `POST /test`, the result shown, the exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.cli import samples
+from tests.unit.cli.fake_api import FakeAdminApi
+from tests.unit.cli.harness import Run
+
+RESULT = {
+    "status": "FAILED",
+    "provider": "GitHub",
+    "message": "deploying",
+    "evaluations": [
+        samples.evaluation("Jira", False, error="NameError: x"),
+        samples.evaluation("GitHub", True),
+    ],
+    "executions": [samples.execution("deploy", "FAILED", error="boom (line 2)", error_line=2)],
+    "actions": [{"action": "put_event", "detail_type": "push"}],
+}
+
+
+def test_posts_the_request_and_a_draft_config(api: FakeAdminApi, run: Run, tmp_path: Path) -> None:
+    # Given
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("providers:\n  - name: GitHub\n    match_script: return True\n")
+    api.admin("POST", "/test", {**RESULT, "status": "SUCCESS"})
+
+    # When
+    result = run(
+        "test", "--uri", "/git/push", "--query", "a=1", "--header", "X-GitHub-Event: push",
+        "--body", '{"ref": "main"}', "--config", str(draft),
+    )  # fmt: skip
+
+    # Then
+    assert result.code == 0
+    assert api.sent("POST", "/test")[0].json() == {
+        "method": "POST",
+        "uri": "git/push",
+        "query": "a=1",
+        "headers": {"X-GitHub-Event": "push"},
+        "body": '{"ref": "main"}',
+        "config": {"providers": [{"name": "GitHub", "match_script": "return True"}]},
+    }
+
+
+def test_shows_evaluations_executions_and_actions_and_exits_1_unless_success(
+    api: FakeAdminApi, run: Run
+) -> None:
+    # Given
+    api.admin("POST", "/test", RESULT)
+
+    # When
+    result = run("test", "--uri", "git/push")
+
+    # Then
+    assert result.code == 1
+    assert "Status:    FAILED" in result.out
+    assert "! Jira  no match  0.4 ms\n      error: NameError: x" in result.out
+    assert "FAILED  deploy  #1  12.5 ms  script v2\n      error: boom (line 2)\n" in result.out
+    assert 'Actions (recorded, not performed)\n  {"action": "put_event"' in result.out
+
+
+def test_a_binary_body_is_sent_as_base64(api: FakeAdminApi, run: Run, tmp_path: Path) -> None:
+    # Given
+    body = tmp_path / "body.bin"
+    body.write_bytes(b"\xff\x00")
+    api.admin("POST", "/test", RESULT)
+
+    # When
+    run("test", "--uri", "x", "--body", f"@{body}")
+
+    # Then
+    sent = api.sent("POST", "/test")[0].json()
+    assert sent["body_base64"] == "/wA="
+    assert "body" not in sent

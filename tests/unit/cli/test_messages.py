@@ -1,0 +1,147 @@
+"""`webhooks messages ...`, `dead-letters` and `redrive`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.unit.cli import samples
+from tests.unit.cli.fake_api import FakeAdminApi, Recorded, Reply
+from tests.unit.cli.harness import Run
+
+HEADERS = ["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"]
+
+
+def _paged(request: Recorded) -> Reply:
+    """Three pages of one message each, chained by cursors."""
+    pages = {
+        None: ({"items": [samples.message("m3")], "next_cursor": "c2"}),
+        "c2": ({"items": [samples.message("m2")], "next_cursor": "c1"}),
+        "c1": ({"items": [samples.message("m1", "FAILED")], "next_cursor": None}),
+    }
+    return Reply(200, pages[request.query.get("cursor")])
+
+
+def test_list_prints_a_table_and_points_to_the_next_page(api: FakeAdminApi, run: Run) -> None:
+    # Given
+    api.route("GET", "/admin/v1/messages", _paged)
+
+    # When
+    result = run("messages", "list", "--status", "failed", "--since", "1h", "--limit", "1")
+
+    # Then
+    lines = result.out.splitlines()
+    assert lines[0].split() == HEADERS
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", lines[1][:19])
+    assert lines[1][19:].split() == ["m3", "SUCCESS", "GitHub", "git/push", "push", "to", "main"]
+    assert len(lines) == 2
+    assert result.err == "more: --cursor c2, or --all\n"
+    query = api.sent("GET", "/messages")[0].query
+    assert query == {"status": "FAILED", "since": "1h", "limit": "1"}
+
+
+def test_list_all_follows_the_cursors(api: FakeAdminApi, run: Run) -> None:
+    # Given
+    api.route("GET", "/admin/v1/messages", _paged)
+
+    # When
+    result = run("--json", "messages", "list", "--all")
+
+    # Then
+    assert [m["id"] for m in json.loads(result.out)["items"]] == ["m3", "m2", "m1"]
+    sent = api.sent("GET", "/messages")
+    assert [r.query.get("cursor") for r in sent] == [None, "c2", "c1"]
+    assert {r.query["limit"] for r in sent} == {"200"}
+
+
+def test_show_renders_body_executions_and_logs(api: FakeAdminApi, run: Run) -> None:
+    # Given
+    failed = samples.execution(
+        "deploy", "FAILED", error="KeyError: 'x'", error_line=3, logs=[samples.log("starting")]
+    )
+    message = samples.message(
+        "m1",
+        "FAILED",
+        query={},
+        query_string="",
+        headers={"content-type": "application/json"},
+        body='{"ref":"main"}',
+        body_encoding="text",
+        body_size=14,
+        submissions=[],
+        evaluations=[samples.evaluation("GitHub", True)],
+        executions=[failed],
+    )
+    api.admin("GET", "/messages/m1", message)
+
+    # When
+    result = run("messages", "show", "m1")
+
+    # Then
+    assert result.code == 0
+    assert 'Body (14 bytes)\n  {\n    "ref": "main"\n  }' in result.out
+    assert "  ✓ GitHub  matched" in result.out
+    assert (
+        "  FAILED  deploy  #1  12.5 ms  script v2\n      error: KeyError: 'x' (line 3)"
+        in result.out
+    )
+    assert re.search(r"\n      \d\d:\d\d:\d\d INFO    starting", result.out)
+
+
+def test_show_unknown_message_exits_3(api: FakeAdminApi, run: Run) -> None:
+    # When
+    result = run("messages", "show", "nope")
+
+    # Then
+    assert result.code == 3
+
+
+def test_resubmit_by_ids(api: FakeAdminApi, run: Run) -> None:
+    # Given
+    api.admin("POST", "/messages/resubmit", {"count": 2, "message_ids": ["m1", "m2"]}, 202)
+
+    # When
+    result = run("messages", "resubmit", "m1", "m2")
+
+    # Then
+    assert result.out == "resubmitted 2 messages\nm1\nm2\n"
+    assert api.sent("POST", "/messages/resubmit")[0].json() == {"ids": ["m1", "m2"]}
+
+
+def test_resubmit_by_filter(api: FakeAdminApi, run: Run) -> None:
+    # Given
+    api.admin("POST", "/messages/resubmit", {"count": 1, "message_ids": ["m1"]}, 202)
+
+    # When
+    result = run("messages", "resubmit", "--status", "FAILED", "--since", "1h", "--limit", "5")
+
+    # Then
+    assert result.code == 0
+    assert api.sent("POST", "/messages/resubmit")[0].json() == {
+        "filter": {"status": "FAILED", "since": "1h"},
+        "limit": 5,
+    }
+
+
+def test_resubmit_needs_ids_or_a_filter(api: FakeAdminApi, run: Run) -> None:
+    # When
+    result = run("messages", "resubmit")
+
+    # Then
+    assert result.code == 2
+    assert api.requests == []
+
+
+def test_dead_letters_and_redrive(api: FakeAdminApi, run: Run) -> None:
+    # Given
+    api.admin("GET", "/dead-letters", {"approximate_count": 3})
+    redriven = {"method": "fallback", "moved": 3, "task_handle": None}
+    api.admin("POST", "/dead-letters/redrive", redriven, 202)
+
+    # When
+    count = run("dead-letters")
+    redrive = run("redrive")
+
+    # Then
+    assert count.out == "3 messages in the dead-letter queue (approx.)\n"
+    assert redrive.out == "moved 3 messages back to the queue (fallback)\n"
