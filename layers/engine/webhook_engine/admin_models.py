@@ -11,22 +11,13 @@ from webhook_engine.models import Function, Name, Property, Provider
 REDACTED = "***"
 
 
-class PropertyIn(BaseModel):
-    """A property to store; a secret sent without a value keeps the stored one."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    value: str | None = None
-    secret: bool = False
-
-
 class CreateProviderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
     description: str = ""
     active: bool = True
-    properties: dict[str, PropertyIn] = Field(default_factory=dict)
+    properties: dict[str, Property] = Field(default_factory=dict)
     match_script: str
     position: int | None = Field(default=None, ge=0)
 
@@ -37,7 +28,7 @@ class PatchProviderRequest(BaseModel):
     name: Name | None = None
     description: str | None = None
     active: bool | None = None
-    properties: dict[str, PropertyIn] | None = None
+    properties: dict[str, Property] | None = None
     match_script: str | None = None
     position: int | None = Field(default=None, ge=0)
 

@@ -11,7 +11,6 @@ from webhook_engine.admin_models import (
     FunctionOut,
     PatchFunctionRequest,
     PatchProviderRequest,
-    PropertyIn,
     ProviderOut,
 )
 from webhook_engine.configuration import check_script
@@ -112,9 +111,10 @@ class Catalog:
                 self.store.put_provider(provider.model_copy(update={"position": position}))
 
     def _save_properties(
-        self, provider_id: str, current: dict[str, Property], wanted: dict[str, PropertyIn]
+        self, provider_id: str, current: dict[str, Property], wanted: dict[str, Property]
     ) -> dict[str, Property]:
-        """Secret values go to the secret store; removed secrets are deleted there."""
+        """Secret values go to the secret store (a secret sent without a value keeps the stored
+        one); secrets no longer listed are deleted there."""
         stored: dict[str, Property] = {}
         for name, prop in wanted.items():
             if not prop.secret:

@@ -45,7 +45,8 @@ class ProviderDocument(BaseModel):
         if not isinstance(properties, dict):
             return properties
         return {
-            k: v if isinstance(v, dict | BaseModel) else {"value": str(v)} for k, v in properties.items()
+            k: v if isinstance(v, dict | BaseModel) else {"value": str(v)}
+            for k, v in properties.items()
         }
 
     @model_validator(mode="after")

@@ -42,11 +42,18 @@ def _check_size(request: IncomingRequest) -> None:
         raise PayloadTooLargeError(f"body of {len(request.body)} bytes is over {limit} bytes")
 
 
-def _enqueue(message_id: str) -> dict[str, Any]:
+def _queue(message_id: str) -> bool:
+    """Queue submission 1; False (logged) when SQS refused, so an operator can resubmit."""
     try:
         dependencies.queue().send(message_id, 1)
     except Exception:
         logger.exception("message stored but not queued; resubmit it")
+        return False
+    return True
+
+
+def _enqueue(message_id: str) -> dict[str, Any]:
+    if not _queue(message_id):
         return json_response(503, {"message_id": message_id, "status": Status.RECEIVED.value})
     return json_response(202, {"message_id": message_id})
 
@@ -59,15 +66,8 @@ def _process_inline(message_id: str) -> dict[str, Any]:
         outcome = processor().process(message_id, 1, budget=get_settings().sync_budget_seconds)
     except Exception:
         logger.exception("synchronous processing failed; queued for a retry")
-        return _retry_later(message_id)
+        _queue(message_id)
+        return json_response(500, {"message_id": message_id, "status": Status.RECEIVED.value})
     status = outcome.status if outcome else Status.PROCESSING
     code = _SYNC_STATUS_CODES.get(status, 500)
     return json_response(code, {"message_id": message_id, "status": status.value})
-
-
-def _retry_later(message_id: str) -> dict[str, Any]:
-    try:
-        dependencies.queue().send(message_id, 1)
-    except Exception:
-        logger.exception("message stored but not queued; resubmit it")
-    return json_response(500, {"message_id": message_id, "status": Status.RECEIVED.value})

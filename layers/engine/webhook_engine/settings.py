@@ -22,7 +22,7 @@ class Settings(BaseModel):
     dead_letter_queue_arn: str = ""
     parameter_prefix: str = "/incoming-webhooks/"
     message_retention_days: int = Field(default=30, ge=1)
-    inline_body_limit: int = Field(default=262_144, ge=1024, le=300_000)
+    inline_body_limit: int = Field(default=262_144, ge=0, le=358_400)
     max_body_bytes: int = Field(default=4_500_000, ge=1024)
     match_timeout_seconds: float = Field(default=2.0, gt=0)
     function_timeout_seconds: float = Field(default=30.0, gt=0)
