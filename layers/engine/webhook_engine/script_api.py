@@ -41,19 +41,27 @@ class Headers(Mapping[str, str]):
 
 
 class ScriptLog:
-    """`log` in scripts: entries kept with the execution, plus a one-line summary."""
+    """`log` in scripts: entries kept with the execution, plus a one-line summary.
+
+    State lives in underscore attributes, which the sandbox keeps out of scripts' reach, so a
+    script cannot bypass the caps by editing the list directly.
+    """
 
     def __init__(self) -> None:
-        self.entries: list[LogEntry] = []
-        self.summary: str | None = None
-        self.dropped = 0
+        self._entries: list[LogEntry] = []
+        self._summary: str | None = None
+        self._dropped = 0
+
+    @property
+    def summary(self) -> str | None:
+        return self._summary
 
     def _add(self, level: str, text: object) -> None:
-        if len(self.entries) >= MAX_LOG_ENTRIES:
-            self.dropped += 1
+        if len(self._entries) >= MAX_LOG_ENTRIES:
+            self._dropped += 1
             return
         message = str(text)[:MAX_LOG_LENGTH]
-        self.entries.append(LogEntry(level=level, message=message, at=datetime.now(UTC)))
+        self._entries.append(LogEntry(level=level, message=message, at=datetime.now(UTC)))
 
     def debug(self, text: object) -> None:
         self._add("DEBUG", text)
@@ -68,20 +76,20 @@ class ScriptLog:
         self._add("ERROR", text)
 
     def set_message(self, text: object) -> None:
-        self.summary = str(text).splitlines()[0][:500] if str(text) else None
+        lines = str(text).splitlines()
+        self._summary = lines[0][:500] if lines else None
 
-    def print(self, *values: object, sep: str = " ", **_: object) -> None:
-        """`print()` in a script logs at INFO."""
-        self._add("INFO", sep.join(str(value) for value in values))
+    def print(self, text: object) -> None:
+        """The sandbox hands each `print()` line here; it is logged at INFO."""
+        self._add("INFO", str(text).rstrip("\n"))
 
     def finish(self) -> list[LogEntry]:
-        if self.dropped:
-            self._add_overflow_note()
-        return self.entries
-
-    def _add_overflow_note(self) -> None:
-        note = f"{self.dropped} more log entries dropped (limit {MAX_LOG_ENTRIES})"
-        self.entries.append(LogEntry(level="WARNING", message=note, at=datetime.now(UTC)))
+        """The entries, with a note when some were dropped over the cap."""
+        if self._dropped:
+            note = f"{self._dropped} more log entries dropped (limit {MAX_LOG_ENTRIES})"
+            self._entries.append(LogEntry(level="WARNING", message=note, at=datetime.now(UTC)))
+            self._dropped = 0
+        return self._entries
 
 
 def parse_payload(request: IncomingRequest) -> Any:

@@ -5,17 +5,16 @@ import functools
 import hashlib
 import re
 import types
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from RestrictedPython.compile import compile_restricted_function
+from RestrictedPython.compile import CompileResult, compile_restricted_function
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from webhook_engine.sandbox.errors import ScriptCompileError
 
 _FUNCTION_NAME = "script"
 _ERROR_LINE = re.compile(r"^Line (\d+): (.*)$", re.DOTALL)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,28 @@ class CompiledScript:
 
 
 class _ScriptPolicy(RestrictingNodeTransformer):
-    """RestrictedPython's policy, refusing class definitions too (scripts have no use for them)."""
+    """RestrictedPython's policy, also refusing what could outlive or out-catch the time limit.
+
+    Classes (scripts have no use for them), generators (a `finally:` in one runs whenever it is
+    garbage collected, long after its script) and bare `except:` (it would catch the timeout).
+    """
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         self.error(node, "class definitions are not allowed in scripts")
         return node
+
+    def visit_Yield(self, node: ast.Yield) -> ast.AST:
+        self.error(node, '"yield" is not allowed in scripts')
+        return node
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> ast.AST:
+        self.error(node, '"yield from" is not allowed in scripts')
+        return node
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST | Iterable[ast.AST] | None:
+        if node.type is None:
+            self.error(node, 'a bare "except:" is not allowed; use "except Exception:"')
+        return super().visit_ExceptHandler(node)
 
 
 def compile_script(source: str, name: str) -> CompiledScript:
@@ -48,34 +64,23 @@ def compile_script(source: str, name: str) -> CompiledScript:
 @functools.lru_cache(maxsize=512)
 def _compile(source_hash: str, name: str, source: str) -> CompiledScript:
     try:
-        body = ast.parse(source)
-    except SyntaxError as error:
+        result = _compile_restricted(source, name)
+    except SyntaxError as error:  # from the parser, or Python's compiler (`break` outside a loop)
         raise _compile_error(error.lineno, error.msg) from None
-    body.body = body.body or [ast.Pass()]
-    if (line := _top_level_yield(body.body)) is not None:
-        raise _compile_error(line, '"yield" is not allowed at the top level of a script')
-    try:
-        result = compile_restricted_function(
-            "", body, _FUNCTION_NAME, filename=name, policy=_ScriptPolicy
-        )
-    except SyntaxError as error:  # raised by Python's compiler, e.g. `break` outside a loop
-        raise _compile_error(error.lineno, error.msg) from None
+    except (RecursionError, MemoryError):  # the parser gives up on deeply nested code
+        raise ScriptCompileError("the script is nested too deeply to compile") from None
     if result.errors:
         raise _restricted_error(result.errors)
     assert result.code is not None  # no errors means code
     return CompiledScript(name=name, source_hash=source_hash, code=_function_code(result.code))
 
 
-def _top_level_yield(statements: list[ast.stmt]) -> int | None:
-    """Line of a `yield` that would turn the script itself into a generator, if any."""
-    pending: list[ast.AST] = list(statements)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Yield | ast.YieldFrom):
-            return node.lineno
-        if not isinstance(node, _SCOPES):
-            pending.extend(ast.iter_child_nodes(node))
-    return None
+def _compile_restricted(source: str, name: str) -> CompileResult:
+    body = ast.parse(source)
+    body.body = body.body or [ast.Pass()]  # an empty script returns None
+    return compile_restricted_function(
+        "", body, _FUNCTION_NAME, filename=name, policy=_ScriptPolicy
+    )
 
 
 def _function_code(module_code: types.CodeType) -> types.CodeType:

@@ -24,10 +24,24 @@ from webhook_engine.sandbox.modules import guarded_import
 
 # Objects whose every attribute leads to frames, code or globals.
 _INTERNAL_TYPES = (types.FrameType, types.CodeType, types.TracebackType)
+# Names leading there from other objects (`gi_frame`, `f_back`, `tb_frame`, ...), and `mro`.
+_INTERNAL_NAMES = INSPECT_ATTRIBUTES | {"mro"}
 # `str.format` (and `UserString.format`) read attributes named in the format string.
 _FORMAT_METHODS = frozenset({"format", "format_map"})
-# Item and attribute writes are allowed on these (the script's own containers) only.
-_WRITABLE_TYPES = (dict, list, collections.deque, collections.UserDict, collections.UserList)
+# Writes are allowed into plain containers only (exact types: a read-only mapping built on
+# dict stays read-only); scripts own every such container except those they are given.
+_WRITABLE_TYPES = frozenset(
+    {
+        dict,
+        list,
+        collections.Counter,
+        collections.OrderedDict,
+        collections.defaultdict,
+        collections.deque,
+        collections.UserDict,
+        collections.UserList,
+    }
+)
 _MISSING = object()
 
 
@@ -37,7 +51,7 @@ def guarded_getattr(obj: object, name: str, default: object = _MISSING) -> objec
         raise TypeError("attribute name must be a string")
     if name.startswith("_"):
         raise AttributeError(f'"{name}" is an invalid attribute name because it starts with "_"')
-    if name in INSPECT_ATTRIBUTES or isinstance(obj, _INTERNAL_TYPES):
+    if name in _INTERNAL_NAMES or isinstance(obj, _INTERNAL_TYPES):
         raise AttributeError(f'"{name}" is not available to scripts')
     if name in _FORMAT_METHODS:
         raise AttributeError(f'"{name}" is not available to scripts; use f-strings or %')
@@ -48,7 +62,7 @@ def guarded_getattr(obj: object, name: str, default: object = _MISSING) -> objec
 
 def guarded_write(obj: object) -> object:
     """`_write_`: the object a script assigns into (`obj[k] = v`, `obj.a = v`, `del obj[k]`)."""
-    if isinstance(obj, _WRITABLE_TYPES):
+    if type(obj) in _WRITABLE_TYPES:
         return obj
     raise TypeError(f"scripts cannot modify {type(obj).__name__} objects")
 
@@ -100,7 +114,11 @@ class Printer:
         return "".join(self._text)
 
 
-_HARMLESS_BUILTINS = [
+# RestrictedPython's safe builtins plus the harmless ones it leaves out only because they
+# iterate in C past `_getiter_` (ours is plain `iter`). Not its `limited_builtins`: a range
+# capped at 1000 and `list("abc")` refused would surprise script authors without bounding
+# memory (`[0] * 10**9` still works); the time limit bounds loops instead.
+_HARMLESS_BUILTINS = (
     "len",
     "str",
     "int",
@@ -135,9 +153,16 @@ _HARMLESS_BUILTINS = [
     "hash",
     "iter",
     "next",
-]
-# Class definitions are refused at compile time; `setattr`/`delattr` could only ever fail.
-_DROPPED_SAFE_BUILTINS = ("__build_class__", "setattr", "delattr")
+)
+_DROPPED_SAFE_BUILTINS = (
+    "__build_class__",  # class definitions are refused at compile time
+    "setattr",  # could only ever fail
+    "delattr",
+    "BaseException",  # catching these would catch the script's own timeout
+    "GeneratorExit",
+    "KeyboardInterrupt",
+    "SystemExit",
+)
 
 BUILTINS: dict[str, object] = {
     **{name: obj for name, obj in safe_builtins.items() if name not in _DROPPED_SAFE_BUILTINS},

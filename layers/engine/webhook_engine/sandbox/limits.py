@@ -1,15 +1,17 @@
 """Time limits for scripts.
 
 In a process's main thread (Lambda, the local stack's workers) a `SIGALRM` timer interrupts the
-script, sleeping or looping alike. Elsewhere signals are unavailable, so a `sys.settrace` hook
-checks the clock on every line and call of the script instead (a blocking C call such as
-`time.sleep` then runs to its end before the script is stopped).
+script, looping or sleeping alike, and keeps interrupting it every `_REPEAT` seconds until it
+is gone. Elsewhere signals are unavailable, so a `sys.settrace` hook checks the clock on each
+line and call of the script instead (a blocking C call such as `time.sleep` then runs to its end
+before the script stops).
 
-Either way, once the time is up every further line of the script raises `ScriptTimeoutError`
-again, so `try: ... except: pass` cannot swallow the timeout and carry on.
+The script is interrupted with `Timeout`, a BaseException that scripts cannot catch: they cannot
+name BaseException, and a bare `except:` is refused when they are compiled. Only a `finally:`
+block runs while it unwinds (and one that loops forever outside the main thread is not stopped).
 
-Code that spins inside C without returning to Python (catastrophic regular expressions,
-`sum(itertools.repeat(1))`) is not interrupted by either: only the Lambda timeout stops it
+Code spinning inside C without returning to Python (catastrophic regular expressions,
+`sum(itertools.repeat(1))`) is interrupted by neither: only the Lambda timeout stops it
 (DESIGN 8), so function time limits stay below the Lambda timeout.
 """
 
@@ -21,9 +23,12 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-from webhook_engine.sandbox.errors import ScriptTimeoutError
-
+_REPEAT = 0.05
 _TraceFunction = Callable[[FrameType, str, Any], Any]
+
+
+class Timeout(BaseException):
+    """Raised inside a script whose time is up."""
 
 
 class Deadline:
@@ -34,8 +39,8 @@ class Deadline:
             raise ValueError("a script's time limit must be positive")
         self.filename = filename
         self.seconds = seconds
-        self.fired = False  # a timeout was raised inside the script
-        self._expires_at = float("inf")  # the trace hook stops the script from then on
+        self.fired = False  # Timeout was raised inside the script
+        self._expires_at = float("inf")
 
     def run[T](self, function: Callable[[], T]) -> T:
         """Call `function` (the script) under the time limit."""
@@ -51,7 +56,7 @@ class Deadline:
             self.seconds = min(self.seconds, outer_delay)
         started = time.monotonic()
         signal.signal(signal.SIGALRM, self._on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds, _REPEAT)
         try:
             return function()
         finally:
@@ -74,26 +79,23 @@ class Deadline:
             sys.settrace(previous_trace)
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
-        """SIGALRM: expire now; raise if the script is running (not yet, or no longer, is fine)."""
+        """SIGALRM: stop the script if it is running, else at its first line (if it starts)."""
         self._expires_at = 0.0
-        script_frames = [f for f in _stack(frame) if f.f_code.co_filename == self.filename]
-        for script_frame in script_frames:
-            script_frame.f_trace = self._trace
-        sys.settrace(self._trace)  # frames the script enters from now on
-        if script_frames:
-            self._raise()
+        if any(f.f_code.co_filename == self.filename for f in _stack(frame)):
+            self._stop()
+        sys.settrace(self._trace)
 
     def _trace(self, frame: FrameType, event: str, arg: object) -> _TraceFunction | None:
         """Trace hook: stop script frames once expired; leave other code untraced."""
         if frame.f_code.co_filename != self.filename:
             return None
-        if time.monotonic() >= self._expires_at:
-            self._raise()
+        if event in ("call", "line") and time.monotonic() >= self._expires_at:
+            self._stop()
         return self._trace
 
-    def _raise(self) -> None:
+    def _stop(self) -> None:
         self.fired = True
-        raise ScriptTimeoutError(f"script ran longer than {self.seconds:g} s")
+        raise Timeout
 
 
 def _stack(frame: FrameType | None) -> Iterator[FrameType]:

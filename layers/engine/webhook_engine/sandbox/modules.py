@@ -10,7 +10,7 @@ import importlib
 import types
 from collections.abc import Mapping
 
-ALLOWED_MODULES = [
+ALLOWED_MODULES = (
     "json",
     "re",
     "hmac",
@@ -26,7 +26,7 @@ ALLOWED_MODULES = [
     "itertools",
     "functools",
     "string",
-]
+)
 
 # Public members that reach outside the sandbox, so scripts do not get them.
 _WITHHELD = {
@@ -114,4 +114,8 @@ def guarded_import(
         raise ImportError(f"module {name!r} is not available to scripts; allowed: {allowed}")
     if not fromlist:  # `import urllib.parse` binds `urllib`
         return module_proxy(name.partition(".")[0])
-    return module_proxy(name)
+    proxy = module_proxy(name)
+    for member in fromlist:
+        if member not in dir(proxy):
+            raise ImportError(f"cannot import {member!r} from {name!r}: not available to scripts")
+    return proxy

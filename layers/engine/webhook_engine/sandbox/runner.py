@@ -14,30 +14,34 @@ _MAX_DETAIL = 500
 def run_script(script: CompiledScript, names: Mapping[str, object], timeout: float) -> object:
     """Run `script` with `names` as its globals and return its return value.
 
-    Raises ScriptError for anything the script raises (SystemExit included), with the script's
-    line, and ScriptTimeoutError when it runs longer than `timeout` seconds.
+    Raises ScriptError for anything the script raises, with the script's line, and
+    ScriptTimeoutError when it runs longer than `timeout` seconds.
     """
     function = types.FunctionType(script.code, script_globals(names))
     deadline = Deadline(script.name, timeout)
     try:
         result = deadline.run(function)
-    except BaseException as error:
-        raise _script_error(script, error, deadline) from None
-    if deadline.fired:  # the script caught its timeout and returned anyway
-        raise ScriptTimeoutError(f"ScriptTimeoutError: script ran longer than {timeout:g} s")
+    except BaseException as error:  # the script's own errors, or its Timeout
+        line = _script_line(script, error)
+        if deadline.fired:
+            raise _timeout_error(deadline, line) from None
+        detail = str(error)[:_MAX_DETAIL]
+        message = _message(type(error).__name__, detail, line)
+        raise ScriptError(message, error_type=type(error).__name__, line=line) from None
+    if deadline.fired:  # stopped, yet returned (`return` in a `finally:` block)
+        raise _timeout_error(deadline, None)
     return result
 
 
-def _script_error(script: CompiledScript, error: BaseException, deadline: Deadline) -> ScriptError:
-    line = _script_line(script, error)
-    where = f" (line {line})" if line else ""
-    if deadline.fired:
-        detail = f"script ran longer than {deadline.seconds:g} s"
-        return ScriptTimeoutError(f"ScriptTimeoutError: {detail}{where}", line)
-    error_type = type(error).__name__
-    detail = str(error)[:_MAX_DETAIL]
+def _timeout_error(deadline: Deadline, line: int | None) -> ScriptTimeoutError:
+    detail = f"script ran longer than {deadline.seconds:g} s"
+    return ScriptTimeoutError(_message("ScriptTimeoutError", detail, line), line)
+
+
+def _message(error_type: str, detail: str, line: int | None) -> str:
+    """E.g. "KeyError: 'ref' (line 4)"."""
     message = f"{error_type}: {detail}" if detail else error_type
-    return ScriptError(f"{message}{where}", error_type=error_type, line=line)
+    return f"{message} (line {line})" if line else message
 
 
 def _script_line(script: CompiledScript, error: BaseException) -> int | None:

@@ -1,0 +1,146 @@
+"""Ways out of the sandbox, each of which must be refused."""
+
+import pytest
+
+from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_script, run_script
+from webhook_engine.sandbox.modules import module_proxy
+
+
+def run(source: str, **names: object) -> object:
+    return run_script(compile_script(source, "function:test"), names, timeout=2.0)
+
+
+@pytest.mark.parametrize(
+    ("source", "error_type"),
+    [
+        # submodules and other modules reachable from allow-listed ones
+        ("import uuid\nreturn uuid.os", "AttributeError"),
+        ("import json\nreturn json.codecs", "AttributeError"),
+        ("import json\nreturn json.decoder", "AttributeError"),
+        ("import base64\nreturn base64.struct", "AttributeError"),
+        ("import re\nreturn re.functools", "AttributeError"),
+        ("import urllib.parse\nreturn urllib.parse.warnings", "AttributeError"),
+        ("import urllib.parse\nreturn urllib.request", "AttributeError"),
+        ("from json import decoder", "ImportError"),
+        ("from uuid import os", "ImportError"),
+        # imports outside the allow-list
+        ("import os", "ImportError"),
+        ("import sys", "ImportError"),
+        ("import urllib.request", "ImportError"),
+        ("from urllib import request", "ImportError"),
+        # members withheld from allow-listed modules
+        ("import string\nreturn string.Formatter", "AttributeError"),
+        ("import functools\nreturn functools.update_wrapper", "AttributeError"),
+        ("import functools\nreturn functools.singledispatch", "AttributeError"),
+        ("import uuid\nreturn uuid.getnode", "AttributeError"),
+        # builtins that are not there
+        ("return open('/etc/passwd')", "NameError"),
+        ("return compile('1', 'x', 'eval')", "NameError"),
+        ("return globals()", "NameError"),
+        ("return vars()", "NameError"),
+        ("return type(1)", "NameError"),
+        ("return setattr", "NameError"),
+        ("raise SystemExit(3)", "NameError"),
+        ("return BaseException", "NameError"),
+        # attributes reached by name at run time
+        ("return getattr(1, '__class__')", "AttributeError"),
+        ("return getattr(getattr, '__globals__')", "AttributeError"),
+        ("return getattr((x for x in []), 'gi_frame')", "AttributeError"),
+        ("return getattr((x for x in []), 'gi_code')", "AttributeError"),
+        ("return int.mro()", "AttributeError"),
+        (
+            "try:\n    1 / 0\nexcept ZeroDivisionError as error:\n"
+            "    return getattr(error, '__traceback__')",
+            "AttributeError",
+        ),
+        # format strings that read attributes
+        ("return '{0.__class__}'.format(1)", "AttributeError"),
+        ("return '{x.__class__}'.format_map({'x': 1})", "AttributeError"),
+        ("return str.format('{0.__class__}', 1)", "AttributeError"),
+        (
+            "import collections\nreturn collections.UserString('{0.__class__}').format(1)",
+            "AttributeError",
+        ),
+        # writes to module proxies
+        ("import json\njson.loads = None", "TypeError"),
+        ("import json\ndel json.loads", "TypeError"),
+    ],
+)
+def test_refused_at_run_time(source, error_type):
+    # Given a script trying a way out
+    # When it runs
+    with pytest.raises(ScriptError) as caught:
+        run(source)
+    # Then a guard refused it
+    assert caught.value.error_type == error_type
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "return __import__('os')",
+        "return eval('1')",
+        "exec('x = 1')",
+        "return ().__class__",
+        "return ().__class__.__bases__[0].__subclasses__()",
+        "return (x for x in []).gi_frame.f_back.f_globals",
+        "g = (x for x in [])\nreturn g.gi_code",
+        "def f():\n    pass\nreturn f.__globals__",
+        "return f'{().__class__}'",
+        "try:\n    1 / 0\nexcept ZeroDivisionError as error:\n    return error.__traceback__",
+        "frame = None\nreturn frame.f_globals",
+        "frame = None\nreturn frame.f_builtins",
+        "tb = None\nreturn tb.tb_frame",
+        "_getattr_ = getattr",
+        "match 1:\n    case int(real=r):\n        pass",
+        "import json as _json",
+    ],
+)
+def test_refused_at_compile_time(source):
+    # Given a script naming something forbidden in its text
+    # When it is compiled
+    with pytest.raises(ScriptCompileError) as caught:
+        compile_script(source, "function:test")
+    # Then compiling names the line
+    assert caught.value.line is not None
+
+
+def test_import_refusal_names_the_allowed_modules():
+    # Given a script importing os
+    # When it runs
+    with pytest.raises(ScriptError) as caught:
+        run("import os")
+    # Then the error lists what may be imported
+    assert caught.value.error_type == "ImportError"
+    assert "json, re, hmac" in caught.value.message
+    assert "urllib.parse" in caught.value.message
+
+
+def test_module_proxies_refuse_assignment_from_outside_too():
+    # Given the proxy scripts get for json
+    proxy = module_proxy("json")
+    # When something assigns to it directly
+    # Then the assignment fails
+    with pytest.raises(AttributeError, match="read-only"):
+        proxy.loads = None
+
+
+def test_module_proxies_hold_only_public_non_module_members():
+    # Given the proxies of modules carrying other modules
+    # When their members are listed
+    members = {name: dir(module_proxy(name)) for name in ("uuid", "json", "base64", "re")}
+    # Then none is private, none is a module, and the public API is there
+    assert "os" not in members["uuid"]
+    assert "codecs" not in members["json"]
+    assert "struct" not in members["base64"]
+    assert "functools" not in members["re"]
+    assert "loads" in members["json"]
+    assert all(not name.startswith("_") for names in members.values() for name in names)
+
+
+def test_proxies_are_built_once_per_process():
+    # Given a proxy already built
+    first = module_proxy("hashlib")
+    # When it is asked for again
+    # Then it is the same object
+    assert module_proxy("hashlib") is first
