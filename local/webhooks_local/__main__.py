@@ -1,0 +1,8 @@
+"""`python -m webhooks_local`."""
+
+import sys
+
+from webhooks_local.main import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""What a local worker needs to play one function of template.yaml: name, handler, limits, env."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from webhooks_local import template as cfn
+
+ADMIN_FUNCTION = "AdminFunction"
+APPLY_CONFIG = "webhook_engine.configuration.apply_file"  # applies DESIGN section 4 files
+DEFAULT_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """One Lambda function as the local stack runs it."""
+
+    function_id: str
+    function_name: str
+    handler: str
+    timeout: int
+    memory_size: int
+    region: str
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        """The function's ARN, as `context.invoked_function_arn` shows it."""
+        return f"arn:aws:lambda:{self.region}:{cfn.ACCOUNT_ID}:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        """The function's log group, as Lambda names it."""
+        return log_group_name(self.function_name)
+
+
+def log_group_name(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def function_config(
+    function_id: str,
+    stack: cfn.ProvisionedStack,
+    *,
+    endpoint_url: str,
+    admin_token: str | None = None,
+    template: dict[str, Any] | None = None,
+) -> FunctionConfig:
+    """Build the function's configuration: the template's settings, env pointed at moto."""
+    spec = cfn.function_spec(function_id, template)
+    name = f"{stack.stack_name}-{function_id}"
+    environment = {
+        **cfn.function_environment(function_id, stack, template),
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": stack.region,
+        "AWS_REGION": stack.region,
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(name),
+        "_HANDLER": spec.handler,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    if function_id == ADMIN_FUNCTION and admin_token:
+        environment["ADMIN_TOKEN"] = admin_token
+    return FunctionConfig(
+        function_id=function_id,
+        function_name=name,
+        handler=spec.handler,
+        timeout=spec.timeout,
+        memory_size=spec.memory_size,
+        region=stack.region,
+        environment=environment,
+    )
+
+
+def worker_count(function_id: str) -> int:
+    """Warm workers for a function: `LOCAL_WORKERS` (default 2); the admin function gets one."""
+    if function_id == ADMIN_FUNCTION:
+        return 1
+    return max(1, int(os.environ.get("LOCAL_WORKERS", DEFAULT_WORKERS)))
+
+
+def apply_environment(environment: dict[str, str]) -> None:
+    """Make this process's environment the function's: drop the caller's AWS settings first."""
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        del os.environ[key]
+    os.environ.update(environment)

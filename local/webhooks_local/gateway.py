@@ -1,0 +1,197 @@
+"""The local HTTP API: turns HTTP requests into payload 2.0 events for the functions' workers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+
+from webhooks_local.apigateway import (
+    BODY_LIMIT,
+    HttpRequest,
+    HttpResponse,
+    Route,
+    build_event,
+    decode_response,
+    error_response,
+    find_route,
+)
+from webhooks_local.functions import FunctionConfig
+from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
+
+INTEGRATION_TIMEOUT = 30.0  # an HTTP API waits at most this long for Lambda
+logger = logging.getLogger("webhooks_local.gateway")
+
+
+class Function(Protocol):
+    """What the gateway calls: a function's workers."""
+
+    config: FunctionConfig
+
+    def invoke(self, event: dict[str, Any], timeout: float | None = None) -> Any: ...
+
+
+class RequestTooLarge(Exception):
+    """The body exceeds what an HTTP API accepts."""
+
+
+class Gateway:
+    """Routes requests to the functions of the template's HttpApi events."""
+
+    def __init__(
+        self,
+        table: list[Route],
+        workers: Mapping[str, Function],
+        *,
+        port: int,
+        quiet: bool = False,
+    ) -> None:
+        self.routes = table
+        self.workers = workers
+        self.quiet = quiet
+        self._server = _Server(("127.0.0.1", port), self)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway")
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request as API Gateway and the function would."""
+        request_id = str(uuid.uuid4())
+        response = self._answer(request, request_id)
+        response.headers.append(("apigw-requestid", request_id))
+        return response
+
+    def _answer(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        found = find_route(self.routes, request.method, request.path)
+        if found is None:
+            return error_response(404, "Not Found")
+        route, parameters = found
+        workers = self.workers[route.function_id]
+        event = build_event(request, route, parameters, request_id=request_id)
+        timeout = min(workers.config.timeout, INTEGRATION_TIMEOUT)
+        try:
+            return decode_response(workers.invoke(event, timeout=timeout))
+        except PayloadTooLarge:
+            return error_response(413, "Request Entity Too Large")
+        except FunctionTimeout as error:
+            logger.error("%s %s: %s", route.function_id, request_id, error)
+            if workers.config.timeout > INTEGRATION_TIMEOUT:
+                return error_response(503, "Service Unavailable")
+            return error_response(500, "Internal Server Error")
+        except (FunctionError, ValueError) as error:
+            logger.error("%s %s failed:\n%s", route.function_id, request_id, error)
+            return error_response(500, "Internal Server Error")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+        super().__init__(address, _Handler)
+        self.gateway = gateway
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up are routine; anything else is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            logger.debug("%s hung up: %s", client_address, error)
+        else:
+            logger.exception("request from %s failed", client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def version_string(self) -> str:
+        return "webhooks-local"
+
+    def _dispatch(self) -> None:
+        started = time.perf_counter()
+        gateway = self.server.gateway
+        try:
+            body = self._read_body()
+        except RequestTooLarge:
+            self.close_connection = True
+            response = error_response(413, "Request Entity Too Large")
+        except ValueError:
+            self.close_connection = True
+            response = error_response(400, "Bad Request")
+        else:
+            response = gateway.respond(self._request(body))
+        self._write(response)
+        if not gateway.quiet:
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.info("%s %s %d %.1fms", self.command, self.path, response.status, elapsed)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    def _request(self, body: bytes) -> HttpRequest:
+        return HttpRequest(
+            method=self.command,
+            target=self.path,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+            server_port=self.server.gateway.port,
+            protocol=self.request_version,
+        )
+
+    def _read_body(self) -> bytes:
+        """The exact body bytes: Content-Length or chunked; RequestTooLarge past the limit."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunks()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        if length > BODY_LIMIT:
+            raise RequestTooLarge
+        return self.rfile.read(length)
+
+    def _read_chunks(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            total += size
+            if total > BODY_LIMIT:
+                raise RequestTooLarge
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(chunks)
+
+    def _write(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Access lines come from _dispatch, with timings."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug(format, *args)

@@ -1,0 +1,118 @@
+"""The local stack: moto holding the template's resources, warm workers, a gateway, a poller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from moto.server import ThreadedMotoServer
+
+from webhooks_local import template as cfn
+from webhooks_local.apigateway import routes
+from webhooks_local.aws import local_session, start_moto
+from webhooks_local.functions import (
+    ADMIN_FUNCTION,
+    APPLY_CONFIG,
+    function_config,
+    worker_count,
+)
+from webhooks_local.gateway import Gateway
+from webhooks_local.poller import QueuePoller
+from webhooks_local.sqs_events import sources
+from webhooks_local.state import stack_state
+from webhooks_local.workers import FunctionWorkers
+
+
+class LocalStack:
+    """Everything `make serve` runs; a context manager that stops what it started."""
+
+    provisioned: cfn.ProvisionedStack
+
+    def __init__(self, *, port: int, admin_token: str, quiet: bool = False) -> None:
+        self.admin_token = admin_token
+        self._port = port
+        self._quiet = quiet
+        self._moto: ThreadedMotoServer | None = None
+        self.endpoint = ""
+        self.workers: dict[str, FunctionWorkers] = {}
+        self._pollers: list[QueuePoller] = []
+        self._gateway: Gateway | None = None
+
+    def __enter__(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._gateway.port if self._gateway else self._port
+
+    def _start(self) -> None:
+        # Bound first, so that a busy port fails fast; it takes requests once serve() runs.
+        self._gateway = Gateway(routes(), self.workers, port=self._port, quiet=self._quiet)
+        self._moto, self.endpoint = start_moto()
+        session = local_session()
+        self.provisioned = cfn.provision(session, endpoint_url=self.endpoint)
+        for function_id in cfn.functions():
+            config = function_config(
+                function_id,
+                self.provisioned,
+                endpoint_url=self.endpoint,
+                admin_token=self.admin_token,
+            )
+            self.workers[function_id] = FunctionWorkers(config, worker_count(function_id))
+        for workers in self.workers.values():
+            workers.warm()
+        sqs = session.client("sqs", endpoint_url=self.endpoint)
+        self._pollers = [
+            QueuePoller(
+                sqs,
+                source,
+                self.workers[source.function_id].invoke,
+                concurrency=worker_count(source.function_id),
+            )
+            for source in sources(self.provisioned)
+        ]
+
+    def apply_config(self, path: Path) -> str:
+        """Apply a configuration file (DESIGN section 4) in an admin worker; return the plan."""
+        return self.workers[ADMIN_FUNCTION].call(APPLY_CONFIG, path)
+
+    def serve(self) -> None:
+        """Start taking requests and queued messages."""
+        for poller in self._pollers:
+            poller.start()
+        if self._gateway:
+            self._gateway.start()
+
+    def state(self, pid: int) -> dict[str, Any]:
+        """What `invoke` needs to join this stack."""
+        return {
+            "pid": pid,
+            "port": self.port,
+            "moto_endpoint": self.endpoint,
+            "admin_token": self.admin_token,
+            **stack_state(self.provisioned),
+        }
+
+    def stop(self) -> None:
+        """Stop the gateway, the pollers, the workers and moto, in that order."""
+        if self._gateway:
+            self._gateway.stop()
+            self._gateway = None
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers = []
+        for workers in self.workers.values():
+            workers.close()
+        self.workers = {}
+        if self._moto:
+            self._moto.stop()
+            self._moto = None

@@ -1,0 +1,172 @@
+"""The gateway over a real socket: keep-alive, exact bodies, API Gateway's own answers."""
+
+import http.client
+import json
+from typing import Any
+
+import pytest
+
+from webhooks_local.apigateway import BODY_LIMIT, Route
+from webhooks_local.functions import FunctionConfig
+from webhooks_local.gateway import Gateway
+from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
+
+
+class Function:
+    """A stand-in for a function's workers: records events, answers as told."""
+
+    config = FunctionConfig(
+        "IngestFunction", "local-IngestFunction", "x.handler", 28, 512, "us-east-1"
+    )
+
+    def __init__(self):
+        self.events: list[dict[str, Any]] = []
+        self.error: Exception | None = None
+        self.result: object = None
+
+    def invoke(self, event: dict[str, Any], timeout: float | None = None) -> object:
+        self.events.append(event)
+        if self.error:
+            raise self.error
+        return self.result or {
+            "statusCode": 202,
+            "headers": {"content-type": "application/json"},
+            "cookies": ["seen=1"],
+            "body": json.dumps({"body": event.get("body")}),
+        }
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    functions = {"IngestFunction": Function()}
+    gateway = Gateway(
+        [Route("ANY", "/webhooks/{uri+}", "IngestFunction")], functions, port=0, quiet=True
+    )
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def function(gateway):
+    gateway.workers["IngestFunction"] = Function()
+    return gateway.workers["IngestFunction"]
+
+
+@pytest.fixture
+def connection(gateway, function):
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=5)
+    yield connection
+    connection.close()
+
+
+def test_answers_reuse_one_keep_alive_connection(connection, function):
+    # When
+    answers = []
+    for body in (b'{"n": 1}', b'{"n": 2}'):
+        connection.request("POST", "/webhooks/git/push", body, {"content-type": "application/json"})
+        response = connection.getresponse()
+        answers.append((response.status, json.loads(response.read())))
+
+    # Then
+    assert answers == [(202, {"body": '{"n": 1}'}), (202, {"body": '{"n": 2}'})]
+    assert len(function.events) == 2
+
+
+def test_response_headers_and_cookies_are_written(connection):
+    # When
+    connection.request("GET", "/webhooks/x")
+    response = connection.getresponse()
+    response.read()
+
+    # Then
+    assert response.getheader("content-type") == "application/json"
+    assert response.getheader("set-cookie") == "seen=1"
+    assert response.getheader("apigw-requestid")
+
+
+def test_chunked_body_is_read_exactly(connection, function):
+    # When
+    connection.request(
+        "POST",
+        "/webhooks/x",
+        iter([b"ab", b"cd", b"\xff"]),
+        {"content-type": "application/octet-stream"},
+        encode_chunked=True,
+    )
+    connection.getresponse().read()
+
+    # Then
+    assert function.events[0]["body"] == "YWJjZP8="
+    assert function.events[0]["isBase64Encoded"] is True
+
+
+def test_body_over_ten_megabytes_is_refused_unread(connection, function):
+    # Given
+    connection.putrequest("POST", "/webhooks/x")
+    connection.putheader("Content-Length", str(BODY_LIMIT + 1))
+    connection.endheaders()
+
+    # When
+    response = connection.getresponse()
+
+    # Then
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Entity Too Large"}
+    assert function.events == []
+
+
+def test_unknown_path_is_not_found(connection, function):
+    # When
+    connection.request("GET", "/nowhere")
+    response = connection.getresponse()
+
+    # Then
+    assert (response.status, json.loads(response.read())) == (404, {"message": "Not Found"})
+    assert function.events == []
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (FunctionError("Traceback: boom"), 500, "Internal Server Error"),
+        (FunctionTimeout("Task timed out after 28.00 seconds"), 500, "Internal Server Error"),
+        (PayloadTooLarge("too large"), 413, "Request Entity Too Large"),
+    ],
+)
+def test_function_failures_get_api_gateway_answers(connection, function, error, status, message):
+    # Given
+    function.error = error
+
+    # When
+    connection.request("POST", "/webhooks/x", b"{}")
+    response = connection.getresponse()
+
+    # Then
+    assert (response.status, json.loads(response.read())) == (status, {"message": message})
+
+
+def test_malformed_result_is_an_internal_server_error(connection, function):
+    # Given
+    function.result = {"statusCode": "soon"}
+
+    # When
+    connection.request("POST", "/webhooks/x", b"{}")
+    response = connection.getresponse()
+
+    # Then
+    assert (response.status, json.loads(response.read())) == (
+        500,
+        {"message": "Internal Server Error"},
+    )
+
+
+def test_head_answers_without_a_body(connection):
+    # When
+    connection.request("HEAD", "/webhooks/x")
+    response = connection.getresponse()
+
+    # Then
+    assert response.status == 202
+    assert response.read() == b""
+    assert int(response.getheader("content-length")) > 0
