@@ -76,11 +76,13 @@ def _record(outcome: Outcome, submission: int) -> None:
 @cache
 def processor() -> Processor:
     """The container's processor, with its configuration cache."""
-    settings = get_settings()
+    settings, secrets = get_settings(), dependencies.secret_store()
     return Processor(
         messages=dependencies.message_store(),
-        config=ConfigCache(dependencies.config_store(), settings.config_cache_seconds),
-        secrets=dependencies.secret_store(),
+        config=ConfigCache(
+            dependencies.config_store(), settings.config_cache_seconds, on_reload=secrets.forget
+        ),
+        secrets=secrets,
         match_timeout=settings.match_timeout_seconds,
         function_timeout=settings.function_timeout_seconds,
     )

@@ -40,25 +40,33 @@ class RuntimeConfig:
 
 
 class ConfigCache:
-    """Reloads the configuration from the store when older than `ttl` seconds."""
+    """The configuration, reloaded when the store's revision moves or after `ttl` seconds.
+
+    One consistent read per use tells whether anything changed, so a script fixed just before
+    a resubmission is the one that runs. `on_reload` lets cached secrets go at the same time.
+    """
 
     def __init__(
         self,
         store: ConfigStore,
         ttl: float,
+        on_reload: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store, self.ttl, self.clock = store, ttl, clock
+        self.store, self.ttl, self.clock, self.on_reload = store, ttl, clock, on_reload
         self._config: RuntimeConfig | None = None
+        self._revision = -1
         self._loaded_at = 0.0
 
     def get(self) -> RuntimeConfig:
-        now = self.clock()
-        if self._config is None or now - self._loaded_at >= self.ttl:
+        now, revision = self.clock(), self.store.revision()
+        stale = revision != self._revision or now - self._loaded_at >= self.ttl
+        if self._config is None or stale:
+            self.on_reload()
             self._config = RuntimeConfig.build(
                 self.store.list_providers(), self.store.list_functions()
             )
-            self._loaded_at = now
+            self._revision, self._loaded_at = revision, now
         return self._config
 
 

@@ -27,7 +27,7 @@ class Settings(BaseModel):
     match_timeout_seconds: float = Field(default=2.0, gt=0)
     function_timeout_seconds: float = Field(default=30.0, gt=0)
     sync_budget_seconds: float = Field(default=20.0, gt=0)
-    config_cache_seconds: int = Field(default=10, ge=0)
+    config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
     admin_token: str | None = None
 

@@ -1,5 +1,8 @@
 """Providers and functions in the DynamoDB configuration table (`pk` = kind, `sk` = id).
 
+A revision counter (`pk = META`, `sk = revision`) goes up with every write, so processing can
+check in one read whether its cached configuration is still current.
+
 Every saved script version is kept as `pk = VERSION#<id>`, `sk = <version, zero-padded>`, so an
 operator can see the code that handled a message (executions record `script_version`).
 """
@@ -58,6 +61,11 @@ class DynamoConfigStore:
         versions = [ScriptVersion.model_validate(_plain(item)) for item in items]
         return sorted(versions, key=lambda version: version.version, reverse=True)
 
+    def revision(self) -> int:
+        key = {"pk": "META", "sk": "revision"}
+        item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return int(item["revision"]) if item else 0
+
     def put_provider(self, provider: Provider) -> None:
         self._put(PROVIDER, provider.id, provider.model_dump(mode="json"))
         self._keep_version(provider.id, provider.version, provider.match_script)
@@ -89,12 +97,22 @@ class DynamoConfigStore:
 
     def delete_provider(self, provider_id: str) -> None:
         self._table.delete_item(Key={"pk": PROVIDER, "sk": provider_id})
+        self._bump()
 
     def delete_function(self, function_id: str) -> None:
         self._table.delete_item(Key={"pk": FUNCTION, "sk": function_id})
+        self._bump()
 
     def _put(self, kind: str, item_id: str, data: dict[str, Any]) -> None:
         self._table.put_item(Item={"pk": kind, "sk": item_id} | data)
+        self._bump()
+
+    def _bump(self) -> None:
+        self._table.update_item(
+            Key={"pk": "META", "sk": "revision"},
+            UpdateExpression="ADD revision :one",
+            ExpressionAttributeValues={":one": 1},
+        )
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

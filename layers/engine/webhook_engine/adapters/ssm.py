@@ -29,7 +29,7 @@ class SsmSecretStore:
         client("ssm").put_parameter(
             Name=self._path(provider_id) + name, Value=value, Type="SecureString", Overwrite=True
         )
-        parameters.clear_caches()
+        self.forget()
 
     def delete_secret(self, provider_id: str, name: str) -> None:
         ssm = client("ssm")
@@ -38,4 +38,8 @@ class SsmSecretStore:
         except ssm.exceptions.ParameterNotFound:
             return
         finally:
-            parameters.clear_caches()
+            self.forget()
+
+    def forget(self) -> None:
+        """Drop cached values, so the next read sees changed secrets."""
+        parameters.clear_caches()
