@@ -6,19 +6,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from webhook_engine.models import Function, Name, Property, Provider
+from webhook_engine.models import (
+    Function,
+    FunctionFields,
+    Name,
+    Property,
+    Provider,
+    ProviderFields,
+)
 
 REDACTED = "***"
 
 
-class CreateProviderRequest(BaseModel):
+class CreateProviderRequest(ProviderFields):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    description: str = ""
-    active: bool = True
-    properties: dict[str, Property] = Field(default_factory=dict)
-    match_script: str
     position: int | None = Field(default=None, ge=0)
 
 
@@ -64,15 +66,10 @@ class ProviderList(BaseModel):
     items: list[ProviderOut]
 
 
-class CreateFunctionRequest(BaseModel):
+class CreateFunctionRequest(FunctionFields):
     model_config = ConfigDict(extra="forbid")
 
     provider_id: str
-    name: Name
-    uri: str = Field(min_length=1)
-    script: str
-    active: bool = True
-    description: str = ""
 
 
 class PatchFunctionRequest(BaseModel):

@@ -10,17 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticValidationError
 
 from webhook_engine.errors import ValidationError, describe
-from webhook_engine.models import Function, Name, Property, Provider
+from webhook_engine.models import (
+    Function,
+    FunctionFields,
+    Property,
+    Provider,
+    ProviderFields,
+)
 
 
-class FunctionDocument(BaseModel):
+class FunctionDocument(FunctionFields):
     model_config = ConfigDict(extra="forbid")
-
-    name: Name
-    uri: str = Field(min_length=1)
-    active: bool = True
-    description: str = ""
-    script: str
 
     @field_validator("uri")
     @classmethod
@@ -28,14 +28,9 @@ class FunctionDocument(BaseModel):
         return uri.strip().strip("/")
 
 
-class ProviderDocument(BaseModel):
+class ProviderDocument(ProviderFields):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    description: str = ""
-    active: bool = True
-    properties: dict[str, Property] = Field(default_factory=dict)
-    match_script: str
     functions: list[FunctionDocument] = Field(default_factory=list)
 
     @field_validator("properties", mode="before")

@@ -135,25 +135,35 @@ class Property(BaseModel):
     secret: bool = False
 
 
-class Provider(BaseModel):
-    id: str
+class ProviderFields(BaseModel):
+    """What an operator sets on a provider (API requests and configuration files share it)."""
+
     name: Name
     description: str = ""
     active: bool = True
-    position: int = 0
     properties: dict[str, Property] = Field(default_factory=dict)
     match_script: str
+
+
+class Provider(ProviderFields):
+    id: str
+    position: int = 0
     version: int = 1
     updated_at: datetime | None = None
 
 
-class Function(BaseModel):
-    id: str
-    provider_id: str
+class FunctionFields(BaseModel):
+    """What an operator sets on a function."""
+
     name: Name
-    uri: str
+    uri: str = Field(min_length=1)
     active: bool = True
     description: str = ""
     script: str
+
+
+class Function(FunctionFields):
+    id: str
+    provider_id: str
     version: int = 1
     updated_at: datetime | None = None
