@@ -9,7 +9,7 @@ import pytest
 
 from admin.handler import lambda_handler as admin_handler
 from ingest.handler import lambda_handler as ingest_handler
-from tests.conftest import CONTEXT, admin_event, http_event
+from tests.conftest import CONTEXT, REPO, admin_event, http_event
 from webhook_engine import dependencies
 
 CONFIG = """
@@ -177,3 +177,24 @@ def test_without_iam_identity_is_401(stack):
 
     # Then
     assert response["statusCode"] == 401
+
+
+ROUTES = [
+    (method.upper(), path.replace("{", "").replace("}", ""))
+    for path, operations in json.loads((REPO / "docs/openapi.json").read_text())["paths"].items()
+    for method in operations
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route_refuses_an_unauthenticated_call(stack, monkeypatch, method, path):
+    # Given the local stack's token is required
+    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
+    dependencies.reset()
+
+    # When the route is called without it
+    status, body = admin(path, method=method)
+
+    # Then
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"

@@ -108,6 +108,7 @@ def process_request(
                 duration_ms=run.duration_ms,
                 error=run.error,
                 logs=run.log.finish(),
+                script_version=provider.version,
             )
         )
         if run.error:

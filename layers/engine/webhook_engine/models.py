@@ -89,6 +89,7 @@ class Evaluation(BaseModel):
     duration_ms: float
     error: str | None = None
     logs: list[LogEntry] = Field(default_factory=list)
+    script_version: int | None = None
 
 
 class Execution(BaseModel):

@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 
 from admin import config, dead_letters, functions, messages, providers
-from admin.auth import require_caller
 from webhook_engine.apigw import error_response
 from webhook_engine.errors import EngineError
 from webhook_engine.observability import logger
@@ -15,7 +14,6 @@ from webhook_engine.observability import logger
 API_PREFIX = "/admin/v1"
 
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=[API_PREFIX])
-app.use(middlewares=[require_caller])
 for module in (messages, providers, functions, config, dead_letters):
     app.include_router(module.router)
 OPENAPI = {

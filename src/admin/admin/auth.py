@@ -1,29 +1,31 @@
-"""Refuse unauthenticated admin calls: SigV4 (IAM authorizer) on AWS, a bearer token locally."""
+"""Refuse unauthenticated admin calls: SigV4 (IAM authorizer) on AWS, a bearer token locally.
+
+Checked before the resolver runs, so that no route, not even request validation, answers an
+unauthenticated caller with anything but 401.
+"""
 
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from webhook_engine.apigw import error_response
 from webhook_engine.settings import get_settings
 
 
-def require_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
-    """401 unless the IAM authorizer vouched for the caller or the bearer token matches."""
-    if _authenticated(app):
-        return next_middleware(app)
-    answer = error_response(401, "unauthorized", "missing or invalid credentials")
-    return Response(status_code=401, content_type="application/json", body=answer["body"])
+def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A 401 response unless the caller is authenticated; None when it is."""
+    if _authenticated(APIGatewayProxyEventV2(event)):
+        return None
+    return error_response(401, "unauthorized", "missing or invalid credentials")
 
 
-def _authenticated(app: APIGatewayHttpResolver) -> bool:
+def _authenticated(event: APIGatewayProxyEventV2) -> bool:
     token = get_settings().admin_token
     if token:
-        header = app.current_event.headers.get("authorization") or ""
+        header = event.headers.get("authorization") or ""
         scheme, _, given = header.partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
-    authorizer = app.current_event.request_context.authorizer
-    return bool(authorizer and authorizer.iam and authorizer.iam.user_arn)
+    return bool(event.request_context.authorizer.iam.user_arn)

@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin.app import app
+from admin.auth import refusal
 from webhook_engine.observability import logger, metrics, tracer
 
 
@@ -13,4 +14,4 @@ from webhook_engine.observability import logger, metrics, tracer
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return refusal(event) or app.resolve(event, context)
