@@ -1,4 +1,4 @@
-"""`webhooks-local`: the local stack (`serve`, the default) and `invoke` without Docker."""
+"""`webhooks-local`: the local stack (`serve`, the default), `invoke` without Docker, `bench`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from webhooks_local.workers import InvocationError
 
 DEFAULT_CONFIG = cfn.TEMPLATE_PATH.parent / "examples" / "config.yaml"
 DEFAULT_PORT = 3000
-COMMANDS = ("serve", "invoke", "-h", "--help")
+COMMANDS = ("serve", "invoke", "bench", "-h", "--help")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     config_path = Path(os.environ.get("WEBHOOKS_CONFIG") or DEFAULT_CONFIG)
     if args.command == "invoke":
         return _invoke(args.function_id, args.event_file, config_path)
+    if args.command == "bench":
+        from webhooks_local.bench import bench
+
+        return bench(
+            requests=args.requests,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            as_json=args.json,
+        )
     code = _serve(config_path, quiet=args.quiet)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -53,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("invoke", help="run one function's handler on one event file")
     run.add_argument("function_id", help="logical id in template.yaml, e.g. IngestFunction")
     run.add_argument("event_file", type=Path, help="e.g. events/webhook_github_push.json")
+    figures = commands.add_parser("bench", help="print cold-start, sandbox and HTTP figures")
+    figures.add_argument("--requests", type=int, default=400, help="per mode (default 400)")
+    figures.add_argument("--concurrency", type=int, default=8, help="connections (default 8)")
+    figures.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
+    figures.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 

@@ -1,0 +1,312 @@
+"""`webhooks-local bench`: figures, no thresholds. Cold-start imports of the handlers, the script
+sandbox, and the local stack over HTTP next to a peer's figures (DESIGN section 8)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from webhook_engine.models import IncomingRequest
+from webhook_engine.sandbox import compile_script, run_script
+from webhook_engine.script_api import ScriptLog, script_names
+from webhooks_local.bench_http import (
+    BenchError,
+    Load,
+    local_stack,
+    remaining,
+    run_load,
+    wait_for_success,
+)
+from webhooks_local.main import DEFAULT_CONFIG
+from webhooks_local.template import TEMPLATE_PATH
+
+HANDLERS = ("ingest.handler", "process.handler", "admin.handler")
+IMPORT_RUNS = 3
+TOP_IMPORTS = 5
+COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
+PUSH_BODY = TEMPLATE_PATH.parent / "tests" / "events" / "github_push.json"
+WEBHOOK_PATH = "/webhooks/git/push?projectId=123"
+PEER: dict[str, Any] = {
+    "name": "adnanh/webhook 2.8",
+    "async": {"requests_per_second": 3300, "latency_ms": {"p50": 3.7}},
+    "sync": {"requests_per_second": 1850, "latency_ms": {"p50": 8.5}},
+}
+NOTE = (
+    "Ours stores every message in moto (a Python imitation of DynamoDB/SQS/S3 over HTTP); "
+    "the peer stores nothing. These figures measure the local stack, not AWS."
+)
+
+
+def bench(*, requests: int, concurrency: int, timeout: float, as_json: bool) -> int:
+    """Measure, then print the report (or JSON); 1 when a part could not run."""
+    deadline = time.monotonic() + timeout
+    figures: dict[str, Any] = {}
+    error = None
+    try:
+        _progress("cold-start imports")
+        figures["imports"] = import_figures(deadline)
+        _progress("sandbox")
+        figures["sandbox"] = sandbox_figures()
+        _progress(f"local stack over HTTP ({requests} requests per mode)")
+        figures["http"] = http_figures(requests, concurrency, deadline)
+    except BenchError as failure:
+        error = str(failure)
+    except KeyboardInterrupt:
+        error = "interrupted"
+    if error is None and time.monotonic() > deadline:  # the loads and the wait stop there
+        error = "the benchmark ran past its time budget (--timeout): the figures are partial"
+    figures |= {"peer": PEER, "note": NOTE}
+    print(json.dumps(figures, indent=2) if as_json else report(figures))
+    if error:
+        print(f"webhooks-local bench: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _progress(what: str) -> None:
+    print(f"bench: {what}...", file=sys.stderr, flush=True)
+
+
+# Cold-start imports
+
+
+def import_figures(deadline: float) -> dict[str, Any]:
+    """Fresh-interpreter import times of each handler, minus a bare interpreter's start."""
+    baseline = _median_seconds("pass", deadline)
+    modules = {
+        module: round((_median_seconds(f"import {module}", deadline) - baseline) * 1000, 1)
+        for module in HANDLERS
+    }
+    _, trace = _python(["-X", "importtime", "-c", f"import {HANDLERS[0]}"], deadline)
+    return {
+        "baseline_ms": round(baseline * 1000, 1),
+        "handlers_ms": modules,
+        "top_imports_ms": top_imports(trace, HANDLERS[0], TOP_IMPORTS),
+    }
+
+
+def top_imports(importtime: str, module: str, count: int) -> dict[str, float]:
+    """The `count` largest cumulative times (ms) in `python -X importtime` output, but `module`."""
+    times: dict[str, float] = {}
+    for line in importtime.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) == 3 and fields[1].strip().isdigit() and fields[2].strip() != module:
+            times[fields[2].strip()] = round(int(fields[1]) / 1000, 1)
+    return dict(sorted(times.items(), key=lambda item: -item[1])[:count])
+
+
+def _median_seconds(code: str, deadline: float) -> float:
+    return statistics.median(_python(["-c", code], deadline)[0] for _ in range(IMPORT_RUNS))
+
+
+def _python(arguments: list[str], deadline: float) -> tuple[float, str]:
+    """Run this Python with `arguments`; its wall time and its stderr."""
+    environment = os.environ | {"POWERTOOLS_TRACE_DISABLED": "true"}
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=remaining(deadline),
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError("the benchmark ran past its time budget (--timeout)") from None
+    except subprocess.CalledProcessError as error:
+        raise BenchError(f"python {' '.join(arguments)} failed:\n{error.stderr}") from None
+    return time.perf_counter() - started, done.stderr
+
+
+# Sandbox
+
+
+def sandbox_figures() -> dict[str, float]:
+    """µs per operation of the GitHub match script: compiling it, building its names, running it."""
+    provider = _github_provider()
+    source, props = provider["match_script"], _props(provider)
+    body = PUSH_BODY.read_bytes()
+    request = IncomingRequest(
+        request_id="bench",
+        method="POST",
+        uri="git/push",
+        headers=github_headers(body, props["SECRET"]),
+        body=body,
+        source_ip="127.0.0.1",
+        received_at=datetime.now(UTC),
+    )
+    script = compile_script(source, "provider:GitHub")
+    names = script_names(request, "bench", props, ScriptLog())
+    if run_script(script, names, 2.0) is not True:
+        raise BenchError("the GitHub match script did not match the signed push")
+    return {
+        "compile_uncached_us": _microseconds(
+            lambda run: compile_script(source, f"provider:bench-{run}"), COMPILE_RUNS
+        ),
+        "compile_cached_us": _microseconds(
+            lambda _: compile_script(source, "provider:GitHub"), CACHED_COMPILE_RUNS
+        ),
+        "script_names_us": _microseconds(
+            lambda _: script_names(request, "bench", props, ScriptLog()), SCRIPT_RUNS
+        ),
+        "run_script_us": _microseconds(lambda _: run_script(script, names, 2.0), SCRIPT_RUNS),
+    }
+
+
+def _microseconds(operation: Callable[[int], object], runs: int) -> float:
+    started = time.perf_counter()
+    for run in range(runs):
+        operation(run)
+    return round((time.perf_counter() - started) / runs * 1e6, 2)
+
+
+def _github_provider() -> dict[str, Any]:
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    provider: dict[str, Any] = next(p for p in config["providers"] if p["name"] == "GitHub")
+    return provider
+
+
+def _props(provider: dict[str, Any]) -> dict[str, str]:
+    return {name: str(prop["value"]) for name, prop in provider["properties"].items()}
+
+
+def github_headers(body: bytes, secret: str) -> dict[str, str]:
+    """Headers of a push signed the way GitHub signs it."""
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/json",
+        "user-agent": "GitHub-Hookshot/bench",
+        "x-github-event": "push",
+        "x-hub-signature-256": f"sha256={signature}",
+    }
+
+
+# The local stack over HTTP
+
+
+def http_figures(requests: int, concurrency: int, deadline: float) -> dict[str, Any]:
+    """Signed pushes, asynchronous then synchronous, against a fresh local stack."""
+    body = PUSH_BODY.read_bytes()
+    headers = github_headers(body, _props(_github_provider())["SECRET"])
+    modes = {"async": headers, "sync": headers | {"flex-sync-webhook": "true"}}
+    token = secrets.token_urlsafe(16)
+    with (
+        tempfile.TemporaryDirectory(prefix="webhooks-bench-") as directory,
+        local_stack(Path(directory), token, DEFAULT_CONFIG, deadline) as port,
+    ):
+
+        def load(mode: str, count: int) -> Load:
+            return run_load(
+                port,
+                WEBHOOK_PATH,
+                body,
+                modes[mode],
+                count=count,
+                concurrency=concurrency,
+                deadline=deadline,
+            )
+
+        for mode in modes:  # warm the workers' clients and caches
+            load(mode, concurrency)
+        started = time.perf_counter()
+        sent = load("async", requests)
+        succeeded = wait_for_success(port, token, sent.message_ids, deadline)
+        drained = time.perf_counter() - started
+        answered = load("sync", requests)
+    non_200 = answered.errors + sum(n for status, n in answered.statuses.items() if status != 200)
+    return {
+        "requests_per_mode": requests,
+        "concurrency": concurrency,
+        "async": sent.figures()
+        | {
+            "success": succeeded,
+            "all_success_seconds": round(drained, 3),
+            "messages_per_second": round(succeeded / drained, 1),
+        },
+        "sync": answered.figures() | {"non_200": non_200},
+    }
+
+
+# Report
+
+
+def report(figures: dict[str, Any]) -> str:
+    """The figures as a compact text report."""
+    parts = [
+        _imports_report(figures["imports"]) if "imports" in figures else "",
+        _sandbox_report(figures["sandbox"]) if "sandbox" in figures else "",
+        _http_report(figures["http"]) if "http" in figures else "",
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _imports_report(imports: dict[str, Any]) -> str:
+    lines = [
+        f'Cold start: python -c "import <module>", median of {IMPORT_RUNS}, '
+        f"minus python -c pass ({imports['baseline_ms']:.0f} ms)"
+    ]
+    lines += [f"  {module:<40} {ms:8.1f} ms" for module, ms in imports["handlers_ms"].items()]
+    lines.append(f"  largest cumulative imports of {HANDLERS[0]} (python -X importtime):")
+    lines += [f"    {name:<38} {ms:8.1f} ms" for name, ms in imports["top_imports_ms"].items()]
+    return "\n".join(lines)
+
+
+def _sandbox_report(sandbox: dict[str, float]) -> str:
+    rows = {
+        "compile, uncached": "compile_uncached_us",
+        "compile, cached": "compile_cached_us",
+        "script_names (request -> globals)": "script_names_us",
+        "run_script": "run_script_us",
+    }
+    lines = ["Sandbox: the GitHub HMAC match script of examples/config.yaml"]
+    lines += [f"  {label:<40} {sandbox[key]:8.1f} µs/op" for label, key in rows.items()]
+    return "\n".join(lines)
+
+
+def _http_report(http: dict[str, Any]) -> str:
+    header = f"  {'':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  answers"
+    lines = [
+        f"Local stack over HTTP on 127.0.0.1: signed GitHub pushes, {http['requests_per_mode']} "
+        f"per mode, {http['concurrency']} keep-alive connections",
+        header,
+    ]
+    for mode in ("async", "sync"):
+        lines.append(_row(f"ours, {mode}", http[mode], _answers(http[mode])))
+        lines.append(_row(f"{PEER['name']}, {mode}", PEER[mode], "stores nothing"))
+    sent = http["async"]
+    lines += [
+        f"  async end to end: {sent['success']}/{sent['requests']} SUCCESS after "
+        f"{sent['all_success_seconds']:.1f} s = {sent['messages_per_second']:.1f} messages/s",
+        f"  sync answers other than 200: {http['sync']['non_200']}",
+        textwrap.fill(NOTE, 98, initial_indent="  ", subsequent_indent="  "),
+    ]
+    return "\n".join(lines)
+
+
+def _row(label: str, figures: dict[str, Any], answers: str) -> str:
+    latency = figures["latency_ms"]
+    cells = [f"{latency[p]:8.1f}" if p in latency else f"{'-':>8}" for p in ("p50", "p95", "p99")]
+    return f"  {label:<28} {figures['requests_per_second']:8.0f} {' '.join(cells)}  {answers}"
+
+
+def _answers(figures: dict[str, Any]) -> str:
+    answers = [f"{status} x{count}" for status, count in figures["statuses"].items()]
+    if figures["errors"]:
+        answers.append(f"errors x{figures['errors']}")
+    return ", ".join(answers)

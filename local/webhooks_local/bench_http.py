@@ -1,0 +1,262 @@
+"""The HTTP half of `bench`: the local stack in a subprocess, load from threads over keep-alive
+connections, and the wait until the admin API shows every message processed."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 30.0
+POLL_INTERVAL = 0.25
+STALL_TIMEOUT = 30.0  # give up waiting when no message reached SUCCESS for this long
+PAGE_LIMIT = 200
+MAX_PAGES = 50
+
+
+class BenchError(Exception):
+    """The benchmark could not run (the stack did not start, the time budget ran out...)."""
+
+
+def remaining(deadline: float) -> float:
+    """Seconds left before `deadline` (time.monotonic); BenchError when none are."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BenchError("the benchmark ran past its time budget (--timeout)")
+    return left
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    """p50, p95, p99 and max of latencies, in milliseconds (empty when there are none)."""
+    if not seconds:
+        return {}
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    figures = {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(seconds)}
+    return {name: round(value * 1000, 2) for name, value in figures.items()}
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection to the stack on loopback."""
+
+    def __init__(self, port: int) -> None:
+        self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+
+    def send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        """Status and body; the connection reopens on the next call after an error."""
+        try:
+            self._connection.request(method, path, body, headers)
+            response = self._connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self._connection.close()
+            raise
+
+    def admin(self, path: str, token: str) -> Any:
+        """GET an admin API path (under /admin/v1) as JSON."""
+        status, body = self.send(
+            "GET", f"/admin/v1{path}", None, {"authorization": f"Bearer {token}"}
+        )
+        if status != 200:
+            raise BenchError(f"GET /admin/v1{path} answered {status}: {body[:200]!r}")
+        return json.loads(body)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+@contextmanager
+def local_stack(directory: Path, token: str, config: Path, deadline: float) -> Iterator[int]:
+    """Run `webhooks_local serve --quiet` with `config` on a free port; yield the port, then
+    stop it (also on errors and Ctrl-C)."""
+    state, log = directory / "stack.json", directory / "serve.log"
+    environment = os.environ | {
+        "PORT": "0",
+        "WEBHOOKS_CONFIG": str(config),
+        "WEBHOOKS_ADMIN_TOKEN": token,
+        "WEBHOOKS_LOCAL_STATE": str(state),
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "webhooks_local", "serve", "--quiet"],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield _wait_until_ready(
+            process, state, token, min(deadline, time.monotonic() + START_TIMEOUT)
+        )
+    except BenchError as error:
+        raise BenchError(f"{error}\n--- serve.log (end) ---\n{_tail(log)}") from None
+    finally:
+        _stop(process)
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], state: Path, token: str, deadline: float
+) -> int:
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            port = int(json.loads(state.read_text(encoding="utf-8"))["port"])
+            client = Client(port)
+            try:
+                client.admin("/health", token)
+                return port
+            finally:
+                client.close()
+        except (OSError, ValueError, KeyError, http.client.HTTPException, BenchError):
+            time.sleep(0.2)
+    raise BenchError("the local stack did not become healthy")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT (the stack stops its workers and moto), then kill if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Load:
+    """What one burst of requests got back."""
+
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: int = 0  # connection errors and timeouts
+    message_ids: list[str] = field(default_factory=list)
+
+    def figures(self) -> dict[str, Any]:
+        done = len(self.latencies)
+        return {
+            "requests": done,
+            "seconds": round(self.seconds, 3),
+            "requests_per_second": round(done / self.seconds, 1) if self.seconds else 0.0,
+            "latency_ms": latency_summary(self.latencies),
+            "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
+            "errors": self.errors,
+        }
+
+
+class _Burst:
+    """`count` POSTs shared by `concurrency` threads, each with its own connection."""
+
+    def __init__(self, port: int, path: str, body: bytes, headers: dict[str, str]) -> None:
+        self.port, self.path, self.body, self.headers = port, path, body, headers
+        self.load = Load()
+        self._lock = threading.Lock()
+        self._left = 0
+        self._deadline = 0.0
+
+    def run(self, count: int, concurrency: int, deadline: float) -> Load:
+        self._left, self._deadline = count, deadline
+        threads = [threading.Thread(target=self._work, daemon=True) for _ in range(concurrency)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.load.seconds = time.perf_counter() - started
+        return self.load
+
+    def _take(self) -> bool:
+        with self._lock:
+            self._left -= 1
+            return self._left >= 0 and time.monotonic() < self._deadline
+
+    def _work(self) -> None:
+        client = Client(self.port)
+        try:
+            while self._take():
+                self._send(client)
+        finally:
+            client.close()
+
+    def _send(self, client: Client) -> None:
+        started = time.perf_counter()
+        try:
+            status, answer = client.send("POST", self.path, self.body, self.headers)
+        except (OSError, http.client.HTTPException):
+            with self._lock:
+                self.load.errors += 1
+            return
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            self.load.latencies.append(elapsed)
+            self.load.statuses[status] += 1
+            if status in (200, 202):
+                self.load.message_ids.append(json.loads(answer)["message_id"])
+
+
+def run_load(
+    port: int,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    count: int,
+    concurrency: int,
+    deadline: float,
+) -> Load:
+    """POST `body` `count` times from `concurrency` threads; stops early at `deadline`."""
+    return _Burst(port, path, body, headers).run(count, concurrency, deadline)
+
+
+def wait_for_success(port: int, token: str, message_ids: Sequence[str], deadline: float) -> int:
+    """Poll the admin API until every message is SUCCESS, progress stalls or time runs out.
+
+    Returns how many of the messages reached SUCCESS.
+    """
+    pending = set(message_ids)
+    client = Client(port)
+    last_progress = time.monotonic()
+    try:
+        while pending and time.monotonic() < min(deadline, last_progress + STALL_TIMEOUT):
+            found = pending & _success_ids(client, token, pending)
+            if found:
+                pending -= found
+                last_progress = time.monotonic()
+            else:
+                time.sleep(POLL_INTERVAL)
+    finally:
+        client.close()
+    return len(message_ids) - len(pending)
+
+
+def _success_ids(client: Client, token: str, wanted: set[str]) -> set[str]:
+    """Ids of SUCCESS messages, newest first, paging until all `wanted` are seen."""
+    seen: set[str] = set()
+    query = {"status": "SUCCESS", "limit": str(PAGE_LIMIT)}
+    for _ in range(MAX_PAGES):
+        page = client.admin(f"/messages?{urlencode(query)}", token)
+        seen.update(item["id"] for item in page["items"])
+        if wanted <= seen or not page.get("next_cursor"):
+            break
+        query["cursor"] = page["next_cursor"]
+    return seen
