@@ -1,13 +1,18 @@
-"""moto, loopback only: the local stand-in for AWS."""
+"""moto, loopback only: the local stand-in for AWS, in a process of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
+import os
+import signal
+from multiprocessing.connection import Connection
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
+START_TIMEOUT = 60.0
 
 
 def local_session(region: str = REGION) -> boto3.session.Session:
@@ -17,10 +22,50 @@ def local_session(region: str = REGION) -> boto3.session.Session:
     )
 
 
-def start_moto(port: int = 0) -> tuple[ThreadedMotoServer, str]:
-    """Start moto on 127.0.0.1 (a free port by default); return it and its endpoint URL."""
+class MotoProcess:
+    """`ThreadedMotoServer` in a child process, so that moto has a core and a GIL to itself
+    instead of sharing them with the gateway and the poller."""
+
+    def __init__(self, port: int = 0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._control, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(port, child), name="moto", daemon=True)
+
+    def start(self) -> str:
+        """Start moto on 127.0.0.1 and return its endpoint URL."""
+        self._process.start()
+        if not self._control.poll(START_TIMEOUT):
+            self.stop()
+            raise RuntimeError("moto did not start")
+        endpoint: str = self._control.recv()
+        return endpoint
+
+    def stop(self) -> None:
+        """Ask the child to exit; kill it if it does not."""
+        if self._process.is_alive():
+            with contextlib.suppress(OSError):
+                self._control.send("stop")
+            self._process.join(5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+
+
+def _serve(port: int, control: Connection) -> None:
+    from moto.server import ThreadedMotoServer
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group; the parent stops us
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access line per AWS call
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
-    return server, f"http://{host}:{bound}"
+    control.send(f"http://{host}:{bound}")
+    with contextlib.suppress(EOFError):  # "stop", or the parent is gone
+        control.recv()
+    os._exit(0)  # skip tearing moto's object graph down: it takes seconds
+
+
+def start_moto(port: int = 0) -> tuple[MotoProcess, str]:
+    """Start moto on 127.0.0.1 (a free port by default); return it and its endpoint URL."""
+    moto = MotoProcess(port)
+    return moto, moto.start()

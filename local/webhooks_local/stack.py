@@ -6,11 +6,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from moto.server import ThreadedMotoServer
-
 from webhooks_local import template as cfn
 from webhooks_local.apigateway import routes
-from webhooks_local.aws import local_session, start_moto
+from webhooks_local.aws import MotoProcess, local_session, start_moto
 from webhooks_local.functions import (
     ADMIN_FUNCTION,
     APPLY_CONFIG,
@@ -33,7 +31,7 @@ class LocalStack:
         self.admin_token = admin_token
         self._port = port
         self._quiet = quiet
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: MotoProcess | None = None
         self.endpoint = ""
         self.workers: dict[str, FunctionWorkers] = {}
         self._pollers: list[QueuePoller] = []

@@ -13,6 +13,7 @@ from webhook_engine.models import (
     Property,
     Provider,
     ProviderFields,
+    ScriptVersion,
 )
 
 REDACTED = "***"
@@ -89,12 +90,6 @@ class FunctionOut(Function):
 
 class FunctionList(BaseModel):
     items: list[FunctionOut]
-
-
-class ScriptVersion(BaseModel):
-    version: int
-    script: str
-    saved_at: datetime
 
 
 class VersionList(BaseModel):

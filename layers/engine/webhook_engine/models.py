@@ -168,3 +168,11 @@ class Function(FunctionFields):
     provider_id: str
     version: int = 1
     updated_at: datetime | None = None
+
+
+class ScriptVersion(BaseModel):
+    """One saved version of a match or function script."""
+
+    version: int
+    script: str
+    saved_at: datetime

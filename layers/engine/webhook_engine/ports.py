@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from webhook_engine.admin_models import ScriptVersion
 from webhook_engine.models import (
     Execution,
     Function,
@@ -15,6 +14,7 @@ from webhook_engine.models import (
     MessageDetail,
     Mode,
     Provider,
+    ScriptVersion,
     Status,
     Submission,
 )

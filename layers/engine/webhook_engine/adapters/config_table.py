@@ -16,9 +16,8 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from webhook_engine.adapters.clients import dynamodb_table
-from webhook_engine.admin_models import ScriptVersion
 from webhook_engine.errors import NotFoundError
-from webhook_engine.models import Function, Provider
+from webhook_engine.models import Function, Provider, ScriptVersion
 from webhook_engine.timeutil import isoformat
 
 PROVIDER, FUNCTION = "PROVIDER", "FUNCTION"
