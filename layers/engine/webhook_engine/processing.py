@@ -49,7 +49,7 @@ class Processor:
         outcome = Outcome(result.status, result.provider, result.summary, result.executions)
         claimed.status, claimed.finished_at = result.status, datetime.now(UTC)
         claimed.evaluations = result.evaluations
-        self.messages.finish_submission(message_id, claimed, outcome)
+        self.messages.finish_submission(message, claimed, outcome)
         _record(outcome, submission)
         return outcome
 

@@ -134,12 +134,9 @@ class DynamoMessageStore:
         self._set_message_status(message_id, submission, Status.PROCESSING)
         return _submission_from_item(response["Attributes"])
 
-    def finish_submission(self, message_id: str, submission: Submission, outcome: Outcome) -> None:
+    def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
         """Record the executions, the submission's outcome and, if latest, the message's."""
-        pk = _pk(message_id)
-        expires = self._table.get_item(
-            Key={"pk": pk, "sk": "#MESSAGE"}, ProjectionExpression="expires_at"
-        )["Item"]["expires_at"]
+        pk, expires = _pk(message.id), self._expires_at(message.received_at)
         with self._table.batch_writer() as batch:
             for execution in outcome.executions:
                 batch.put_item(Item=_execution_item(pk, execution) | {"expires_at": expires})
@@ -188,30 +185,37 @@ class DynamoMessageStore:
         if "Item" not in self._table.get_item(Key=key):
             raise NotFoundError(f"message {message_id} has no submission {submission}")
 
-    def _partition(self, message_id: str) -> list[dict[str, Any]]:
+    def _partition(self, message_id: str, head_only: bool = False) -> dict[str, dict[str, Any]]:
+        """The message's items by sort key; `head_only`: just `#MESSAGE` and `#BODY`."""
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(_pk(message_id))}
+        key = Key("pk").eq(_pk(message_id))
+        if head_only:
+            key = key & Key("sk").begins_with("#")
+        kwargs: dict[str, Any] = {"KeyConditionExpression": key}
         while True:
             response = self._table.query(**kwargs)
             items.extend(response["Items"])
             if "LastEvaluatedKey" not in response:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return items
-
-    def get_message(self, message_id: str) -> Message:
-        return self.get_detail(message_id).message
-
-    def get_detail(self, message_id: str) -> MessageDetail:
-        items = {item["sk"]: item for item in self._partition(message_id)}
-        if "#MESSAGE" not in items:
+        if not any(item["sk"] == "#MESSAGE" for item in items):
             raise NotFoundError(f"message {message_id} not found")
+        return {item["sk"]: item for item in items}
+
+    def _message(self, items: dict[str, dict[str, Any]]) -> Message:
         head = items["#MESSAGE"]
         if "body_key" in head:
             body = self.payloads.get(head["body_key"])
         else:
             body = bytes(items["#BODY"]["body"]) if "#BODY" in items else b""
-        message = _message_from_item(head, body)
+        return _message_from_item(head, body)
+
+    def get_message(self, message_id: str) -> Message:
+        return self._message(self._partition(message_id, head_only=True))
+
+    def get_detail(self, message_id: str) -> MessageDetail:
+        items = self._partition(message_id)
+        message = self._message(items)
         submissions = [_submission_from_item(i) for k, i in items.items() if k.startswith("SUB#")]
         executions = [
             Execution.model_validate_json(i["data"])
