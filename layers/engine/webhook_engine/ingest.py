@@ -25,6 +25,7 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
         _check_size(request)
     except EngineError as error:
         logger.warning("request refused", error=error.message)
+        metrics.add_metric(name="MessagesRejected", unit=MetricUnit.Count, value=1)
         return error_response(error.status, error.code, error.message)
     message = Message(id=new_id(), **request.model_dump())
     logger.append_keys(message_id=message.id, uri=message.uri)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, Json
 
-from webhook_engine.observability import logger, tracer
+from webhook_engine.observability import logger, metrics, tracer
 from webhook_engine.processing import processor
 
 
@@ -47,6 +48,8 @@ def handle_record(record: SubmissionRecord) -> None:
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    records = len(event.get("Records", []))
+    metrics.add_metric(name="SubmissionsReceived", unit=MetricUnit.Count, value=records)
     return process_partial_response(
         event=event,
         record_handler=handle_record,
