@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 15.0
+from webhooks_local.child import StackStartError, serving
+
 REQUEST_TIMEOUT = 30.0
 POLL_INTERVAL = 0.25
 STALL_TIMEOUT = 30.0  # give up waiting when no message reached SUCCESS for this long
@@ -83,63 +79,12 @@ class Client:
 
 @contextmanager
 def local_stack(directory: Path, token: str, config: Path, deadline: float) -> Iterator[int]:
-    """Run `webhooks_local serve --quiet` with `config` on a free port; yield the port, then
-    stop it (also on errors and Ctrl-C)."""
-    state, log = directory / "stack.json", directory / "serve.log"
-    environment = os.environ | {
-        "PORT": "0",
-        "WEBHOOKS_CONFIG": str(config),
-        "WEBHOOKS_ADMIN_TOKEN": token,
-        "WEBHOOKS_LOCAL_STATE": str(state),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "webhooks_local", "serve", "--quiet"],
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    """The stack on a free port with `config`; its start counts against the deadline."""
     try:
-        yield _wait_until_ready(
-            process, state, token, min(deadline, time.monotonic() + START_TIMEOUT)
-        )
-    except BenchError as error:
-        raise BenchError(f"{error}\n--- serve.log (end) ---\n{_tail(log)}") from None
-    finally:
-        _stop(process)
-
-
-def _wait_until_ready(
-    process: subprocess.Popen[bytes], state: Path, token: str, deadline: float
-) -> int:
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            port = int(json.loads(state.read_text(encoding="utf-8"))["port"])
-            client = Client(port)
-            try:
-                client.admin("/health", token)
-                return port
-            finally:
-                client.close()
-        except (OSError, ValueError, KeyError, http.client.HTTPException, BenchError):
-            time.sleep(0.2)
-    raise BenchError("the local stack did not become healthy")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT (the stack stops its workers and moto), then kill if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        with serving(directory, token, config, max(1.0, deadline - time.monotonic())) as port:
+            yield port
+    except StackStartError as error:
+        raise BenchError(str(error)) from None
 
 
 @dataclass
