@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from admin.handler import lambda_handler as admin_handler
 from ingest.handler import lambda_handler as ingest_handler
 from tests.conftest import CONTEXT, REPO, admin_event, http_event
 from webhook_engine import dependencies
+from webhook_engine.ids import new_id
+from webhook_engine.models import Message, Mode
 
 CONFIG = """
 providers:
@@ -198,3 +201,33 @@ def test_every_route_refuses_an_unauthenticated_call(stack, monkeypatch, method,
     # Then
     assert status == 401
     assert body["error"]["code"] == "unauthorized"
+
+
+def test_paging_walks_back_across_days_and_shards(stack):
+    # Given five messages received over the last three days (spread over the index's shards)
+    now = datetime.now(UTC)
+    moments = [now - timedelta(days=2, hours=1), now - timedelta(days=1), now - timedelta(hours=1)]
+    moments += [now - timedelta(minutes=5), now - timedelta(minutes=1)]
+    store = dependencies.message_store()
+    ids = []
+    for moment in moments:
+        message = Message(id=new_id(int(moment.timestamp() * 1000)), **request_at(moment))
+        store.put_message(message, Mode.ASYNC)
+        ids.append(message.id)
+
+    # When they are read two at a time
+    seen, cursor = [], None
+    for _ in range(5):
+        query = "limit=2" + (f"&cursor={cursor}" if cursor else "")
+        _, page = admin("/messages", query)
+        seen += [m["id"] for m in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    # Then every message came once, newest first
+    assert seen == list(reversed(ids))
+
+
+def request_at(moment: datetime) -> dict[str, Any]:
+    return {"request_id": "r", "method": "POST", "uri": "x", "received_at": moment}

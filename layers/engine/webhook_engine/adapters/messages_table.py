@@ -2,25 +2,22 @@
 
 One partition per message (`pk = MSG#<id>`): the message item (`#MESSAGE`), its body when it
 fits inline (`#BODY`, so the time index never carries bodies), one item per submission
-(`SUB#00001`) and one per execution (`EXEC#00001#<function id>`). The `by_time` index is keyed
-by day and shard (`2026-11-29#3`) so that writes spread over partitions; listing merges shards.
+(`SUB#00001`) and one per execution (`EXEC#00001#<function id>`). Listing goes through the
+`by_time` index (time_index.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from webhook_engine.adapters.clients import dynamodb_table
-from webhook_engine.errors import NotFoundError, ValidationError
+from webhook_engine.adapters.time_index import TimeIndex
+from webhook_engine.errors import NotFoundError
 from webhook_engine.models import Execution, Message, MessageDetail, Mode, Status, Submission
 from webhook_engine.ports import MessageFilter, Outcome, Page, PayloadStore
 from webhook_engine.timeutil import isoformat
@@ -48,7 +45,7 @@ class DynamoMessageStore:
         self.payloads = payloads
         self.inline_limit = inline_limit
         self.retention = timedelta(days=retention_days)
-        self.shards = shards
+        self.index = TimeIndex(table_name, shards, self.retention)
 
     @property
     def _table(self) -> Any:
@@ -56,13 +53,6 @@ class DynamoMessageStore:
 
     def _expires_at(self, received_at: datetime) -> int:
         return int((received_at + self.retention).timestamp())
-
-    def _index_keys(self, message: Message) -> dict[str, str]:
-        shard = zlib.crc32(message.id.encode()) % self.shards
-        stamp = isoformat(message.received_at)
-        return {"gsi1pk": f"{stamp[:10]}#{shard}", "gsi1sk": f"{stamp}#{message.id}"}
-
-    # writes ---------------------------------------------------------------------------------
 
     def put_message(self, message: Message, mode: Mode) -> None:
         """Store a new message, its body and its first submission in one batch.
@@ -72,7 +62,7 @@ class DynamoMessageStore:
         Readers treat a message as stored once its `#MESSAGE` item exists.
         """
         pk, expires = _pk(message.id), self._expires_at(message.received_at)
-        item = _message_item(message) | self._index_keys(message)
+        item = _message_item(message) | self.index.keys(message)
         item |= {"pk": pk, "sk": "#MESSAGE", "expires_at": expires, "body_size": len(message.body)}
         items = [item]
         if len(message.body) > self.inline_limit:
@@ -213,6 +203,10 @@ class DynamoMessageStore:
     def get_message(self, message_id: str) -> Message:
         return self._message(self._partition(message_id, head_only=True))
 
+    def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page:
+        items, next_cursor = self.index.page(filters, limit, cursor)
+        return Page([_message_from_item(item, b"") for item in items], next_cursor)
+
     def get_detail(self, message_id: str) -> MessageDetail:
         items = self._partition(message_id)
         message = self._message(items)
@@ -223,72 +217,6 @@ class DynamoMessageStore:
             if k.startswith("EXEC#")
         ]
         return MessageDetail(message=message, submissions=submissions, executions=executions)
-
-    def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page:
-        """Newest first: walk the days back from the cursor, merging each day's shards."""
-        now = datetime.now(UTC)
-        since = max(filters.since or now - self.retention, now - self.retention)
-        upper = _decode_cursor(cursor) if cursor else isoformat(filters.until or now) + "~"
-        lower = isoformat(since)
-        found: list[dict[str, Any]] = []
-        day = datetime.fromisoformat(upper[:10]).date()
-        while len(found) < limit and day >= since.date():
-            found.extend(self._query_day(day.isoformat(), lower, upper, filters, limit))
-            day -= timedelta(days=1)
-        found.sort(key=lambda item: item["gsi1sk"], reverse=True)
-        page = found[:limit]
-        has_more = len(found) > limit or (len(page) == limit and day >= since.date())
-        next_cursor = _encode_cursor(page[-1]["gsi1sk"]) if page and has_more else None
-        return Page(items=[_message_from_item(item, b"") for item in page], next_cursor=next_cursor)
-
-    def _query_day(
-        self, day: str, lower: str, upper: str, filters: MessageFilter, limit: int
-    ) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        condition = _filter_condition(filters)
-        for shard in range(self.shards):
-            key = Key("gsi1pk").eq(f"{day}#{shard}") & Key("gsi1sk").between(lower, upper)
-            items.extend(self._query_index(key, condition, limit))
-        return [item for item in items if item["gsi1sk"] < upper]
-
-    def _query_index(
-        self, key: ConditionBase, condition: ConditionBase | None, limit: int
-    ) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "IndexName": "by_time",
-            "KeyConditionExpression": key,
-            "ScanIndexForward": False,
-            "Limit": limit + 1,
-        }
-        if condition is not None:
-            kwargs["FilterExpression"] = condition
-        count = 0
-        while count <= limit:
-            response = self._table.query(**kwargs)
-            for item in response["Items"]:
-                count += 1
-                yield item
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
-def _filter_condition(filters: MessageFilter) -> ConditionBase | None:
-    parts: list[ConditionBase] = []
-    if filters.status:
-        parts.append(Attr("status").eq(filters.status.value))
-    if filters.provider:
-        parts.append(Attr("provider").eq(filters.provider))
-    if filters.uri:
-        parts.append(Attr("uri").eq(filters.uri))
-    if filters.function:
-        parts.append(Attr("functions").contains(filters.function))
-    if not parts:
-        return None
-    condition = parts[0]
-    for part in parts[1:]:
-        condition = condition & part
-    return condition
 
 
 def _message_item(message: Message) -> dict[str, Any]:
@@ -327,19 +255,6 @@ def _submission_from_item(item: dict[str, Any]) -> Submission:
 def _execution_item(pk: str, execution: Execution) -> dict[str, Any]:
     sk = f"EXEC#{execution.submission:05d}#{execution.function_id}"
     return {"pk": pk, "sk": sk, "data": execution.model_dump_json()}
-
-
-def _encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        datetime.fromisoformat(value[:10])
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise ValidationError("cursor is not valid") from error
-    return value
 
 
 def _is_condition_failure(error: ClientError) -> bool:
