@@ -9,13 +9,15 @@ operator can see the code that handled a message (executions record `script_vers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from webhook_engine.adapters.clients import dynamodb_table
+from webhook_engine.adapters.dynamo import query
 from webhook_engine.errors import NotFoundError
 from webhook_engine.models import Function, Provider, ScriptVersion
 from webhook_engine.timeutil import isoformat
@@ -31,15 +33,8 @@ class DynamoConfigStore:
     def _table(self) -> Any:
         return dynamodb_table(self.table_name)
 
-    def _items(self, kind: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(kind)}
-        while True:
-            response = self._table.query(**kwargs)
-            items.extend(response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return items
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    def _items(self, kind: str) -> Iterator[dict[str, Any]]:
+        return query(self._table, KeyConditionExpression=Key("pk").eq(kind))
 
     def list_providers(self) -> list[Provider]:
         providers = [Provider.model_validate(_plain(i)) for i in self._items(PROVIDER)]
@@ -66,27 +61,10 @@ class DynamoConfigStore:
         return int(item["revision"]) if item else 0
 
     def put_provider(self, provider: Provider) -> None:
-        self._put(PROVIDER, provider.id, provider.model_dump(mode="json"))
-        self._keep_version(provider.id, provider.version, provider.match_script)
+        self._put(PROVIDER, provider.id, provider.version, provider.match_script, provider)
 
     def put_function(self, function: Function) -> None:
-        self._put(FUNCTION, function.id, function.model_dump(mode="json"))
-        self._keep_version(function.id, function.version, function.script)
-
-    def _keep_version(self, owner_id: str, version: int, script: str) -> None:
-        """Write a version's item once: saving without a script change keeps the first."""
-        item = {
-            "pk": f"VERSION#{owner_id}",
-            "sk": f"{version:06d}",
-            "version": version,
-            "script": script,
-            "saved_at": isoformat(datetime.now(UTC)),
-        }
-        try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        self._put(FUNCTION, function.id, function.version, function.script, function)
 
     def _get(self, kind: str, item_id: str) -> dict[str, Any]:
         item = self._table.get_item(Key={"pk": kind, "sk": item_id}).get("Item")
@@ -102,8 +80,20 @@ class DynamoConfigStore:
         self._table.delete_item(Key={"pk": FUNCTION, "sk": function_id})
         self._bump()
 
-    def _put(self, kind: str, item_id: str, data: dict[str, Any]) -> None:
-        self._table.put_item(Item={"pk": kind, "sk": item_id} | data)
+    def _put(self, kind: str, item_id: str, version: int, script: str, model: BaseModel) -> None:
+        """Write the item; a version it did not have before also gets its history item."""
+        item = {"pk": kind, "sk": item_id} | model.model_dump(mode="json")
+        old = self._table.put_item(Item=item, ReturnValues="ALL_OLD").get("Attributes", {})
+        if old.get("version") != version:
+            self._table.put_item(
+                Item={
+                    "pk": f"VERSION#{item_id}",
+                    "sk": f"{version:06d}",
+                    "version": version,
+                    "script": script,
+                    "saved_at": isoformat(datetime.now(UTC)),
+                }
+            )
         self._bump()
 
     def _bump(self) -> None:

@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from webhook_engine.adapters.clients import dynamodb_table
+from webhook_engine.adapters.dynamo import is_condition_failure, query
 from webhook_engine.adapters.time_index import TimeIndex
 from webhook_engine.errors import NotFoundError
 from webhook_engine.models import Execution, Message, MessageDetail, Mode, Status, Submission
@@ -88,7 +89,9 @@ class DynamoMessageStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            _raise_not_found(error, message_id)
+            if is_condition_failure(error):
+                raise NotFoundError(f"message {message_id} not found") from error
+            raise
         attributes = response["Attributes"]
         submission = Submission(
             submission=int(attributes["submission_count"]),
@@ -117,11 +120,17 @@ class DynamoMessageStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 self._require_submission(message_id, submission)
                 return None
             raise
-        self._set_message_status(message_id, submission, Status.PROCESSING)
+        self._update_if_latest(
+            message_id,
+            submission,
+            "SET #s = :status",
+            {"#s": "status"},
+            {":status": Status.PROCESSING.value},
+        )
         return _submission_from_item(response["Attributes"])
 
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
@@ -143,29 +152,27 @@ class DynamoMessageStore:
             update += " ADD #f :names"
             aliases["#f"] = "functions"
             values[":names"] = set(names)
+        self._update_if_latest(message.id, submission.submission, update, aliases, values)
+
+    def _update_if_latest(
+        self,
+        message_id: str,
+        submission: int,
+        update: str,
+        aliases: dict[str, str],
+        values: dict[str, Any],
+    ) -> None:
+        """Update the message item unless a later submission has started since."""
         try:
             self._table.update_item(
-                Key={"pk": pk, "sk": "#MESSAGE"},
+                Key={"pk": _pk(message_id), "sk": "#MESSAGE"},
                 UpdateExpression=update,
-                ConditionExpression=Attr("submission_count").lte(submission.submission),
+                ConditionExpression=Attr("submission_count").lte(submission),
                 ExpressionAttributeNames=aliases,
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-
-    def _set_message_status(self, message_id: str, submission: int, status: Status) -> None:
-        try:
-            self._table.update_item(
-                Key={"pk": _pk(message_id), "sk": "#MESSAGE"},
-                UpdateExpression="SET #s = :status",
-                ConditionExpression=Attr("submission_count").lte(submission),
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":status": status.value},
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
 
     # reads ----------------------------------------------------------------------------------
@@ -177,17 +184,10 @@ class DynamoMessageStore:
 
     def _partition(self, message_id: str, head_only: bool = False) -> dict[str, dict[str, Any]]:
         """The message's items by sort key; `head_only`: just `#MESSAGE` and `#BODY`."""
-        items: list[dict[str, Any]] = []
         key = Key("pk").eq(_pk(message_id))
         if head_only:
             key = key & Key("sk").begins_with("#")
-        kwargs: dict[str, Any] = {"KeyConditionExpression": key}
-        while True:
-            response = self._table.query(**kwargs)
-            items.extend(response["Items"])
-            if "LastEvaluatedKey" not in response:
-                break
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = list(query(self._table, KeyConditionExpression=key))
         if not any(item["sk"] == "#MESSAGE" for item in items):
             raise NotFoundError(f"message {message_id} not found")
         return {item["sk"]: item for item in items}
@@ -255,14 +255,3 @@ def _submission_from_item(item: dict[str, Any]) -> Submission:
 def _execution_item(pk: str, execution: Execution) -> dict[str, Any]:
     sk = f"EXEC#{execution.submission:05d}#{execution.function_id}"
     return {"pk": pk, "sk": sk, "data": execution.model_dump_json()}
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    code: str = error.response.get("Error", {}).get("Code", "")
-    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
-
-
-def _raise_not_found(error: ClientError, message_id: str) -> None:
-    if _is_condition_failure(error):
-        raise NotFoundError(f"message {message_id} not found") from error
-    raise error

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import operator
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import reduce
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from webhook_engine.adapters.clients import dynamodb_table
+from webhook_engine.adapters.dynamo import query
 from webhook_engine.errors import ValidationError
 from webhook_engine.models import Message
 from webhook_engine.ports import MessageFilter
@@ -36,8 +40,6 @@ class TimeIndex:
         stamp = isoformat(message.received_at)
         return {"gsi1pk": f"{stamp[:10]}#{shard}", "gsi1sk": f"{stamp}#{message.id}"}
 
-    # writes ---------------------------------------------------------------------------------
-
     def page(
         self, filters: MessageFilter, limit: int, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
@@ -47,9 +49,10 @@ class TimeIndex:
         upper = _decode_cursor(cursor) if cursor else isoformat(filters.until or now) + "~"
         lower = isoformat(since)
         found: list[dict[str, Any]] = []
+        condition = _filter_condition(filters)
         day = datetime.fromisoformat(upper[:10]).date()
         while len(found) < limit and day >= since.date():
-            found.extend(self._query_day(day.isoformat(), lower, upper, filters, limit))
+            found.extend(self._query_day(day.isoformat(), lower, upper, condition, limit))
             day -= timedelta(days=1)
         found.sort(key=lambda item: item["gsi1sk"], reverse=True)
         page = found[:limit]
@@ -58,10 +61,10 @@ class TimeIndex:
         return page, next_cursor
 
     def _query_day(
-        self, day: str, lower: str, upper: str, filters: MessageFilter, limit: int
+        self, day: str, lower: str, upper: str, condition: ConditionBase | None, limit: int
     ) -> list[dict[str, Any]]:
+        """Up to `limit + 1` newest items of each of the day's shards, strictly below `upper`."""
         items: list[dict[str, Any]] = []
-        condition = _filter_condition(filters)
         for shard in range(self.shards):
             key = Key("gsi1pk").eq(f"{day}#{shard}") & Key("gsi1sk").between(lower, upper)
             items.extend(self._query_index(key, condition, limit))
@@ -78,15 +81,7 @@ class TimeIndex:
         }
         if condition is not None:
             kwargs["FilterExpression"] = condition
-        count = 0
-        while count <= limit:
-            response = self._table.query(**kwargs)
-            for item in response["Items"]:
-                count += 1
-                yield item
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return islice(query(self._table, **kwargs), limit + 1)
 
 
 def _filter_condition(filters: MessageFilter) -> ConditionBase | None:
@@ -99,12 +94,7 @@ def _filter_condition(filters: MessageFilter) -> ConditionBase | None:
         parts.append(Attr("uri").eq(filters.uri))
     if filters.function:
         parts.append(Attr("functions").contains(filters.function))
-    if not parts:
-        return None
-    condition = parts[0]
-    for part in parts[1:]:
-        condition = condition & part
-    return condition
+    return reduce(operator.and_, parts) if parts else None
 
 
 def _encode_cursor(sort_key: str) -> str:
