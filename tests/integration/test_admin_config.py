@@ -259,3 +259,18 @@ def test_dry_run_request_with_draft_scripts_stores_nothing(stack):
     assert drafted["executions"][0]["logs"][0]["message"] == "draft 6"
     assert [e["provider"] for e in drafted["evaluations"]] == ["GitHub"]
     assert call("GET", "/messages")[1]["items"] == []
+
+
+def test_apply_deletes_the_secret_of_a_removed_property(stack):
+    # Given the document applied, with its secret in SSM
+    call("PUT", "/config", CONFIG)
+
+    # When the secret property is dropped from the file
+    status, plan = call(
+        "PUT", "/config", CONFIG.replace("      SECRET: {value: s3cr3t, secret: true}\n", "")
+    )
+
+    # Then the provider changed and its secret is gone from SSM
+    assert status == 200
+    assert plan["changes"][0]["fields"] == ["properties", "secrets"]
+    assert boto3.client("ssm").describe_parameters()["Parameters"] == []

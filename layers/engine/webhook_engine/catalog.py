@@ -18,6 +18,7 @@ from webhook_engine.errors import ConflictError, NotFoundError, ValidationError
 from webhook_engine.ids import new_id
 from webhook_engine.models import Function, Property, Provider
 from webhook_engine.ports import ConfigStore, SecretStore
+from webhook_engine.properties import forget_secrets, plan_properties
 
 
 @dataclass
@@ -86,9 +87,7 @@ class Catalog:
             )
         for function in functions:
             self.store.delete_function(function.id)
-        for name, prop in provider.properties.items():
-            if prop.secret:
-                self.secrets.delete_secret(provider.id, name)
+        forget_secrets(provider.properties, provider.id, self.secrets)
         self.store.delete_provider(provider.id)
         self._renumber([p for p in self.store.list_providers() if p.id != provider.id])
 
@@ -113,22 +112,17 @@ class Catalog:
     def _save_properties(
         self, provider_id: str, current: dict[str, Property], wanted: dict[str, Property]
     ) -> dict[str, Property]:
-        """Secret values go to the secret store (a secret sent without a value keeps the stored
-        one); secrets no longer listed are deleted there."""
-        stored: dict[str, Property] = {}
+        """Write secret values to the secret store; return what the provider item keeps."""
         for name, prop in wanted.items():
-            if not prop.secret:
-                stored[name] = Property(value=prop.value or "")
-                continue
-            if prop.value is None and not (name in current and current[name].secret):
+            if (
+                prop.secret
+                and prop.value is None
+                and not (name in current and current[name].secret)
+            ):
                 raise ValidationError(f"properties.{name}: a new secret property needs a value")
-            if prop.value is not None:
-                self.secrets.put_secret(provider_id, name, prop.value)
-            stored[name] = Property(secret=True)
-        for name, old in current.items():
-            if old.secret and not (name in stored and stored[name].secret):
-                self.secrets.delete_secret(provider_id, name)
-        return stored
+        plan = plan_properties(current, wanted)
+        plan.apply(provider_id, self.secrets)
+        return plan.kept
 
     def _require_free_name(self, name: str, providers: list[Provider]) -> None:
         if any(provider.name == name for provider in providers):

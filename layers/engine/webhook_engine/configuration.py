@@ -13,8 +13,9 @@ from webhook_engine import dependencies
 from webhook_engine.config_document import ConfigDocument, FunctionDocument, ProviderDocument
 from webhook_engine.errors import ValidationError
 from webhook_engine.ids import new_id
-from webhook_engine.models import Function, Property, Provider
+from webhook_engine.models import Function, Provider
 from webhook_engine.ports import ConfigStore, SecretStore
+from webhook_engine.properties import PropertyPlan, forget_secrets, plan_properties
 from webhook_engine.sandbox import ScriptCompileError, compile_script
 
 Action = Literal["create", "update", "delete", "reorder"]
@@ -43,7 +44,7 @@ class Plan(BaseModel):
 class _Writes:
     providers: list[Provider] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
-    secrets: list[tuple[str, str, str]] = field(default_factory=list)
+    properties: list[tuple[str, PropertyPlan]] = field(default_factory=list)
     deleted_providers: list[Provider] = field(default_factory=list)
     deleted_functions: list[str] = field(default_factory=list)
 
@@ -123,23 +124,17 @@ def _provider_diff(
 ) -> Provider:
     provider_id = current.id if current else new_id()
     stored_secrets = secrets.get_secrets(provider_id) if current else {}
-    properties: dict[str, Property] = {}
-    secret_changed = False
-    for name, prop in spec.properties.items():
-        if prop.secret:
-            properties[name] = Property(secret=True)
-            if prop.value is not None and stored_secrets.get(name) != prop.value:
-                writes.secrets.append((provider_id, name, prop.value))
-                secret_changed = True
-        else:
-            properties[name] = prop
+    properties = plan_properties(
+        current.properties if current else {}, spec.properties, stored_secrets
+    )
+    writes.properties.append((provider_id, properties))
     wanted = Provider(
         id=provider_id,
         name=spec.name,
         description=spec.description,
         active=spec.active,
         position=position,
-        properties=properties,
+        properties=properties.kept,
         match_script=spec.match_script,
         version=current.version if current else 1,
         updated_at=now,
@@ -151,7 +146,7 @@ def _provider_diff(
     changed = _changed_fields(
         current, wanted, ("description", "active", "properties", "match_script")
     )
-    if secret_changed:
+    if properties.secrets_changed:
         changed.append("secrets")
     if "match_script" in changed:
         wanted.version = current.version + 1
@@ -228,8 +223,8 @@ def _changed_fields(current: BaseModel, wanted: BaseModel, names: tuple[str, ...
 
 
 def _write(writes: _Writes, store: ConfigStore, secrets: SecretStore) -> None:
-    for provider_id, name, value in writes.secrets:
-        secrets.put_secret(provider_id, name, value)
+    for provider_id, properties in writes.properties:
+        properties.apply(provider_id, secrets)
     for provider in writes.providers:
         store.put_provider(provider)
     for function in writes.functions:
@@ -237,7 +232,5 @@ def _write(writes: _Writes, store: ConfigStore, secrets: SecretStore) -> None:
     for function_id in writes.deleted_functions:
         store.delete_function(function_id)
     for provider in writes.deleted_providers:
-        for name, prop in provider.properties.items():
-            if prop.secret:
-                secrets.delete_secret(provider.id, name)
+        forget_secrets(provider.properties, provider.id, secrets)
         store.delete_provider(provider.id)

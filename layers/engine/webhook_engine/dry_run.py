@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ from webhook_engine.ids import new_id
 from webhook_engine.matching import Limits, process_request
 from webhook_engine.models import Evaluation, Execution, Function, IncomingRequest, Provider
 from webhook_engine.ports import ConfigStore, SecretStore
-from webhook_engine.runtime_config import RuntimeConfig
+from webhook_engine.runtime_config import RuntimeConfig, resolve_props
 
 
 class DryRunRequest(BaseModel):
@@ -62,15 +62,9 @@ def dry_run(
     else:
         runtime = _draft(ConfigDocument.parse(request.config), stored)
 
-    def props_of(provider: Provider) -> Mapping[str, str]:
-        needs_stored = any(p.secret and p.value is None for p in provider.properties.values())
-        kept = secrets.get_secrets(provider.id) if needs_stored else {}
-        return {
-            name: prop.value if prop.value is not None else kept.get(name, "")
-            for name, prop in provider.properties.items()
-        }
-
-    result = process_request(incoming, "dry-run", 1, runtime, props_of, limits)
+    result = process_request(
+        incoming, "dry-run", 1, runtime, partial(resolve_props, secrets=secrets), limits
+    )
     return DryRunResult(
         status=result.status.value,
         provider=result.provider,

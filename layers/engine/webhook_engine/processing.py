@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine import dependencies
 from webhook_engine.matching import Limits, process_request
-from webhook_engine.models import ExecutionStatus, Provider, Status
+from webhook_engine.models import ExecutionStatus, Status
 from webhook_engine.observability import logger, metrics
 from webhook_engine.ports import MessageStore, Outcome, SecretStore
 from webhook_engine.runtime_config import ConfigCache, resolve_props
@@ -43,18 +43,14 @@ class Processor:
         message = self.messages.get_message(message_id)
         deadline = None if budget is None else time.monotonic() + budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
-        result = process_request(
-            message, message_id, submission, self.config.get(), self._props, limits
-        )
+        props = partial(resolve_props, secrets=self.secrets)
+        result = process_request(message, message_id, submission, self.config.get(), props, limits)
         outcome = Outcome(result.status, result.provider, result.summary, result.executions)
         claimed.status, claimed.finished_at = result.status, datetime.now(UTC)
         claimed.evaluations = result.evaluations
         self.messages.finish_submission(message, claimed, outcome)
         _record(outcome, submission)
         return outcome
-
-    def _props(self, provider: Provider) -> dict[str, str]:
-        return dict(resolve_props(provider, self.secrets))
 
 
 def _record(outcome: Outcome, submission: int) -> None:

@@ -71,11 +71,10 @@ class ConfigCache:
 
 
 def resolve_props(provider: Provider, secrets: SecretStore) -> Mapping[str, str]:
-    """Plain property values plus secret ones from the secret store (only if any are secret)."""
-    props = {
-        name: prop.value or "" for name, prop in provider.properties.items() if not prop.secret
+    """Property values; a secret without one (as stored) is read from the secret store."""
+    missing = any(p.secret and p.value is None for p in provider.properties.values())
+    stored = secrets.get_secrets(provider.id) if missing else {}
+    return {
+        name: prop.value if prop.value is not None else stored.get(name, "")
+        for name, prop in provider.properties.items()
     }
-    if any(prop.secret for prop in provider.properties.values()):
-        stored = secrets.get_secrets(provider.id)
-        props |= {name: stored.get(name, "") for name, p in provider.properties.items() if p.secret}
-    return props

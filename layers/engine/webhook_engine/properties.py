@@ -1,0 +1,57 @@
+"""Provider properties: what the provider item keeps, and what goes to the secret store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from webhook_engine.models import Property
+from webhook_engine.ports import SecretStore
+
+
+@dataclass(frozen=True)
+class PropertyPlan:
+    kept: dict[str, Property] = field(default_factory=dict)  # secrets without their values
+    put: dict[str, str] = field(default_factory=dict)  # secret values to write
+    removed: list[str] = field(default_factory=list)  # secrets no longer listed
+
+    @property
+    def secrets_changed(self) -> bool:
+        return bool(self.put or self.removed)
+
+    def apply(self, provider_id: str, secrets: SecretStore) -> None:
+        for name, value in self.put.items():
+            secrets.put_secret(provider_id, name, value)
+        for name in self.removed:
+            secrets.delete_secret(provider_id, name)
+
+
+def plan_properties(
+    current: Mapping[str, Property],
+    wanted: Mapping[str, Property],
+    stored_secrets: Mapping[str, str] | None = None,
+) -> PropertyPlan:
+    """A secret sent without a value keeps the stored one; one equal to `stored_secrets` is
+    not rewritten; a secret that is no longer listed (or no longer secret) is removed."""
+    stored_secrets = stored_secrets or {}
+    plan = PropertyPlan()
+    for name, prop in wanted.items():
+        if not prop.secret:
+            plan.kept[name] = Property(value=prop.value or "")
+            continue
+        plan.kept[name] = Property(secret=True)
+        if prop.value is not None and stored_secrets.get(name) != prop.value:
+            plan.put[name] = prop.value
+    plan.removed.extend(
+        name
+        for name, prop in current.items()
+        if prop.secret and not (name in plan.kept and plan.kept[name].secret)
+    )
+    return plan
+
+
+def forget_secrets(
+    properties: Mapping[str, Property], provider_id: str, secrets: SecretStore
+) -> None:
+    """Delete every secret value of a provider that is going away."""
+    plan_properties(properties, {}).apply(provider_id, secrets)
