@@ -10,7 +10,15 @@ from typing import Literal
 from pydantic import BaseModel
 
 from webhook_engine.errors import ValidationError
-from webhook_engine.models import Evaluation, Execution, Message, MessageDetail, Submission
+from webhook_engine.models import (
+    Evaluation,
+    Execution,
+    Message,
+    MessageDetail,
+    Status,
+    Submission,
+)
+from webhook_engine.ports import MessageFilter
 
 REDACTED = "***"
 SENSITIVE_HEADERS = frozenset(
@@ -26,6 +34,27 @@ SENSITIVE_HEADERS = frozenset(
 )
 _RELATIVE = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class MessageQuery(BaseModel):
+    """Message filters as the API takes them: times as text, ISO 8601 or relative."""
+
+    status: Status | None = None
+    provider: str | None = None
+    function: str | None = None
+    uri: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def to_filter(self) -> MessageFilter:
+        return MessageFilter(
+            status=self.status,
+            provider=self.provider,
+            function=self.function,
+            uri=self.uri.strip("/") if self.uri else None,
+            since=parse_time(self.since),
+            until=parse_time(self.until),
+        )
 
 
 class MessageSummaryOut(BaseModel):

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
-from webhook_engine.models import Mode, Status
+from webhook_engine.message_views import MessageQuery
+from webhook_engine.models import Mode
 from webhook_engine.ports import MessageFilter, MessageStore, Queue
 
 MAX_BULK = 1000
-
-
-class FilterIn(BaseModel):
-    status: Status | None = None
-    provider: str | None = None
-    function: str | None = None
-    uri: str | None = None
-    since: str | None = None
-    until: str | None = None
 
 
 class BulkResubmitRequest(BaseModel):
     """Either explicit ids or a filter (e.g. every FAILED message of the last hour)."""
 
     ids: list[str] | None = Field(default=None, max_length=MAX_BULK)
-    filter: FilterIn | None = None
+    filter: MessageQuery | None = None
     limit: int = Field(default=100, ge=1, le=MAX_BULK)
 
     @model_validator(mode="after")

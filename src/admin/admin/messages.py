@@ -10,13 +10,17 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.responses import accepted
 from webhook_engine import dependencies
-from webhook_engine.message_views import MessageOut, MessagePageOut, detail, parse_time, summary
+from webhook_engine.message_views import (
+    MessageOut,
+    MessagePageOut,
+    MessageQuery,
+    detail,
+    summary,
+)
 from webhook_engine.models import Status
-from webhook_engine.ports import MessageFilter
 from webhook_engine.resubmission import (
     BulkResubmitOut,
     BulkResubmitRequest,
-    FilterIn,
     ResubmitOut,
     matching_ids,
     resubmit,
@@ -36,14 +40,9 @@ def list_messages(
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
     cursor: Annotated[str | None, Query()] = None,
 ) -> MessagePageOut:
-    filters = MessageFilter(
-        status=status,
-        provider=provider,
-        function=function,
-        uri=uri.strip("/") if uri else None,
-        since=parse_time(since),
-        until=parse_time(until),
-    )
+    filters = MessageQuery(
+        status=status, provider=provider, function=function, uri=uri, since=since, until=until
+    ).to_filter()
     page = dependencies.message_store().list_messages(filters, limit, cursor)
     return MessagePageOut(items=[summary(m) for m in page.items], next_cursor=page.next_cursor)
 
@@ -58,15 +57,7 @@ def resubmit_many(request: Annotated[BulkResubmitRequest, Body()]) -> Response[B
     messages, queue = dependencies.message_store(), dependencies.queue()
     ids = request.ids
     if ids is None:
-        selected = request.filter or FilterIn()
-        filters = MessageFilter(
-            status=selected.status,
-            provider=selected.provider,
-            function=selected.function,
-            uri=selected.uri,
-            since=parse_time(selected.since),
-            until=parse_time(selected.until),
-        )
+        filters = (request.filter or MessageQuery()).to_filter()
         ids = matching_ids(filters, request.limit, messages)
     done = [resubmit(message_id, messages, queue).message_id for message_id in ids]
     return accepted(BulkResubmitOut(count=len(done), message_ids=done))
