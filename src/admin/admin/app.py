@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 
 from admin import config, dead_letters, functions, messages, providers
 from webhook_engine.apigw import error_response
-from webhook_engine.errors import EngineError
+from webhook_engine.errors import EngineError, describe
 from webhook_engine.observability import logger
 
 API_PREFIX = "/admin/v1"
@@ -36,6 +38,7 @@ def openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=openapi_json())
 
 
+@cache
 def openapi_json() -> str:
     """The OpenAPI document, as committed in docs/openapi.json."""
     return app.get_openapi_json_schema(**OPENAPI)  # type: ignore[arg-type]
@@ -58,11 +61,7 @@ def engine_error(error: EngineError) -> Response[str]:
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response[str]:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in item['loc'][1:]) or item['loc'][0]}: {item['msg']}"
-        for item in error.errors()
-    )
-    return _error(400, "invalid_request", problems)
+    return _error(400, "invalid_request", describe(error))
 
 
 @app.not_found
