@@ -94,7 +94,8 @@ def _diff(
     plan, writes = Plan(), _Writes()
     existing = {provider.name: provider for provider in store.list_providers()}
     functions = store.list_functions()
-    kept = [p for p in existing.values() if p.name not in {d.name for d in document.providers}]
+    listed = {spec.name for spec in document.providers}
+    kept = [provider for provider in existing.values() if provider.name not in listed]
     now = datetime.now(UTC)
     for position, spec in enumerate(document.providers):
         current = existing.get(spec.name)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from webhook_engine.models import (
     Evaluation,
@@ -93,7 +94,7 @@ def process_request(
     for active in config.providers:
         provider = active.provider
         props = props_of(provider)
-        names = _names_factory(request, message_id, props)
+        names = partial(script_names, request, message_id, props)
         run = _run(
             provider.match_script,
             f"provider:{provider.name}",
@@ -155,9 +156,3 @@ def _run_functions(
         result.status = Status.FAILED
     else:
         result.status = Status.SUCCESS
-
-
-def _names_factory(
-    request: IncomingRequest, message_id: str, props: Mapping[str, str]
-) -> Callable[[ScriptLog], dict[str, object]]:
-    return lambda log: script_names(request, message_id, props, log)
