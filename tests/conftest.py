@@ -22,9 +22,10 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from webhook_engine import dependencies, processing
-from webhook_engine.config_document import ConfigDocument
-from webhook_engine.configuration import Plan, apply_config
+from webhook_engine import wiring
+from webhook_engine.config.apply import Plan, apply_config
+from webhook_engine.config.document import ConfigDocument
+from webhook_engine.pipeline import processing
 from webhooks_local.template import ProvisionedStack, function_environment, provision
 
 EVENTS = Path(__file__).parent / "events"
@@ -69,7 +70,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _reset_caches() -> None:
-    dependencies.reset()
+    wiring.reset()
     processing.processor.cache_clear()
     parameters.clear_caches()
 

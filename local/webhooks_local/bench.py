@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from webhook_engine.models import IncomingRequest
+from webhook_engine.domain.models import IncomingRequest
 from webhook_engine.sandbox import compile_script, run_script
-from webhook_engine.script_api import ScriptLog, script_names
+from webhook_engine.sandbox.names import ScriptLog, script_names
 from webhooks_local.bench_http import (
     BenchError,
     Load,

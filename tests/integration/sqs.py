@@ -7,13 +7,13 @@ from typing import Any
 import boto3
 
 from process.handler import lambda_handler as process_handler
-from webhook_engine import dependencies
+from webhook_engine import wiring
 
 
 def drain_queue(context: Any) -> dict[str, Any]:
     """Play the SQS event source mapping once: receive a batch, invoke, delete successes."""
     sqs = boto3.client("sqs")
-    url = dependencies.get_settings().queue_url
+    url = wiring.get_settings().queue_url
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     records = [
         {
@@ -29,7 +29,7 @@ def drain_queue(context: Any) -> dict[str, Any]:
             "messageAttributes": {},
             "md5OfBody": m["MD5OfBody"],
             "eventSource": "aws:sqs",
-            "eventSourceARN": dependencies.get_settings().queue_arn,
+            "eventSourceARN": wiring.get_settings().queue_arn,
             "awsRegion": "us-east-1",
         }
         for m in received

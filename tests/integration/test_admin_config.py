@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from tests.integration.admin_client import call
-from webhook_engine.config_document import ConfigDocument
+from webhook_engine.config.document import ConfigDocument
 
 MATCH = 'return headers.get("x-github-event") is not None'
 

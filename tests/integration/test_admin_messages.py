@@ -11,9 +11,9 @@ import pytest
 from admin.handler import lambda_handler as admin_handler
 from ingest.handler import lambda_handler as ingest_handler
 from tests.conftest import CONTEXT, REPO, admin_event, http_event
-from webhook_engine import dependencies
-from webhook_engine.ids import new_id
-from webhook_engine.models import Message, Mode
+from webhook_engine import wiring
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import Message, Mode
 
 CONFIG = """
 providers:
@@ -148,7 +148,7 @@ def test_bad_cursor_is_400(stack):
 def test_local_token_is_required(stack, monkeypatch, token):
     # Given the local stack's bearer token
     monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
-    dependencies.reset()
+    wiring.reset()
 
     # When called without it (or with a wrong one)
     status, body = admin("/health", token=token)
@@ -161,7 +161,7 @@ def test_local_token_is_required(stack, monkeypatch, token):
 def test_local_token_is_accepted(stack, monkeypatch):
     # Given
     monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
-    dependencies.reset()
+    wiring.reset()
 
     # When
     status, _ = admin("/health", token="s3cret-token")
@@ -193,7 +193,7 @@ ROUTES = [
 def test_every_route_refuses_an_unauthenticated_call(stack, monkeypatch, method, path):
     # Given the local stack's token is required
     monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
-    dependencies.reset()
+    wiring.reset()
 
     # When the route is called without it
     status, body = admin(path, method=method)
@@ -208,7 +208,7 @@ def test_paging_walks_back_across_days_and_shards(stack):
     now = datetime.now(UTC)
     moments = [now - timedelta(days=2, hours=1), now - timedelta(days=1), now - timedelta(hours=1)]
     moments += [now - timedelta(minutes=5), now - timedelta(minutes=1)]
-    store = dependencies.message_store()
+    store = wiring.message_store()
     ids = []
     for moment in moments:
         message = Message(id=new_id(int(moment.timestamp() * 1000)), **request_at(moment))

@@ -10,7 +10,7 @@ from ingest.handler import lambda_handler as ingest_handler
 from tests.conftest import CONTEXT, http_event
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
-from webhook_engine import dependencies
+from webhook_engine import wiring
 
 CONFIG = """
 providers:
@@ -101,7 +101,7 @@ def test_redrive_moves_dead_letters_back_through_processing(stack):
     # Given a submission that ended in the dead-letter queue (its config was missing)
     message_id = send("invoice.paid")
     sqs = boto3.client("sqs")
-    settings = dependencies.get_settings()
+    settings = wiring.get_settings()
     body = sqs.receive_message(QueueUrl=settings.queue_url)["Messages"][0]
     sqs.send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=body["Body"])
     sqs.delete_message(QueueUrl=settings.queue_url, ReceiptHandle=body["ReceiptHandle"])

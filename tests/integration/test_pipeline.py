@@ -13,8 +13,8 @@ import pytest
 from ingest.handler import lambda_handler as ingest_handler
 from tests.conftest import EVENTS, http_event
 from tests.integration.sqs import drain_queue
-from webhook_engine import dependencies
-from webhook_engine.models import Status
+from webhook_engine import wiring
+from webhook_engine.domain.models import Status
 
 PUSH = (EVENTS / "github_push.json").read_bytes()
 SECRET = "It's a Secret to Everybody"
@@ -57,7 +57,7 @@ def ingest(event: dict[str, Any], context: Any) -> tuple[int, dict[str, Any]]:
 
 
 def stored(message_id: str) -> Any:
-    return dependencies.message_store().get_detail(message_id)
+    return wiring.message_store().get_detail(message_id)
 
 
 def test_async_push_is_accepted_then_processed(configure, lambda_context):
@@ -278,7 +278,7 @@ def test_hmac_over_exact_raw_body(configure, lambda_context, content_type, body,
 def test_body_over_inline_limit_round_trips_through_s3(configure, lambda_context, stack):
     # Given a body larger than the inline limit
     configure(QUERY)
-    limit = dependencies.get_settings().inline_body_limit
+    limit = wiring.get_settings().inline_body_limit
     body = json.dumps({"blob": "x" * (limit + 10_000)}).encode()
 
     # When
@@ -294,7 +294,7 @@ def test_body_over_inline_limit_round_trips_through_s3(configure, lambda_context
 def test_body_over_the_maximum_is_413(stack, lambda_context, monkeypatch):
     # Given a 2 KB maximum
     monkeypatch.setenv("MAX_BODY_BYTES", "2048")
-    dependencies.reset()
+    wiring.reset()
 
     # When
     status, body = ingest(http_event("big", b"x" * 4096), lambda_context)
@@ -323,7 +323,7 @@ providers:
 def test_script_timeout_fails_that_execution_only(configure, lambda_context, monkeypatch):
     # Given a function that never ends and a 0.3 s function limit
     monkeypatch.setenv("FUNCTION_TIMEOUT_SECONDS", "0.3")
-    dependencies.reset()
+    wiring.reset()
     configure(SLOW)
 
     # When
@@ -370,13 +370,13 @@ def test_duplicate_delivery_runs_functions_once(configure, lambda_context):
     configure(GITHUB)
     _, body = ingest(http_event("git/push", PUSH, headers=signed(PUSH)), lambda_context)
     record_body = boto3.client("sqs").receive_message(
-        QueueUrl=dependencies.get_settings().queue_url, VisibilityTimeout=0
+        QueueUrl=wiring.get_settings().queue_url, VisibilityTimeout=0
     )["Messages"][0]["Body"]
     drain_queue(lambda_context)
 
     # When SQS delivers the same submission again
     boto3.client("sqs").send_message(
-        QueueUrl=dependencies.get_settings().queue_url, MessageBody=record_body
+        QueueUrl=wiring.get_settings().queue_url, MessageBody=record_body
     )
     drained = drain_queue(lambda_context)
 
@@ -388,7 +388,7 @@ def test_duplicate_delivery_runs_functions_once(configure, lambda_context):
 def test_unknown_message_is_a_batch_item_failure(stack, lambda_context):
     # Given a queue record for a message that does not exist
     boto3.client("sqs").send_message(
-        QueueUrl=dependencies.get_settings().queue_url,
+        QueueUrl=wiring.get_settings().queue_url,
         MessageBody=json.dumps({"message_id": "nope", "submission": 1}),
     )
 

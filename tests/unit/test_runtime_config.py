@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from webhook_engine.models import Function, Provider
-from webhook_engine.runtime_config import ConfigCache, RuntimeConfig
+from webhook_engine.config.snapshot import ConfigCache, RuntimeConfig
+from webhook_engine.domain.models import Function, Provider
 
 
 class FakeConfigStore:

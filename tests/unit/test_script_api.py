@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import EVENTS
-from webhook_engine.models import IncomingRequest
+from webhook_engine.domain.models import IncomingRequest
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
-from webhook_engine.script_api import MAX_LOG_ENTRIES, Headers, ScriptLog, script_names
+from webhook_engine.sandbox.names import MAX_LOG_ENTRIES, Headers, ScriptLog, script_names
 
 
 def request(body: bytes, content_type: str, query: str = "") -> IncomingRequest:

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 
 from admin import config, dead_letters, functions, messages, providers
-from webhook_engine.apigw import error_response
-from webhook_engine.errors import EngineError, describe
+from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
+from webhook_engine.pipeline.http_api import error_response
 
 API_PREFIX = "/admin/v1"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from webhook_engine.apigw import error_response
+from webhook_engine.pipeline.http_api import error_response
 from webhook_engine.settings import get_settings
 
 

@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.deps import dry_run_limits
-from webhook_engine import dependencies
-from webhook_engine.config_document import ConfigDocument
-from webhook_engine.configuration import Plan, apply_config
-from webhook_engine.dry_run import DryRunRequest, DryRunResult, dry_run
+from webhook_engine import wiring
+from webhook_engine.config.apply import Plan, apply_config
+from webhook_engine.config.document import ConfigDocument
+from webhook_engine.operations.dry_run import DryRunRequest, DryRunResult, dry_run
 
 router = APIGatewayHttpRouter()
 
@@ -21,7 +21,7 @@ router = APIGatewayHttpRouter()
 def export_config(
     format: Annotated[Literal["json", "yaml"], Query()] = "json",
 ) -> Response[Any]:
-    store = dependencies.config_store()
+    store = wiring.config_store()
     document = ConfigDocument.export(store.list_providers(), store.list_functions())
     if format == "yaml":
         return Response(status_code=200, content_type="application/yaml", body=document.to_yaml())
@@ -43,6 +43,4 @@ def put_config(
 
 @router.post("/test", summary="Dry-run a request against stored or draft scripts")
 def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
-    return dry_run(
-        request, dependencies.config_store(), dependencies.secret_store(), dry_run_limits()
-    )
+    return dry_run(request, wiring.config_store(), wiring.secret_store(), dry_run_limits())

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
 from admin.responses import accepted
-from webhook_engine import dependencies
+from webhook_engine import wiring
 
 router = APIGatewayHttpRouter()
 
@@ -24,10 +24,10 @@ class RedriveOut(BaseModel):
 
 @router.get("/dead-letters", summary="How many submissions wait in the dead-letter queue")
 def dead_letters() -> DeadLettersOut:
-    return DeadLettersOut(approximate_count=dependencies.dead_letters().approximate_count())
+    return DeadLettersOut(approximate_count=wiring.dead_letters().approximate_count())
 
 
 @router.post("/dead-letters/redrive", summary="Move the dead-letter queue back to the queue")
 def redrive() -> Response[RedriveOut]:
-    result = dependencies.dead_letters().redrive()
+    result = wiring.dead_letters().redrive()
     return accepted(RedriveOut(**vars(result)))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from webhook_engine import dependencies
-from webhook_engine.catalog import Catalog
-from webhook_engine.matching import Limits
+from webhook_engine import wiring
+from webhook_engine.config.catalog import Catalog
+from webhook_engine.pipeline.matching import Limits
 from webhook_engine.settings import get_settings
 
 
 @cache
 def catalog() -> Catalog:
-    return Catalog(dependencies.config_store(), dependencies.secret_store())
+    return Catalog(wiring.config_store(), wiring.secret_store())
 
 
 def dry_run_limits() -> Limits:

@@ -9,15 +9,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.deps import catalog
-from admin.responses import created, no_content
-from webhook_engine import dependencies
-from webhook_engine.admin_models import (
+from admin.models import (
     CreateFunctionRequest,
     FunctionList,
     FunctionOut,
     PatchFunctionRequest,
     VersionList,
 )
+from admin.responses import created, no_content
+from webhook_engine import wiring
 
 router = APIGatewayHttpRouter()
 
@@ -59,6 +59,6 @@ def delete_function(function_id: Annotated[str, Path()]) -> Response[None]:
 
 @router.get("/functions/<function_id>/versions", summary="Saved versions of the script")
 def function_versions(function_id: Annotated[str, Path()]) -> VersionList:
-    store = dependencies.config_store()
+    store = wiring.config_store()
     store.get_function(function_id)
     return VersionList(items=store.list_versions(function_id))

@@ -9,16 +9,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.responses import accepted
-from webhook_engine import dependencies
-from webhook_engine.message_views import (
+from admin.views import (
     MessageOut,
     MessagePageOut,
     MessageQuery,
     detail,
     summary,
 )
-from webhook_engine.models import Status
-from webhook_engine.resubmission import (
+from webhook_engine import wiring
+from webhook_engine.domain.models import Status
+from webhook_engine.operations.resubmission import (
     BulkResubmitOut,
     BulkResubmitRequest,
     ResubmitOut,
@@ -43,18 +43,18 @@ def list_messages(
     filters = MessageQuery(
         status=status, provider=provider, function=function, uri=uri, since=since, until=until
     ).to_filter()
-    page = dependencies.message_store().list_messages(filters, limit, cursor)
+    page = wiring.message_store().list_messages(filters, limit, cursor)
     return MessagePageOut(items=[summary(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/messages/<message_id>", summary="One message with its submissions and executions")
 def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
-    return detail(dependencies.message_store().get_detail(message_id))
+    return detail(wiring.message_store().get_detail(message_id))
 
 
 @router.post("/messages/resubmit", summary="Resubmit many messages, by ids or by filter")
 def resubmit_many(request: Annotated[BulkResubmitRequest, Body()]) -> Response[BulkResubmitOut]:
-    messages, queue = dependencies.message_store(), dependencies.queue()
+    messages, queue = wiring.message_store(), wiring.queue()
     ids = request.ids
     if ids is None:
         filters = (request.filter or MessageQuery()).to_filter()
@@ -65,4 +65,4 @@ def resubmit_many(request: Annotated[BulkResubmitRequest, Body()]) -> Response[B
 
 @router.post("/messages/<message_id>/resubmit", summary="Process a message again")
 def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
-    return accepted(resubmit(message_id, dependencies.message_store(), dependencies.queue()))
+    return accepted(resubmit(message_id, wiring.message_store(), wiring.queue()))

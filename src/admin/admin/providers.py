@@ -9,9 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.deps import catalog
-from admin.responses import created, no_content
-from webhook_engine import dependencies
-from webhook_engine.admin_models import (
+from admin.models import (
     CreateProviderRequest,
     OrderRequest,
     PatchProviderRequest,
@@ -19,6 +17,8 @@ from webhook_engine.admin_models import (
     ProviderOut,
     VersionList,
 )
+from admin.responses import created, no_content
+from webhook_engine import wiring
 
 router = APIGatewayHttpRouter()
 
@@ -69,6 +69,6 @@ def delete_provider(
 
 @router.get("/providers/<provider_id>/versions", summary="Saved versions of the match script")
 def provider_versions(provider_id: Annotated[str, Path()]) -> VersionList:
-    store = dependencies.config_store()
+    store = wiring.config_store()
     store.get_provider(provider_id)
     return VersionList(items=store.list_versions(provider_id))

@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from webhook_engine import ingest
 from webhook_engine.observability import logger, metrics, tracer
+from webhook_engine.pipeline import ingest
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

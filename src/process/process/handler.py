@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from webhook_engine import queue_consumer
 from webhook_engine.observability import logger, metrics, tracer
+from webhook_engine.pipeline import consumer as queue_consumer
 
 
 @logger.inject_lambda_context

@@ -7,7 +7,7 @@ IMPORTTIME = """\
 import time: self [us] | cumulative | imported package
 import time:       120 |        120 |   _io
 import time:      5000 |     150000 |     boto3
-import time:      1000 |     200000 |   webhook_engine.dependencies
+import time:      1000 |     200000 |   webhook_engine.wiring
 import time:     90000 |      90000 |   aws_xray_sdk.core
 import time:       400 |     360000 | ingest.handler
 """
@@ -34,5 +34,5 @@ def test_top_imports_ranks_cumulative_times_without_the_module_itself():
     top = top_imports(IMPORTTIME, "ingest.handler", 3)
 
     # Then
-    assert top == {"webhook_engine.dependencies": 200.0, "boto3": 150.0, "aws_xray_sdk.core": 90.0}
-    assert list(top) == ["webhook_engine.dependencies", "boto3", "aws_xray_sdk.core"]
+    assert top == {"webhook_engine.wiring": 200.0, "boto3": 150.0, "aws_xray_sdk.core": 90.0}
+    assert list(top) == ["webhook_engine.wiring", "boto3", "aws_xray_sdk.core"]

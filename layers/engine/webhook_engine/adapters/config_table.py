@@ -18,9 +18,9 @@ from pydantic import BaseModel
 
 from webhook_engine.adapters.clients import dynamodb_table
 from webhook_engine.adapters.dynamo import query
-from webhook_engine.errors import NotFoundError
-from webhook_engine.models import Function, Provider, ScriptVersion
-from webhook_engine.timeutil import isoformat
+from webhook_engine.domain.errors import NotFoundError
+from webhook_engine.domain.models import Function, Provider, ScriptVersion
+from webhook_engine.domain.times import isoformat
 
 PROVIDER, FUNCTION = "PROVIDER", "FUNCTION"
 

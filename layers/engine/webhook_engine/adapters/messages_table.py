@@ -18,10 +18,10 @@ from botocore.exceptions import ClientError
 from webhook_engine.adapters.clients import dynamodb_table
 from webhook_engine.adapters.dynamo import is_condition_failure, query
 from webhook_engine.adapters.time_index import TimeIndex
-from webhook_engine.errors import NotFoundError
-from webhook_engine.models import Execution, Message, MessageDetail, Mode, Status, Submission
-from webhook_engine.ports import MessageFilter, Outcome, Page, PayloadStore
-from webhook_engine.timeutil import isoformat
+from webhook_engine.domain.errors import NotFoundError
+from webhook_engine.domain.models import Execution, Message, MessageDetail, Mode, Status, Submission
+from webhook_engine.domain.ports import MessageFilter, Outcome, Page, PayloadStore
+from webhook_engine.domain.times import isoformat
 
 
 def _pk(message_id: str) -> str:

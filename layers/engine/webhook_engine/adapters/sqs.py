@@ -7,7 +7,7 @@ import json
 from botocore.exceptions import ClientError
 
 from webhook_engine.adapters.clients import client
-from webhook_engine.ports import RedriveResult
+from webhook_engine.domain.ports import RedriveResult
 
 
 class SqsQueue:

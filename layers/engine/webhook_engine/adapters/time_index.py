@@ -21,10 +21,10 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from webhook_engine.adapters.clients import dynamodb_table
 from webhook_engine.adapters.dynamo import query
-from webhook_engine.errors import ValidationError
-from webhook_engine.models import Message
-from webhook_engine.ports import MessageFilter
-from webhook_engine.timeutil import isoformat
+from webhook_engine.domain.errors import ValidationError
+from webhook_engine.domain.models import Message
+from webhook_engine.domain.ports import MessageFilter
+from webhook_engine.domain.times import isoformat
 
 
 class TimeIndex:

@@ -9,8 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from webhook_engine.errors import ValidationError, describe
-from webhook_engine.models import (
+from webhook_engine.domain.errors import ValidationError, describe
+from webhook_engine.domain.models import (
     Function,
     FunctionFields,
     Property,

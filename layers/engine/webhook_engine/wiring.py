@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from webhook_engine.adapters import clients
-from webhook_engine.ports import ConfigStore, DeadLetters, MessageStore, Queue, SecretStore
+from webhook_engine.domain.ports import ConfigStore, DeadLetters, MessageStore, Queue, SecretStore
 from webhook_engine.settings import get_settings
 
 

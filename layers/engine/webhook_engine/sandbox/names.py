@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs
 
-from webhook_engine.models import IncomingRequest, LogEntry
+from webhook_engine.domain.models import IncomingRequest, LogEntry
 
 MAX_LOG_ENTRIES = 200
 MAX_LOG_LENGTH = 4000

@@ -10,14 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from webhook_engine.config_document import ConfigDocument
-from webhook_engine.configuration import check_scripts
-from webhook_engine.errors import ValidationError
-from webhook_engine.ids import new_id
-from webhook_engine.matching import Limits, process_request
-from webhook_engine.models import Evaluation, Execution, Function, IncomingRequest, Provider
-from webhook_engine.ports import ConfigStore, SecretStore
-from webhook_engine.runtime_config import RuntimeConfig, resolve_props
+from webhook_engine.config.apply import check_scripts
+from webhook_engine.config.document import ConfigDocument
+from webhook_engine.config.snapshot import RuntimeConfig, resolve_props
+from webhook_engine.domain.errors import ValidationError
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import Evaluation, Execution, Function, IncomingRequest, Provider
+from webhook_engine.domain.ports import ConfigStore, SecretStore
+from webhook_engine.pipeline.matching import Limits, process_request
 
 
 class DryRunRequest(BaseModel):

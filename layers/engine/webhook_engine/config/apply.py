@@ -9,13 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from webhook_engine import dependencies
-from webhook_engine.config_document import ConfigDocument, FunctionDocument, ProviderDocument
-from webhook_engine.errors import ValidationError
-from webhook_engine.ids import new_id
-from webhook_engine.models import Function, Provider
-from webhook_engine.ports import ConfigStore, SecretStore
-from webhook_engine.properties import PropertyPlan, forget_secrets, plan_properties
+from webhook_engine import wiring
+from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument
+from webhook_engine.config.properties import PropertyPlan, forget_secrets, plan_properties
+from webhook_engine.domain.errors import ValidationError
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import Function, Provider
+from webhook_engine.domain.ports import ConfigStore, SecretStore
 from webhook_engine.sandbox import ScriptCompileError, compile_script
 
 Action = Literal["create", "update", "delete", "reorder"]
@@ -66,8 +66,8 @@ def apply_config(
     secrets: SecretStore | None = None,
 ) -> Plan:
     """Make the stored configuration equal the document; returns the plan."""
-    store = store or dependencies.config_store()
-    secrets = secrets or dependencies.secret_store()
+    store = store or wiring.config_store()
+    secrets = secrets or wiring.secret_store()
     check_scripts(document)
     plan, writes = _diff(document, store, secrets, prune)
     if not dry_run:

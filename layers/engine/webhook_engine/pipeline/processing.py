@@ -9,12 +9,12 @@ from functools import cache, partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from webhook_engine import dependencies
-from webhook_engine.matching import Limits, process_request
-from webhook_engine.models import ExecutionStatus, Status
+from webhook_engine import wiring
+from webhook_engine.config.snapshot import ConfigCache, resolve_props
+from webhook_engine.domain.models import ExecutionStatus, Status
+from webhook_engine.domain.ports import MessageStore, Outcome, SecretStore
 from webhook_engine.observability import logger, metrics
-from webhook_engine.ports import MessageStore, Outcome, SecretStore
-from webhook_engine.runtime_config import ConfigCache, resolve_props
+from webhook_engine.pipeline.matching import Limits, process_request
 from webhook_engine.settings import get_settings
 
 _STATUS_METRICS = {
@@ -72,11 +72,11 @@ def _record(outcome: Outcome, submission: int) -> None:
 @cache
 def processor() -> Processor:
     """The container's processor, with its configuration cache."""
-    settings, secrets = get_settings(), dependencies.secret_store()
+    settings, secrets = get_settings(), wiring.secret_store()
     return Processor(
-        messages=dependencies.message_store(),
+        messages=wiring.message_store(),
         config=ConfigCache(
-            dependencies.config_store(), settings.config_cache_seconds, on_reload=secrets.forget
+            wiring.config_store(), settings.config_cache_seconds, on_reload=secrets.forget
         ),
         secrets=secrets,
         match_timeout=settings.match_timeout_seconds,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from webhook_engine.models import Property
-from webhook_engine.ports import SecretStore
+from webhook_engine.domain.models import Property
+from webhook_engine.domain.ports import SecretStore
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from webhook_engine.models import (
+from webhook_engine.domain.models import (
     Execution,
     Function,
     Message,

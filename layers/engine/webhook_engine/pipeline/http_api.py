@@ -12,8 +12,8 @@ from urllib.parse import unquote
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
 from pydantic import ValidationError
 
-from webhook_engine.errors import ValidationError as BadRequestError
-from webhook_engine.models import IncomingRequest
+from webhook_engine.domain.errors import ValidationError as BadRequestError
+from webhook_engine.domain.models import IncomingRequest
 
 BASE_PATH = "/webhooks/"
 

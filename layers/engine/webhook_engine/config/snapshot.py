@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from webhook_engine.models import Function, Provider
-from webhook_engine.ports import ConfigStore, SecretStore
+from webhook_engine.domain.models import Function, Provider
+from webhook_engine.domain.ports import ConfigStore, SecretStore
 
 
 @dataclass(frozen=True)

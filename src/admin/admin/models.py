@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from webhook_engine.models import (
+from webhook_engine.domain.models import (
     Function,
     FunctionFields,
     Name,

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from webhook_engine.models import (
+from webhook_engine.config.snapshot import RuntimeConfig
+from webhook_engine.domain.models import (
     Evaluation,
     Execution,
     ExecutionStatus,
@@ -18,9 +19,8 @@ from webhook_engine.models import (
     Status,
 )
 from webhook_engine.observability import logger
-from webhook_engine.runtime_config import RuntimeConfig
 from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_script, run_script
-from webhook_engine.script_api import ScriptLog, script_names
+from webhook_engine.sandbox.names import ScriptLog, script_names
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
 

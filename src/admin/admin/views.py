@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from webhook_engine.errors import ValidationError
-from webhook_engine.models import (
+from webhook_engine.domain.errors import ValidationError
+from webhook_engine.domain.models import (
     Evaluation,
     Execution,
     Message,
@@ -18,7 +18,7 @@ from webhook_engine.models import (
     Status,
     Submission,
 )
-from webhook_engine.ports import MessageFilter
+from webhook_engine.domain.ports import MessageFilter
 
 REDACTED = "***"
 SENSITIVE_HEADERS = frozenset(

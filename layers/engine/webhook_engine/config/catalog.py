@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from webhook_engine.admin_models import (
+from admin.models import (
     CreateFunctionRequest,
     CreateProviderRequest,
     FunctionOut,
@@ -13,12 +13,12 @@ from webhook_engine.admin_models import (
     PatchProviderRequest,
     ProviderOut,
 )
-from webhook_engine.configuration import check_script
-from webhook_engine.errors import ConflictError, NotFoundError, ValidationError
-from webhook_engine.ids import new_id
-from webhook_engine.models import Function, Property, Provider
-from webhook_engine.ports import ConfigStore, SecretStore
-from webhook_engine.properties import forget_secrets, plan_properties
+from webhook_engine.config.apply import check_script
+from webhook_engine.config.properties import forget_secrets, plan_properties
+from webhook_engine.domain.errors import ConflictError, NotFoundError, ValidationError
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import Function, Property, Provider
+from webhook_engine.domain.ports import ConfigStore, SecretStore
 
 
 @dataclass

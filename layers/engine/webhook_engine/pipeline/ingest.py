@@ -6,12 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from webhook_engine import dependencies
-from webhook_engine.apigw import error_response, json_response, parse_event
-from webhook_engine.errors import EngineError, PayloadTooLargeError
-from webhook_engine.ids import new_id
-from webhook_engine.models import IncomingRequest, Message, Mode, Status
+from webhook_engine import wiring
+from webhook_engine.domain.errors import EngineError, PayloadTooLargeError
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status
 from webhook_engine.observability import logger, metrics
+from webhook_engine.pipeline.http_api import error_response, json_response, parse_event
 from webhook_engine.settings import get_settings
 
 SYNC_HEADER = "flex-sync-webhook"
@@ -30,7 +30,7 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
     message = Message(id=new_id(), **request.model_dump())
     logger.append_keys(message_id=message.id, uri=message.uri)
     sync = request.headers.get(SYNC_HEADER, "").strip().lower() == "true"
-    dependencies.message_store().put_message(message, Mode.SYNC if sync else Mode.ASYNC)
+    wiring.message_store().put_message(message, Mode.SYNC if sync else Mode.ASYNC)
     metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="BodyBytes", unit=MetricUnit.Bytes, value=len(message.body))
     logger.info("message stored", method=message.method, size=len(message.body), sync=sync)
@@ -46,7 +46,7 @@ def _check_size(request: IncomingRequest) -> None:
 def _queue(message_id: str) -> bool:
     """Queue submission 1; False (logged) when SQS refused, so an operator can resubmit."""
     try:
-        dependencies.queue().send(message_id, 1)
+        wiring.queue().send(message_id, 1)
     except Exception:
         logger.exception("message stored but not queued; resubmit it")
         return False
@@ -61,7 +61,7 @@ def _enqueue(message_id: str) -> dict[str, Any]:
 
 def _process_inline(message_id: str) -> dict[str, Any]:
     # Imported here: only the synchronous path needs the sandbox (cold start of async ingest).
-    from webhook_engine.processing import processor
+    from webhook_engine.pipeline.processing import processor
 
     try:
         outcome = processor().process(message_id, 1, budget=get_settings().sync_budget_seconds)

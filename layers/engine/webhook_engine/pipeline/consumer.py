@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, Json
 
 from webhook_engine.observability import logger, metrics, tracer
-from webhook_engine.processing import processor
+from webhook_engine.pipeline.processing import processor
 
 
 class QueueMessage(BaseModel):

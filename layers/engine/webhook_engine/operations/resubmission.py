@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
-from webhook_engine.message_views import MessageQuery
-from webhook_engine.models import Mode
-from webhook_engine.ports import MessageFilter, MessageStore, Queue
+from admin.views import MessageQuery
+from webhook_engine.domain.models import Mode
+from webhook_engine.domain.ports import MessageFilter, MessageStore, Queue
 
 MAX_BULK = 1000
 

@@ -1,0 +1,1 @@
+"""Providers and functions: the configuration document, its rules, apply, the catalog."""

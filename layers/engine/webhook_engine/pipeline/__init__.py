@@ -1,0 +1,1 @@
+"""What the ingest and process functions run: accept, queue, match, run, record."""
