@@ -25,7 +25,6 @@ from moto import mock_aws
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
-from webhook_engine.pipeline import processing
 from webhooks_local.template import ProvisionedStack, function_environment, provision
 
 EVENTS = Path(__file__).parent / "events"
@@ -71,7 +70,6 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _reset_caches() -> None:
     wiring.reset()
-    processing.processor.cache_clear()
     parameters.clear_caches()
 
 
@@ -93,8 +91,9 @@ def configure(stack: ProvisionedStack):
     """Apply a configuration document (YAML text) to the stack."""
 
     def apply(text: str, prune: bool = False) -> Plan:
-        plan = apply_config(ConfigDocument.from_text(text), prune=prune)
-        processing.processor.cache_clear()
+        document = ConfigDocument.from_text(text)
+        plan = apply_config(document, wiring.config_store(), wiring.secret_store(), prune=prune)
+        wiring.processor.cache_clear()
         return plan
 
     return apply

@@ -9,7 +9,7 @@ from typing import Any
 from webhooks_local import template as cfn
 
 ADMIN_FUNCTION = "AdminFunction"
-APPLY_CONFIG = "webhook_engine.config.apply.apply_file"  # applies DESIGN section 4 files
+APPLY_CONFIG = "webhooks_local.configure.apply_file"  # applies configuration files
 DEFAULT_WORKERS = 2
 
 

@@ -80,7 +80,7 @@ class LocalStack:
         ]
 
     def apply_config(self, path: Path) -> str:
-        """Apply a configuration file (DESIGN section 4) in an admin worker; return the plan."""
+        """Apply a configuration file in an admin worker; return the plan."""
         return self.workers[ADMIN_FUNCTION].call(APPLY_CONFIG, path)
 
     def serve(self) -> None:

@@ -274,3 +274,50 @@ def test_apply_deletes_the_secret_of_a_removed_property(stack):
     assert status == 200
     assert plan["changes"][0]["fields"] == ["properties", "secrets"]
     assert boto3.client("ssm").describe_parameters()["Parameters"] == []
+
+
+@pytest.mark.parametrize(
+    "properties",
+    ["SECRET: {secret: true}", "SECRET: {value: null, secret: true}"],
+    ids=["no value", "null value"],
+)
+def test_apply_refuses_a_new_secret_without_a_value_naming_it(stack, properties):
+    # Given an exported document (secret values left out) and an empty stack
+    document = CONFIG.replace("SECRET: {value: s3cr3t, secret: true}", properties)
+
+    # When it is applied
+    status, body = call("PUT", "/config", document)
+
+    # Then it is refused, as the same provider would be through POST /providers
+    assert status == 400
+    assert "properties.SECRET" in body["error"]["message"]
+    assert call("GET", "/providers")[1]["items"] == []
+
+
+def test_apply_keeps_a_stored_secret_left_out_of_the_document(stack):
+    # Given the document applied with its secret
+    call("PUT", "/config", CONFIG)
+
+    # When its export (no secret values) is applied again
+    _, exported = call("GET", "/config", query="format=yaml")
+    status, plan = call("PUT", "/config", exported)
+
+    # Then nothing changes and the secret is still there
+    assert (status, plan["changes"]) == (200, [])
+    (parameter,) = boto3.client("ssm").describe_parameters()["Parameters"]
+    assert parameter["Name"].endswith("/SECRET")
+
+
+@pytest.mark.parametrize("uri", ["/git/push/", "git//push", " git/push "])
+def test_function_uris_are_normalised_on_every_write_path(github, uri):
+    # When a function is created through the API with another spelling of git/push
+    status, created = call(
+        "POST",
+        "/functions",
+        {"provider_id": github["id"], "name": "push", "uri": uri, "script": "pass"},
+    )
+
+    # Then it is stored as git/push, as a configuration file would store it
+    assert (status, created["uri"]) == (201, "git/push")
+    document = ConfigDocument.from_text(CONFIG.replace("uri: git/push", f"uri: '{uri}'"))
+    assert document.providers[0].functions[0].uri == "git/push"

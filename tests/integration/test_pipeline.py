@@ -76,7 +76,7 @@ def test_async_push_is_accepted_then_processed(configure, lambda_context):
     assert drained == {"received": 1, "failed": set()}
     assert detail.message.status is Status.SUCCESS
     assert detail.message.provider == "GitHub"
-    assert detail.message.message == "refs/heads/main"
+    assert detail.message.summary == "refs/heads/main"
     assert sorted(e.function for e in detail.executions) == ["log push", "project"]
     logs = [entry.message for e in detail.executions for entry in e.logs]
     assert "push to acme/payments" in logs
@@ -398,3 +398,21 @@ def test_unknown_message_is_a_batch_item_failure(stack, lambda_context):
     # Then only that record is reported failed (SQS retries it, then dead-letters it)
     assert drained["received"] == 1
     assert len(drained["failed"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("git/push/", "git/push"), ("/git//push", "git/push"), ("Git/Push", "Git/Push")],
+)
+def test_ingest_normalises_the_uri_as_configuration_does(configure, lambda_context, path, expected):
+    # Given the GitHub provider with functions on git/push
+    configure(GITHUB)
+    headers = signed(PUSH) | {"flex-sync-webhook": "true"}
+    event = http_event(path, PUSH, headers=headers, query="projectId=1")
+
+    # When the URI arrives with extra slashes (or another case)
+    status, answer = ingest(event, lambda_context)
+
+    # Then slashes do not matter and case does
+    assert stored(answer["message_id"]).message.uri == expected
+    assert status == (200 if expected == "git/push" else 404)

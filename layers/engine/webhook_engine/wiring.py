@@ -1,17 +1,23 @@
-"""Builds the AWS adapters from settings, once per container.
+"""The one place that builds adapters from settings, once per container; logic takes them as
+arguments (handlers call these factories and pass what they return).
 
 Adapters are imported inside their factories: a function loads only the ones its path uses
-(the asynchronous ingest needs neither the configuration table nor SSM), which keeps cold
-starts short.
+(the asynchronous ingest needs neither the configuration table nor SSM nor the sandbox),
+which keeps cold starts short.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from webhook_engine.adapters import clients
 from webhook_engine.domain.ports import ConfigStore, DeadLetters, MessageStore, Queue, SecretStore
 from webhook_engine.settings import get_settings
+
+if TYPE_CHECKING:
+    from webhook_engine.pipeline.ingest import Ingest
+    from webhook_engine.pipeline.processing import Processor
 
 
 @cache
@@ -64,9 +70,41 @@ def dead_letters() -> DeadLetters:
     )
 
 
+@cache
+def processor() -> Processor:
+    """The container's processor, with its configuration cache."""
+    from webhook_engine.config.snapshot import ConfigCache
+    from webhook_engine.pipeline.processing import Processor
+
+    settings, secrets = get_settings(), secret_store()
+    return Processor(
+        messages=message_store(),
+        config=ConfigCache(config_store(), settings.config_cache_seconds, on_reload=secrets.forget),
+        secrets=secrets,
+        match_timeout=settings.match_timeout_seconds,
+        function_timeout=settings.function_timeout_seconds,
+    )
+
+
+@cache
+def ingest() -> Ingest:
+    """The container's ingest; the processor (and the sandbox) load on the first sync request."""
+    from webhook_engine.pipeline.ingest import Ingest
+
+    settings = get_settings()
+    return Ingest(
+        messages=message_store(),
+        queue=queue(),
+        processor=processor,
+        max_body_bytes=settings.max_body_bytes,
+        sync_budget=settings.sync_budget_seconds,
+    )
+
+
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
-    for factory in (message_store, config_store, secret_store, queue, dead_letters):
+    factories = (message_store, config_store, secret_store, queue, dead_letters, processor, ingest)
+    for factory in factories:
         factory.cache_clear()
     clients.client.cache_clear()
     clients.dynamodb_table.cache_clear()

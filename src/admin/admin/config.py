@@ -9,10 +9,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.deps import dry_run_limits
+from admin.dry_runs import DryRunRequest, DryRunResult
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
-from webhook_engine.config.document import ConfigDocument
-from webhook_engine.operations.dry_run import DryRunRequest, DryRunResult, dry_run
+from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument
+from webhook_engine.domain.models import Function, Property, Provider
+from webhook_engine.operations.dry_run import dry_run
 
 router = APIGatewayHttpRouter()
 
@@ -22,7 +24,7 @@ def export_config(
     format: Annotated[Literal["json", "yaml"], Query()] = "json",
 ) -> Response[Any]:
     store = wiring.config_store()
-    document = ConfigDocument.export(store.list_providers(), store.list_functions())
+    document = export_document(store.list_providers(), store.list_functions())
     if format == "yaml":
         return Response(status_code=200, content_type="application/yaml", body=document.to_yaml())
     body = document.model_dump(mode="json", exclude_none=True)
@@ -38,9 +40,44 @@ def put_config(
     prune: Annotated[bool, Query(description="Delete what the document lacks")] = False,
 ) -> Plan:
     document = ConfigDocument.from_text(router.current_event.decoded_body or "")
-    return apply_config(document, prune=prune, dry_run=dry_run)
+    return apply_config(
+        document, wiring.config_store(), wiring.secret_store(), prune=prune, dry_run=dry_run
+    )
 
 
 @router.post("/test", summary="Dry-run a request against stored or draft scripts")
 def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
-    return dry_run(request, wiring.config_store(), wiring.secret_store(), dry_run_limits())
+    draft = None if request.config is None else ConfigDocument.parse(request.config)
+    result = dry_run(
+        request.incoming(),
+        draft,
+        wiring.config_store(),
+        wiring.secret_store(),
+        dry_run_limits(),
+    )
+    return DryRunResult.of(result)
+
+
+def export_document(providers: list[Provider], functions: list[Function]) -> ConfigDocument:
+    """The stored configuration as a document; secret values are never included."""
+    return ConfigDocument(
+        providers=[
+            ProviderDocument(
+                **provider.model_dump(include={"name", "description", "active", "match_script"}),
+                properties={
+                    name: Property(secret=True) if prop.secret else prop
+                    for name, prop in provider.properties.items()
+                },
+                functions=[
+                    FunctionDocument(
+                        **function.model_dump(
+                            include={"name", "uri", "active", "description", "script"}
+                        )
+                    )
+                    for function in functions
+                    if function.provider_id == provider.id
+                ],
+            )
+            for provider in sorted(providers, key=lambda provider: provider.position)
+        ]
+    )

@@ -18,37 +18,44 @@ from admin.models import (
 )
 from admin.responses import created, no_content
 from webhook_engine import wiring
+from webhook_engine.domain.models import Function
 
 router = APIGatewayHttpRouter()
 
 
+def _out(function: Function) -> FunctionOut:
+    return FunctionOut.of(function, wiring.config_store().get_provider(function.provider_id).name)
+
+
 @router.get("/functions", summary="Functions, optionally of one provider (id or name)")
 def list_functions(provider: Annotated[str | None, Query()] = None) -> FunctionList:
-    return FunctionList(items=catalog().functions(provider))
+    names = {p.id: p.name for p in wiring.config_store().list_providers()}
+    functions = catalog().functions(provider)
+    return FunctionList(items=[FunctionOut.of(f, names.get(f.provider_id, "")) for f in functions])
 
 
 @router.post("/functions", summary="Create a function")
 def create_function(request: Annotated[CreateFunctionRequest, Body()]) -> Response[FunctionOut]:
-    return created(catalog().create_function(request))
+    return created(_out(catalog().create_function(request.provider_id, request)))
 
 
 @router.get("/functions/<function_id>", summary="One function")
 def get_function(function_id: Annotated[str, Path()]) -> FunctionOut:
-    return catalog().function(function_id)
+    return _out(wiring.config_store().get_function(function_id))
 
 
 @router.put("/functions/<function_id>", summary="Replace a function (its provider cannot change)")
 def replace_function(
     function_id: Annotated[str, Path()], request: Annotated[CreateFunctionRequest, Body()]
 ) -> FunctionOut:
-    return catalog().replace_function(function_id, request)
+    return _out(catalog().replace_function(function_id, request.provider_id, request))
 
 
 @router.patch("/functions/<function_id>", summary="Change some fields of a function")
 def patch_function(
     function_id: Annotated[str, Path()], request: Annotated[PatchFunctionRequest, Body()]
 ) -> FunctionOut:
-    return catalog().patch_function(function_id, request)
+    return _out(catalog().patch_function(function_id, request))
 
 
 @router.delete("/functions/<function_id>", summary="Delete a function")

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field, model_validator
 
 from admin.responses import accepted
 from admin.views import (
@@ -18,13 +19,35 @@ from admin.views import (
 )
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
-from webhook_engine.operations.resubmission import (
-    BulkResubmitOut,
-    BulkResubmitRequest,
-    ResubmitOut,
-    matching_ids,
-    resubmit,
-)
+from webhook_engine.domain.ports import MessageFilter, MessageStore
+from webhook_engine.operations.resubmission import resubmit
+
+MAX_BULK = 1000
+
+
+class BulkResubmitRequest(BaseModel):
+    """Either explicit ids or a filter (e.g. every FAILED message of the last hour)."""
+
+    ids: list[str] | None = Field(default=None, max_length=MAX_BULK)
+    filter: MessageQuery | None = None
+    limit: int = Field(default=100, ge=1, le=MAX_BULK)
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> BulkResubmitRequest:
+        if (self.ids is None) == (self.filter is None):
+            raise ValueError("give either ids or filter")
+        return self
+
+
+class ResubmitOut(BaseModel):
+    message_id: str
+    submission: int
+
+
+class BulkResubmitOut(BaseModel):
+    count: int
+    message_ids: list[str]
+
 
 router = APIGatewayHttpRouter()
 
@@ -59,10 +82,25 @@ def resubmit_many(request: Annotated[BulkResubmitRequest, Body()]) -> Response[B
     if ids is None:
         filters = (request.filter or MessageQuery()).to_filter()
         ids = matching_ids(filters, request.limit, messages)
-    done = [resubmit(message_id, messages, queue).message_id for message_id in ids]
-    return accepted(BulkResubmitOut(count=len(done), message_ids=done))
+    for message_id in ids:
+        resubmit(message_id, messages, queue)
+    return accepted(BulkResubmitOut(count=len(ids), message_ids=ids))
 
 
 @router.post("/messages/<message_id>/resubmit", summary="Process a message again")
 def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
-    return accepted(resubmit(message_id, wiring.message_store(), wiring.queue()))
+    submission = resubmit(message_id, wiring.message_store(), wiring.queue())
+    return accepted(ResubmitOut(message_id=message_id, submission=submission.submission))
+
+
+def matching_ids(filters: MessageFilter, limit: int, messages: MessageStore) -> list[str]:
+    """Ids of the newest messages matching `filters`, at most `limit`."""
+    ids: list[str] = []
+    cursor: str | None = None
+    while len(ids) < limit:
+        page = messages.list_messages(filters, min(200, limit - len(ids)), cursor)
+        ids += [message.id for message in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return ids

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from webhook_engine.config.catalog import FunctionPatch, ProviderPatch
 from webhook_engine.domain.models import (
     Function,
     FunctionFields,
-    Name,
     Property,
     Provider,
     ProviderFields,
@@ -25,14 +25,7 @@ class CreateProviderRequest(ProviderFields):
     position: int | None = Field(default=None, ge=0)
 
 
-class PatchProviderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name | None = None
-    description: str | None = None
-    active: bool | None = None
-    properties: dict[str, Property] | None = None
-    match_script: str | None = None
+class PatchProviderRequest(ProviderPatch):
     position: int | None = Field(default=None, ge=0)
 
 
@@ -73,19 +66,16 @@ class CreateFunctionRequest(FunctionFields):
     provider_id: str
 
 
-class PatchFunctionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    provider_id: str | None = None
-    name: Name | None = None
-    uri: str | None = Field(default=None, min_length=1)
-    script: str | None = None
-    active: bool | None = None
-    description: str | None = None
+class PatchFunctionRequest(FunctionPatch):
+    pass
 
 
 class FunctionOut(Function):
     provider: str
+
+    @classmethod
+    def of(cls, function: Function, provider: str) -> FunctionOut:
+        return cls(**function.model_dump(), provider=provider)
 
 
 class FunctionList(BaseModel):

@@ -19,42 +19,52 @@ from admin.models import (
 )
 from admin.responses import created, no_content
 from webhook_engine import wiring
+from webhook_engine.domain.models import Provider
 
 router = APIGatewayHttpRouter()
 
 
+def _out(provider: Provider) -> ProviderOut:
+    return ProviderOut.of(provider, catalog().function_counts().get(provider.id, 0))
+
+
+def _list(providers: list[Provider]) -> ProviderList:
+    counts = catalog().function_counts()
+    return ProviderList(items=[ProviderOut.of(p, counts.get(p.id, 0)) for p in providers])
+
+
 @router.get("/providers", summary="Providers in evaluation order")
 def list_providers() -> ProviderList:
-    return ProviderList(items=catalog().providers())
+    return _list(wiring.config_store().list_providers())
 
 
 @router.post("/providers", summary="Create a provider")
 def create_provider(request: Annotated[CreateProviderRequest, Body()]) -> Response[ProviderOut]:
-    return created(catalog().create_provider(request))
+    return created(_out(catalog().create_provider(request, request.position)))
 
 
 @router.put("/providers/order", summary="Set the evaluation order")
 def order_providers(request: Annotated[OrderRequest, Body()]) -> ProviderList:
-    return ProviderList(items=catalog().reorder(request.ids))
+    return _list(catalog().reorder(request.ids))
 
 
 @router.get("/providers/<provider_id>", summary="One provider")
 def get_provider(provider_id: Annotated[str, Path()]) -> ProviderOut:
-    return catalog().provider(provider_id)
+    return _out(wiring.config_store().get_provider(provider_id))
 
 
 @router.put("/providers/<provider_id>", summary="Replace a provider")
 def replace_provider(
     provider_id: Annotated[str, Path()], request: Annotated[CreateProviderRequest, Body()]
 ) -> ProviderOut:
-    return catalog().replace_provider(provider_id, request)
+    return _out(catalog().replace_provider(provider_id, request, request.position))
 
 
 @router.patch("/providers/<provider_id>", summary="Change some fields of a provider")
 def patch_provider(
     provider_id: Annotated[str, Path()], request: Annotated[PatchProviderRequest, Body()]
 ) -> ProviderOut:
-    return catalog().patch_provider(provider_id, request)
+    return _out(catalog().patch_provider(provider_id, request, request.position))
 
 
 @router.delete(

@@ -1,15 +1,13 @@
-"""Messages as the admin API shows them (DESIGN section 7): secrets redacted."""
+"""Messages as the admin API shows them: secrets redacted."""
 
 from __future__ import annotations
 
 import base64
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
-from webhook_engine.domain.errors import ValidationError
 from webhook_engine.domain.models import (
     Evaluation,
     Execution,
@@ -19,6 +17,8 @@ from webhook_engine.domain.models import (
     Submission,
 )
 from webhook_engine.domain.ports import MessageFilter
+from webhook_engine.domain.times import parse_time
+from webhook_engine.domain.uris import normalise_uri
 
 REDACTED = "***"
 SENSITIVE_HEADERS = frozenset(
@@ -32,8 +32,6 @@ SENSITIVE_HEADERS = frozenset(
         "x-webhook-token",
     }
 )
-_RELATIVE = re.compile(r"^(\d+)([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class MessageQuery(BaseModel):
@@ -51,7 +49,7 @@ class MessageQuery(BaseModel):
             status=self.status,
             provider=self.provider,
             function=self.function,
-            uri=self.uri.strip("/") if self.uri else None,
+            uri=normalise_uri(self.uri) if self.uri else None,
             since=parse_time(self.since),
             until=parse_time(self.until),
         )
@@ -93,7 +91,7 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 def summary(message: Message) -> MessageSummaryOut:
-    return MessageSummaryOut.model_validate(message.model_dump())
+    return MessageSummaryOut.model_validate(message.model_dump() | {"message": message.summary})
 
 
 def detail(found: MessageDetail) -> MessageOut:
@@ -115,18 +113,3 @@ def detail(found: MessageDetail) -> MessageOut:
         evaluations=latest.evaluations if latest else [],
         executions=sorted(found.executions, key=lambda e: (e.submission, e.started_at)),
     )
-
-
-def parse_time(value: str | None, now: datetime | None = None) -> datetime | None:
-    """An ISO 8601 time, or a relative one like `90m`, `1h`, `7d` (that long ago)."""
-    if not value:
-        return None
-    now = now or datetime.now(UTC)
-    relative = _RELATIVE.match(value.strip())
-    if relative:
-        return now - timedelta(**{_UNITS[relative[2]]: int(relative[1])})
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as error:
-        raise ValidationError(f"not a time: {value!r} (ISO 8601 or e.g. 1h, 7d)") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

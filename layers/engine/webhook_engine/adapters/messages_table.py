@@ -144,10 +144,10 @@ class DynamoMessageStore:
         values: dict[str, Any] = {
             ":status": outcome.status.value,
             ":provider": outcome.provider,
-            ":message": outcome.message,
+            ":summary": outcome.summary,
         }
-        aliases = {"#s": "status", "#p": "provider", "#m": "message"}
-        update = "SET #s = :status, #p = :provider, #m = :message"
+        aliases = {"#s": "status", "#p": "provider", "#m": "summary"}
+        update = "SET #s = :status, #p = :provider, #m = :summary"
         if names:
             update += " ADD #f :names"
             aliases["#f"] = "functions"

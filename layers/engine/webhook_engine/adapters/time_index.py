@@ -21,7 +21,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from webhook_engine.adapters.clients import dynamodb_table
 from webhook_engine.adapters.dynamo import query
-from webhook_engine.domain.errors import ValidationError
+from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import Message
 from webhook_engine.domain.ports import MessageFilter
 from webhook_engine.domain.times import isoformat
@@ -106,5 +106,5 @@ def _decode_cursor(cursor: str) -> str:
         value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         datetime.fromisoformat(value[:10])
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise ValidationError("cursor is not valid") from error
+        raise InvalidRequestError("cursor is not valid") from error
     return value

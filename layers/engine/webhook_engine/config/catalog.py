@@ -1,24 +1,58 @@
-"""Providers and functions, one at a time: what the admin API's configuration routes do."""
+"""Providers and functions one at a time: what the admin API's configuration routes change.
+
+Every write goes through the same rules as a configuration file (rules.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from admin.models import (
-    CreateFunctionRequest,
-    CreateProviderRequest,
-    FunctionOut,
-    PatchFunctionRequest,
-    PatchProviderRequest,
-    ProviderOut,
+from pydantic import BaseModel, ConfigDict
+
+from webhook_engine.config.properties import forget_secrets
+from webhook_engine.config.rules import (
+    Revision,
+    require_free_name,
+    revise_function,
+    revise_provider,
 )
-from webhook_engine.config.apply import check_script
-from webhook_engine.config.properties import forget_secrets, plan_properties
-from webhook_engine.domain.errors import ConflictError, NotFoundError, ValidationError
-from webhook_engine.domain.ids import new_id
-from webhook_engine.domain.models import Function, Property, Provider
+from webhook_engine.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from webhook_engine.domain.models import (
+    Function,
+    FunctionFields,
+    Name,
+    Property,
+    Provider,
+    ProviderFields,
+    Uri,
+)
 from webhook_engine.domain.ports import ConfigStore, SecretStore
+
+
+class ProviderPatch(BaseModel):
+    """Some fields of a provider; the ones left out (or null) keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: str | None = None
+    active: bool | None = None
+    properties: dict[str, Property] | None = None
+    match_script: str | None = None
+
+
+class FunctionPatch(BaseModel):
+    """Some fields of a function; `provider_id`, when given, must be its provider's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider_id: str | None = None
+    name: Name | None = None
+    uri: Uri | None = None
+    script: str | None = None
+    active: bool | None = None
+    description: str | None = None
 
 
 @dataclass
@@ -28,54 +62,50 @@ class Catalog:
 
     # providers ------------------------------------------------------------------------------
 
-    def providers(self) -> list[ProviderOut]:
-        counts = self._function_counts()
-        return [ProviderOut.of(p, counts.get(p.id, 0)) for p in self.store.list_providers()]
+    def function_counts(self) -> dict[str, int]:
+        """How many functions each provider (by id) has."""
+        counts: dict[str, int] = {}
+        for function in self.store.list_functions():
+            counts[function.provider_id] = counts.get(function.provider_id, 0) + 1
+        return counts
 
-    def provider(self, provider_id: str) -> ProviderOut:
-        provider = self.store.get_provider(provider_id)
-        return ProviderOut.of(provider, self._function_counts().get(provider.id, 0))
-
-    def create_provider(self, request: CreateProviderRequest) -> ProviderOut:
+    def create_provider(self, fields: ProviderFields, position: int | None = None) -> Provider:
         existing = self.store.list_providers()
-        self._require_free_name(request.name, existing)
-        check_script(request.match_script, f"provider {request.name} match_script")
-        provider = Provider(
-            id=new_id(),
-            name=request.name,
-            description=request.description,
-            active=request.active,
-            position=len(existing),
-            match_script=request.match_script,
-            updated_at=datetime.now(UTC),
+        require_free_name(fields.name, {p.name for p in existing}, "a provider")
+        revision = revise_provider(
+            None, fields, position=len(existing), stored_secrets={}, now=datetime.now(UTC)
         )
-        provider.properties = self._save_properties(provider.id, {}, request.properties)
-        self.store.put_provider(provider)
-        if request.position is not None:
-            self._move(provider.id, request.position)
-        return self.provider(provider.id)
+        self._save_provider(revision)
+        if position is not None:
+            self._move(revision.item.id, position)
+        return self.store.get_provider(revision.item.id)
 
-    def replace_provider(self, provider_id: str, request: CreateProviderRequest) -> ProviderOut:
-        return self.patch_provider(provider_id, PatchProviderRequest(**request.model_dump()))
-
-    def patch_provider(self, provider_id: str, request: PatchProviderRequest) -> ProviderOut:
+    def patch_provider(
+        self, provider_id: str, patch: ProviderPatch, position: int | None = None
+    ) -> Provider:
         current = self.store.get_provider(provider_id)
-        changes = request.model_dump(exclude_unset=True, exclude={"properties", "position"})
-        if request.name and request.name != current.name:
-            self._require_free_name(request.name, self.store.list_providers())
-        if request.match_script is not None:
-            check_script(request.match_script, f"provider {current.name} match_script")
-        updated = current.model_copy(update=changes | {"updated_at": datetime.now(UTC)})
-        if request.match_script is not None and request.match_script != current.match_script:
-            updated.version = current.version + 1
-        if request.properties is not None:
-            updated.properties = self._save_properties(
-                current.id, current.properties, request.properties
-            )
-        self.store.put_provider(updated)
-        if request.position is not None:
-            self._move(current.id, request.position)
-        return self.provider(current.id)
+        if patch.name and patch.name != current.name:
+            taken = {p.name for p in self.store.list_providers()}
+            require_free_name(patch.name, taken, "a provider")
+        fields = ProviderFields.model_validate(_merged(current, ProviderFields, patch))
+        stored_secrets = self.secrets.get_secrets(current.id) if patch.properties else {}
+        revision = revise_provider(
+            current,
+            fields,
+            position=current.position,
+            stored_secrets=stored_secrets,
+            now=datetime.now(UTC),
+        )
+        self._save_provider(revision)
+        if position is not None:
+            self._move(current.id, position)
+        return self.store.get_provider(current.id)
+
+    def replace_provider(
+        self, provider_id: str, fields: ProviderFields, position: int | None = None
+    ) -> Provider:
+        patch = ProviderPatch.model_validate(fields.model_dump(include=_names(ProviderFields)))
+        return self.patch_provider(provider_id, patch, position)
 
     def delete_provider(self, provider_id: str, cascade: bool = False) -> None:
         provider = self.store.get_provider(provider_id)
@@ -91,12 +121,17 @@ class Catalog:
         self.store.delete_provider(provider.id)
         self._renumber([p for p in self.store.list_providers() if p.id != provider.id])
 
-    def reorder(self, ids: list[str]) -> list[ProviderOut]:
+    def reorder(self, ids: list[str]) -> list[Provider]:
         providers = {p.id: p for p in self.store.list_providers()}
         if sorted(ids) != sorted(providers):
-            raise ValidationError("ids must list every provider exactly once")
+            raise InvalidRequestError("ids must list every provider exactly once")
         self._renumber([providers[provider_id] for provider_id in ids])
-        return self.providers()
+        return self.store.list_providers()
+
+    def _save_provider(self, revision: Revision[Provider]) -> None:
+        revision.properties.apply(revision.item.id, self.secrets)
+        if revision.needs_write:
+            self.store.put_provider(revision.item)
 
     def _move(self, provider_id: str, position: int) -> None:
         others = [p for p in self.store.list_providers() if p.id != provider_id]
@@ -109,88 +144,58 @@ class Catalog:
             if provider.position != position:
                 self.store.put_provider(provider.model_copy(update={"position": position}))
 
-    def _save_properties(
-        self, provider_id: str, current: dict[str, Property], wanted: dict[str, Property]
-    ) -> dict[str, Property]:
-        """Write secret values to the secret store; return what the provider item keeps."""
-        for name, prop in wanted.items():
-            if (
-                prop.secret
-                and prop.value is None
-                and not (name in current and current[name].secret)
-            ):
-                raise ValidationError(f"properties.{name}: a new secret property needs a value")
-        plan = plan_properties(current, wanted)
-        plan.apply(provider_id, self.secrets)
-        return plan.kept
-
-    def _require_free_name(self, name: str, providers: list[Provider]) -> None:
-        if any(provider.name == name for provider in providers):
-            raise ConflictError(f"a provider named {name} already exists")
-
-    def _function_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for function in self.store.list_functions():
-            counts[function.provider_id] = counts.get(function.provider_id, 0) + 1
-        return counts
-
     # functions ------------------------------------------------------------------------------
 
-    def functions(self, provider: str | None = None) -> list[FunctionOut]:
-        names = {p.id: p.name for p in self.store.list_providers()}
-        wanted = None
-        if provider:
-            wanted = next((pid for pid, name in names.items() if provider in (pid, name)), None)
-            if wanted is None:
-                raise NotFoundError(f"provider {provider} not found")
-        return [
-            FunctionOut(**f.model_dump(), provider=names.get(f.provider_id, ""))
-            for f in self.store.list_functions()
-            if wanted is None or f.provider_id == wanted
-        ]
+    def functions(self, provider: str | None = None) -> list[Function]:
+        """Every function, or those of one provider given by id or name."""
+        functions = self.store.list_functions()
+        if not provider:
+            return functions
+        wanted = next((p for p in self.store.list_providers() if provider in (p.id, p.name)), None)
+        if wanted is None:
+            raise NotFoundError(f"provider {provider} not found")
+        return [f for f in functions if f.provider_id == wanted.id]
 
-    def function(self, function_id: str) -> FunctionOut:
-        function = self.store.get_function(function_id)
-        provider = self.store.get_provider(function.provider_id)
-        return FunctionOut(**function.model_dump(), provider=provider.name)
+    def create_function(self, provider_id: str, fields: FunctionFields) -> Function:
+        provider = self.store.get_provider(provider_id)
+        self._require_free_function_name(provider.id, fields.name)
+        revision = revise_function(None, fields, provider_id=provider.id, now=datetime.now(UTC))
+        self.store.put_function(revision.item)
+        return revision.item
 
-    def create_function(self, request: CreateFunctionRequest) -> FunctionOut:
-        provider = self.store.get_provider(request.provider_id)
-        self._require_free_function_name(provider.id, request.name)
-        check_script(request.script, f"function {request.name} script")
-        function = Function(
-            id=new_id(),
-            **request.model_dump(exclude={"uri"}),
-            uri=request.uri.strip().strip("/"),
-            updated_at=datetime.now(UTC),
-        )
-        self.store.put_function(function)
-        return self.function(function.id)
-
-    def replace_function(self, function_id: str, request: CreateFunctionRequest) -> FunctionOut:
-        return self.patch_function(function_id, PatchFunctionRequest(**request.model_dump()))
-
-    def patch_function(self, function_id: str, request: PatchFunctionRequest) -> FunctionOut:
+    def patch_function(self, function_id: str, patch: FunctionPatch) -> Function:
         current = self.store.get_function(function_id)
-        if request.provider_id not in (None, current.provider_id):
-            raise ValidationError("provider_id: a function's provider cannot change")
-        if request.name and request.name != current.name:
-            self._require_free_function_name(current.provider_id, request.name)
-        if request.script is not None:
-            check_script(request.script, f"function {current.name} script")
-        changes = request.model_dump(exclude_unset=True, exclude={"provider_id"})
-        if request.uri is not None:
-            changes["uri"] = request.uri.strip().strip("/")
-        updated = current.model_copy(update=changes | {"updated_at": datetime.now(UTC)})
-        if request.script is not None and request.script != current.script:
-            updated.version = current.version + 1
-        self.store.put_function(updated)
-        return self.function(function_id)
+        if patch.provider_id not in (None, current.provider_id):
+            raise InvalidRequestError("provider_id: a function's provider cannot change")
+        if patch.name and patch.name != current.name:
+            self._require_free_function_name(current.provider_id, patch.name)
+        fields = FunctionFields.model_validate(_merged(current, FunctionFields, patch))
+        revision = revise_function(
+            current, fields, provider_id=current.provider_id, now=datetime.now(UTC)
+        )
+        if revision.needs_write:
+            self.store.put_function(revision.item)
+        return revision.item
+
+    def replace_function(
+        self, function_id: str, provider_id: str, fields: FunctionFields
+    ) -> Function:
+        data = fields.model_dump(include=_names(FunctionFields)) | {"provider_id": provider_id}
+        return self.patch_function(function_id, FunctionPatch.model_validate(data))
 
     def delete_function(self, function_id: str) -> None:
         self.store.delete_function(self.store.get_function(function_id).id)
 
     def _require_free_function_name(self, provider_id: str, name: str) -> None:
         taken = {f.name for f in self.store.list_functions() if f.provider_id == provider_id}
-        if name in taken:
-            raise ConflictError(f"this provider already has a function named {name}")
+        require_free_name(name, taken, "a function of this provider")
+
+
+def _names(model: type[BaseModel]) -> set[str]:
+    return set(model.model_fields)
+
+
+def _merged(current: BaseModel, fields: type[BaseModel], patch: BaseModel) -> dict[str, object]:
+    """The stored values of `fields`, overridden by what the patch sets."""
+    changes = patch.model_dump(include=_names(fields), exclude_none=True)
+    return current.model_dump(include=_names(fields)) | changes

@@ -1,4 +1,4 @@
-"""The configuration file of DESIGN section 4 (YAML; JSON is valid YAML)."""
+"""The configuration file (YAML; JSON is valid YAML): providers in order, with functions."""
 
 from __future__ import annotations
 
@@ -9,23 +9,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from webhook_engine.domain.errors import ValidationError, describe
+from webhook_engine.domain.errors import InvalidRequestError, describe
 from webhook_engine.domain.models import (
-    Function,
     FunctionFields,
-    Property,
-    Provider,
     ProviderFields,
 )
 
 
 class FunctionDocument(FunctionFields):
     model_config = ConfigDict(extra="forbid")
-
-    @field_validator("uri")
-    @classmethod
-    def _strip_slashes(cls, uri: str) -> str:
-        return uri.strip().strip("/")
 
 
 class ProviderDocument(ProviderFields):
@@ -65,7 +57,7 @@ class ConfigDocument(BaseModel):
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as error:
-            raise ValidationError(f"configuration is not valid YAML: {error}") from error
+            raise InvalidRequestError(f"configuration is not valid YAML: {error}") from error
         return cls.parse(data)
 
     @classmethod
@@ -74,41 +66,11 @@ class ConfigDocument(BaseModel):
         try:
             return cls.model_validate(data)
         except PydanticValidationError as error:
-            raise ValidationError(f"configuration is not valid: {describe(error)}") from error
+            raise InvalidRequestError(f"configuration is not valid: {describe(error)}") from error
 
     @classmethod
     def from_file(cls, path: Path) -> ConfigDocument:
         return cls.from_text(path.read_text(encoding="utf-8"))
-
-    @classmethod
-    def export(cls, providers: list[Provider], functions: list[Function]) -> ConfigDocument:
-        """The stored configuration as a document; secret values are never included."""
-        return cls(
-            providers=[
-                ProviderDocument(
-                    name=p.name,
-                    description=p.description,
-                    active=p.active,
-                    properties={
-                        name: Property(secret=True) if prop.secret else prop
-                        for name, prop in p.properties.items()
-                    },
-                    match_script=p.match_script,
-                    functions=[
-                        FunctionDocument(
-                            name=f.name,
-                            uri=f.uri,
-                            active=f.active,
-                            description=f.description,
-                            script=f.script,
-                        )
-                        for f in functions
-                        if f.provider_id == p.id
-                    ],
-                )
-                for p in sorted(providers, key=lambda provider: provider.position)
-            ]
-        )
 
     def to_yaml(self) -> str:
         data = self.model_dump(mode="json", exclude_none=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import Property
 from webhook_engine.domain.ports import SecretStore
 
@@ -31,14 +32,20 @@ def plan_properties(
     wanted: Mapping[str, Property],
     stored_secrets: Mapping[str, str] | None = None,
 ) -> PropertyPlan:
-    """A secret sent without a value keeps the stored one; one equal to `stored_secrets` is
-    not rewritten; a secret that is no longer listed (or no longer secret) is removed."""
+    """The one rule set for properties, whoever writes them (admin API, configuration file).
+
+    A secret sent without a value keeps the stored one, and a new secret must have one; a value
+    equal to `stored_secrets` is not rewritten; a secret that is no longer listed (or no longer
+    secret) is removed.
+    """
     stored_secrets = stored_secrets or {}
     plan = PropertyPlan()
     for name, prop in wanted.items():
         if not prop.secret:
             plan.kept[name] = Property(value=prop.value or "")
             continue
+        if prop.value is None and not (name in current and current[name].secret):
+            raise InvalidRequestError(f"properties.{name}: a new secret property needs a value")
         plan.kept[name] = Property(secret=True)
         if prop.value is not None and stored_secrets.get(name) != prop.value:
             plan.put[name] = prop.value

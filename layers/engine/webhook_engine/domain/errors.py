@@ -32,7 +32,9 @@ class ConflictError(EngineError):
     status = 409
 
 
-class ValidationError(EngineError):
+class InvalidRequestError(EngineError):
+    """A request or document the engine refuses (400): the message names the field."""
+
     code = "invalid_request"
     status = 400
 

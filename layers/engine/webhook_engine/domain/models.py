@@ -1,4 +1,4 @@
-"""Pydantic models of messages, executions and configuration (DESIGN sections 4 to 7)."""
+"""Pydantic models of messages, executions and configuration (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from enum import StrEnum
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from webhook_engine.domain.uris import require_uri
 
 
 class Status(StrEnum):
-    """Message and submission statuses (DESIGN section 6)."""
+    """Message and submission statuses."""
 
     RECEIVED = "RECEIVED"
     PROCESSING = "PROCESSING"
@@ -70,7 +72,7 @@ class Message(IncomingRequest):
     id: str
     status: Status = Status.RECEIVED
     provider: str | None = None
-    message: str | None = None
+    summary: str | None = None  # the one-line text a script set with `log.set_message`
     submission_count: int = 1
     functions: list[str] = Field(default_factory=list)
 
@@ -127,6 +129,7 @@ class MessageDetail(BaseModel):
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Uri = Annotated[str, StringConstraints(min_length=1), AfterValidator(require_uri)]
 
 
 class Property(BaseModel):
@@ -157,7 +160,7 @@ class FunctionFields(BaseModel):
     """What an operator sets on a function."""
 
     name: Name
-    uri: str = Field(min_length=1)
+    uri: Uri
     active: bool = True
     description: str = ""
     script: str

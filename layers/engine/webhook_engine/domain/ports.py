@@ -44,7 +44,7 @@ class Outcome:
 
     status: Status
     provider: str | None = None
-    message: str | None = None
+    summary: str | None = None
     executions: list[Execution] = field(default_factory=list)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, Json
 
 from webhook_engine.observability import logger, metrics, tracer
-from webhook_engine.pipeline.processing import processor
+from webhook_engine.pipeline.processing import Processor
 
 
 class QueueMessage(BaseModel):
@@ -37,22 +38,24 @@ batch = BatchProcessor(
 
 
 @tracer.capture_method(capture_response=False)
-def handle_record(record: SubmissionRecord) -> None:
+def handle_record(record: SubmissionRecord, processor: Processor) -> None:
     """Process one submission; an exception leaves the record for SQS to retry."""
     body = record.body
     logger.append_keys(message_id=body.message_id)
     try:
-        processor().process(body.message_id, body.submission)
+        processor.process(body.message_id, body.submission)
     finally:
         logger.remove_keys(["message_id"])
 
 
-def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def handle(
+    event: dict[str, Any], context: LambdaContext, processor: Processor
+) -> PartialItemFailureResponse:
     records = len(event.get("Records", []))
     metrics.add_metric(name="SubmissionsReceived", unit=MetricUnit.Count, value=records)
     return process_partial_response(
         event=event,
-        record_handler=handle_record,
+        record_handler=partial(handle_record, processor=processor),
         processor=batch,
         context=context,
     )

@@ -12,8 +12,9 @@ from urllib.parse import unquote
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
 from pydantic import ValidationError
 
-from webhook_engine.domain.errors import ValidationError as BadRequestError
+from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import IncomingRequest
+from webhook_engine.domain.uris import normalise_uri
 
 BASE_PATH = "/webhooks/"
 
@@ -24,7 +25,7 @@ def parse_event(event: dict[str, Any]) -> IncomingRequest:
         parsed = APIGatewayProxyEventV2Model.model_validate(event)
     except ValidationError as error:
         count = error.error_count()
-        raise BadRequestError(f"not an HTTP API payload 2.0 event ({count} errors)") from error
+        raise InvalidRequestError(f"not an HTTP API payload 2.0 event ({count} errors)") from error
     context = parsed.requestContext
     headers = dict(parsed.headers)
     if parsed.cookies:
@@ -42,10 +43,11 @@ def parse_event(event: dict[str, Any]) -> IncomingRequest:
 
 
 def _uri(parsed: APIGatewayProxyEventV2Model) -> str:
+    """The path after the base path, normalised as configured URIs are."""
     if parsed.pathParameters and "uri" in parsed.pathParameters:
-        return parsed.pathParameters["uri"]
-    path = parsed.rawPath
-    return unquote(path[len(BASE_PATH) :] if path.startswith(BASE_PATH) else path.lstrip("/"))
+        return normalise_uri(parsed.pathParameters["uri"])
+    path = unquote(parsed.rawPath)
+    return normalise_uri(path.removeprefix(BASE_PATH))
 
 
 def _body(body: str | None, is_base64: bool) -> bytes:
@@ -56,7 +58,7 @@ def _body(body: str | None, is_base64: bool) -> bytes:
     try:
         return base64.b64decode(body, validate=True)
     except binascii.Error as error:
-        raise BadRequestError("body is marked base64 but is not valid base64") from error
+        raise InvalidRequestError("body is marked base64 but is not valid base64") from error
 
 
 def json_response(
@@ -71,5 +73,5 @@ def json_response(
 
 
 def error_response(status: int, code: str, message: str) -> dict[str, Any]:
-    """The error shape of DESIGN section 7."""
+    """The error shape of the admin API and of ingest's refusals."""
     return json_response(status, {"error": {"code": code, "message": message}})

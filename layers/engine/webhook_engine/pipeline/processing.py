@@ -5,17 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from webhook_engine import wiring
 from webhook_engine.config.snapshot import ConfigCache, resolve_props
 from webhook_engine.domain.models import ExecutionStatus, Status
 from webhook_engine.domain.ports import MessageStore, Outcome, SecretStore
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.matching import Limits, process_request
-from webhook_engine.settings import get_settings
 
 _STATUS_METRICS = {
     Status.SUCCESS: "MessagesSucceeded",
@@ -66,19 +64,4 @@ def _record(outcome: Outcome, submission: int) -> None:
         provider=outcome.provider,
         functions=len(outcome.executions),
         failed=failed,
-    )
-
-
-@cache
-def processor() -> Processor:
-    """The container's processor, with its configuration cache."""
-    settings, secrets = get_settings(), wiring.secret_store()
-    return Processor(
-        messages=wiring.message_store(),
-        config=ConfigCache(
-            wiring.config_store(), settings.config_cache_seconds, on_reload=secrets.forget
-        ),
-        secrets=secrets,
-        match_timeout=settings.match_timeout_seconds,
-        function_timeout=settings.function_timeout_seconds,
     )

@@ -1,0 +1,71 @@
+"""`POST /test`: the request and answer of a dry run, around the engine's `dry_run`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from webhook_engine.domain.errors import InvalidRequestError
+from webhook_engine.domain.models import Evaluation, Execution, IncomingRequest
+from webhook_engine.domain.uris import normalise_uri
+from webhook_engine.pipeline.matching import Result
+
+
+class DryRunRequest(BaseModel):
+    method: str = "POST"
+    uri: str = Field(min_length=1)
+    query: str = ""
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    body_base64: str | None = None
+    config: dict[str, Any] | None = Field(
+        default=None, description="A draft configuration document used instead of the stored one"
+    )
+
+    def incoming(self) -> IncomingRequest:
+        """The request as ingest would have stored it."""
+        return IncomingRequest(
+            request_id="dry-run",
+            method=self.method.upper(),
+            uri=normalise_uri(self.uri),
+            query_string=self.query.lstrip("?"),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self._body(),
+            source_ip="127.0.0.1",
+            received_at=datetime.now(UTC),
+        )
+
+    def _body(self) -> bytes:
+        if self.body_base64 is not None:
+            try:
+                return base64.b64decode(self.body_base64, validate=True)
+            except binascii.Error as error:
+                raise InvalidRequestError("body_base64: not valid base64") from error
+        return (self.body or "").encode("utf-8")
+
+
+class DryRunResult(BaseModel):
+    status: str
+    provider: str | None
+    message: str | None
+    evaluations: list[Evaluation]
+    executions: list[Execution]
+    actions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Actions scripts asked for, recorded and not performed "
+        "(always empty until scripts have action helpers)",
+    )
+
+    @classmethod
+    def of(cls, result: Result) -> DryRunResult:
+        return cls(
+            status=result.status.value,
+            provider=result.provider,
+            message=result.summary,
+            evaluations=result.evaluations,
+            executions=result.executions,
+        )
