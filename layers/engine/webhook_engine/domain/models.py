@@ -21,10 +21,6 @@ class Status(StrEnum):
     FAILED = "FAILED"
     UNMATCHED = "UNMATCHED"
 
-    @property
-    def finished(self) -> bool:
-        return self in (Status.SUCCESS, Status.FAILED, Status.UNMATCHED)
-
 
 class Mode(StrEnum):
     """How a submission was started."""
