@@ -120,3 +120,33 @@ def test_redrive_moves_dead_letters_back_through_processing(stack):
     assert drained["received"] == 1
     assert after == {"approximate_count": 0}
     assert message["status"] == "SUCCESS"
+
+
+def test_credentials_are_masked_in_views_and_intact_for_resubmits(stack):
+    # Given a provider that checks the signature header and a token parameter exactly
+    call(
+        "PUT",
+        "/config",
+        CONFIG.replace(
+            'return headers.get("stripe-signature") is not None',
+            'return headers.get("stripe-signature") == "t=1,v1=abc" and query["token"] == "tk"',
+        ).replace('raise RuntimeError("dunning service is down")', 'log.info("dunning")'),
+    )
+    body = json.dumps({"id": "evt_1", "object": "event", "type": "invoice.paid"}).encode()
+    event = http_event(
+        "stripe/events", body, headers={"stripe-signature": "t=1,v1=abc"}, query="token=tk&a=1"
+    )
+    message_id = json.loads(ingest_handler(event, CONTEXT)["body"])["message_id"]
+    drain_queue(CONTEXT)
+
+    # When it is viewed, then resubmitted
+    _, shown = call("GET", f"/messages/{message_id}")
+    call("POST", f"/messages/{message_id}/resubmit")
+    drain_queue(CONTEXT)
+    _, again = call("GET", f"/messages/{message_id}")
+
+    # Then the view masks both credentials, and the resubmission still matched with them
+    assert shown["headers"]["stripe-signature"] == "***"
+    assert (shown["query"], shown["query_string"]) == ({"token": "***", "a": "1"}, "token=***&a=1")
+    assert "tk" not in json.dumps(shown["query"]) and "v1=abc" not in json.dumps(shown)
+    assert [s["status"] for s in again["submissions"]] == ["SUCCESS", "SUCCESS"]

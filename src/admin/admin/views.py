@@ -1,4 +1,4 @@
-"""Messages as the admin API shows them: secrets redacted."""
+"""Messages as the admin API shows them: credentials in headers and query strings masked."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from webhook_engine.domain.masking import MASK, mask_headers, mask_parameters, mask_query_string
 from webhook_engine.domain.models import (
     Evaluation,
     Execution,
@@ -19,19 +20,6 @@ from webhook_engine.domain.models import (
 from webhook_engine.domain.ports import MessageFilter
 from webhook_engine.domain.times import parse_time
 from webhook_engine.domain.uris import normalise_uri
-
-REDACTED = "***"
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "x-api-key",
-        "x-gitlab-token",
-        "x-auth-token",
-        "x-webhook-token",
-    }
-)
 
 
 class MessageQuery(BaseModel):
@@ -85,11 +73,6 @@ class MessageOut(MessageSummaryOut):
     executions: list[Execution]
 
 
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Header values that carry credentials are replaced with `***`."""
-    return {k: REDACTED if k.lower() in SENSITIVE_HEADERS else v for k, v in headers.items()}
-
-
 def summary(message: Message) -> MessageSummaryOut:
     return MessageSummaryOut.model_validate(message.model_dump() | {"message": message.summary})
 
@@ -103,9 +86,9 @@ def detail(found: MessageDetail) -> MessageOut:
     latest = max(found.submissions, key=lambda s: s.submission, default=None)
     return MessageOut(
         **summary(message).model_dump(),
-        query=message.query,
-        query_string=message.query_string,
-        headers=redact_headers(message.headers),
+        query=mask_parameters(message.query, MASK),
+        query_string=mask_query_string(message.query_string),
+        headers=mask_headers(message.headers),
         body=body,
         body_encoding=encoding,
         body_size=len(message.body),
