@@ -148,5 +148,6 @@ def test_credentials_are_masked_in_views_and_intact_for_resubmits(stack):
     # Then the view masks both credentials, and the resubmission still matched with them
     assert shown["headers"]["stripe-signature"] == "***"
     assert (shown["query"], shown["query_string"]) == ({"token": "***", "a": "1"}, "token=***&a=1")
-    assert "tk" not in json.dumps(shown["query"]) and "v1=abc" not in json.dumps(shown)
+    assert "tk" not in json.dumps(shown["query"])
+    assert "v1=abc" not in json.dumps(shown)
     assert [s["status"] for s in again["submissions"]] == ["SUCCESS", "SUCCESS"]
