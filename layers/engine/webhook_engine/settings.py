@@ -27,6 +27,11 @@ class Settings(BaseModel):
     match_timeout_seconds: float = Field(default=2.0, gt=0)
     function_timeout_seconds: float = Field(default=30.0, gt=0)
     sync_budget_seconds: float = Field(default=20.0, gt=0)
+    submission_budget_seconds: float = Field(default=40.0, gt=0)
+    record_reserve_seconds: float = Field(default=10.0, ge=0)
+    record_minimum_seconds: float = Field(default=5.0, gt=0)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    max_receive_count: int = Field(default=5, ge=1)
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
     admin_token: str | None = None

@@ -16,6 +16,7 @@ from webhook_engine.domain.ports import ConfigStore, DeadLetters, MessageStore, 
 from webhook_engine.settings import get_settings
 
 if TYPE_CHECKING:
+    from webhook_engine.pipeline.consumer import Consumer
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
 
@@ -83,6 +84,23 @@ def processor() -> Processor:
         secrets=secrets,
         match_timeout=settings.match_timeout_seconds,
         function_timeout=settings.function_timeout_seconds,
+        lease_seconds=settings.lease_seconds,
+    )
+
+
+@cache
+def consumer() -> Consumer:
+    """The container's SQS consumer."""
+    from webhook_engine.pipeline.consumer import Consumer
+
+    settings = get_settings()
+    return Consumer(
+        processor=processor(),
+        queue=queue(),
+        budget=settings.submission_budget_seconds,
+        reserve=settings.record_reserve_seconds,
+        minimum=settings.record_minimum_seconds,
+        max_receives=settings.max_receive_count,
     )
 
 
@@ -103,8 +121,8 @@ def ingest() -> Ingest:
 
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
-    factories = (message_store, config_store, secret_store, queue, dead_letters, processor, ingest)
-    for factory in factories:
+    factories = (message_store, config_store, secret_store, queue, dead_letters)
+    for factory in (*factories, processor, consumer, ingest):
         factory.cache_clear()
     clients.client.cache_clear()
     clients.dynamodb_table.cache_clear()

@@ -6,7 +6,7 @@ import base64
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from webhook_engine.domain.masking import MASK, mask_headers, mask_parameters, mask_query_string
 from webhook_engine.domain.models import (
@@ -54,6 +54,9 @@ class MessageSummaryOut(BaseModel):
     source_ip: str
     submission_count: int
     functions: list[str]
+    reason: str | None = Field(
+        default=None, description="Why the latest submission failed outside its scripts"
+    )
 
 
 class MessagePageOut(BaseModel):

@@ -7,11 +7,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from webhook_engine import wiring
 from webhook_engine.observability import logger, metrics, tracer
-from webhook_engine.pipeline import consumer
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return consumer.handle(event, context, wiring.processor())
+    return wiring.consumer().handle(event, context)

@@ -9,7 +9,9 @@ fits inline (`#BODY`, so the time index never carries bodies), one item per subm
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -20,8 +22,22 @@ from webhook_engine.adapters.dynamo import is_condition_failure, query
 from webhook_engine.adapters.time_index import TimeIndex
 from webhook_engine.domain.errors import NotFoundError
 from webhook_engine.domain.models import Execution, Message, MessageDetail, Mode, Status, Submission
-from webhook_engine.domain.ports import MessageFilter, Outcome, Page, PayloadStore
+from webhook_engine.domain.ports import (
+    Claim,
+    ClaimRefusal,
+    MessageFilter,
+    Outcome,
+    Page,
+    PayloadStore,
+)
 from webhook_engine.domain.times import isoformat
+
+_CLAIMABLE = [status.value for status in Status if status.claimable]
+
+
+def _epoch(seconds: float) -> Decimal:
+    """A time as DynamoDB stores numbers, to the millisecond."""
+    return Decimal(f"{seconds:.3f}")
 
 
 def _pk(message_id: str) -> str:
@@ -102,28 +118,38 @@ class DynamoMessageStore:
         self._table.put_item(Item=item | {"expires_at": attributes["expires_at"]})
         return submission
 
-    def claim_submission(self, message_id: str, submission: int) -> Submission | None:
-        """Mark a submission PROCESSING; None when it has already finished (a duplicate)."""
-        now = isoformat(datetime.now(UTC))
+    def claim_submission(
+        self, message_id: str, submission: int, owner: str, lease_seconds: float
+    ) -> Claim:
+        """Lease a submission to `owner` unless it has finished or another lease is live.
+
+        `attempts` counts claims and `releases` the attempts that gave their lease back after
+        an error, so the attempts that did neither were cut off (runtime killed, timed out).
+        """
+        now = time.time()
         try:
             response = self._table.update_item(
                 Key={"pk": _pk(message_id), "sk": _sub_sk(submission)},
-                UpdateExpression="SET #s = :processing, started_at = :now ADD attempts :one",
+                UpdateExpression="SET #s = :processing, started_at = :now, lease_owner = :owner,"
+                " lease_expires = :expires ADD attempts :one",
                 ConditionExpression=Attr("pk").exists()
-                & Attr("status").is_in([Status.RECEIVED.value, Status.PROCESSING.value]),
+                & Attr("status").is_in(_CLAIMABLE)
+                & (Attr("lease_expires").not_exists() | Attr("lease_expires").lt(_epoch(now))),
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":processing": Status.PROCESSING.value,
-                    ":now": now,
+                    ":now": isoformat(datetime.fromtimestamp(now, UTC)),
+                    ":owner": owner,
+                    ":expires": _epoch(now + lease_seconds),
                     ":one": 1,
                 },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if is_condition_failure(error):
-                self._require_submission(message_id, submission)
-                return None
+                return self._refusal(message_id, submission)
             raise
+        item = response["Attributes"]
         self._update_if_latest(
             message_id,
             submission,
@@ -131,7 +157,44 @@ class DynamoMessageStore:
             {"#s": "status"},
             {":status": Status.PROCESSING.value},
         )
-        return _submission_from_item(response["Attributes"])
+        cutoffs = int(item["attempts"]) - 1 - int(item.get("releases", 0))
+        return Claim(_submission_from_item(item), cutoffs=cutoffs)
+
+    def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
+        """Give a lease back after an error, so the next delivery may run it at once."""
+        try:
+            self._table.update_item(
+                Key={"pk": _pk(message_id), "sk": _sub_sk(submission)},
+                UpdateExpression="REMOVE lease_owner, lease_expires SET reason = :reason"
+                " ADD releases :one",
+                ConditionExpression=Attr("lease_owner").eq(owner),
+                ExpressionAttributeValues={":reason": reason, ":one": 1},
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+
+    def mark_dead(self, message_id: str, submission: int, reason: str) -> None:
+        """The queue gives up on a submission: DEAD (claimable again), with the reason."""
+        try:
+            self._table.update_item(
+                Key={"pk": _pk(message_id), "sk": _sub_sk(submission)},
+                UpdateExpression="SET #s = :dead, reason = :reason",
+                ConditionExpression=Attr("status").is_in(_CLAIMABLE),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":dead": Status.DEAD.value, ":reason": reason},
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return
+            raise
+        self._update_if_latest(
+            message_id,
+            submission,
+            "SET #s = :status, reason = :reason",
+            {"#s": "status"},
+            {":status": Status.DEAD.value, ":reason": reason},
+        )
 
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
         """Record the executions, the submission's outcome and, if latest, the message's."""
@@ -145,9 +208,10 @@ class DynamoMessageStore:
             ":status": outcome.status.value,
             ":provider": outcome.provider,
             ":summary": outcome.summary,
+            ":reason": outcome.reason,
         }
         aliases = {"#s": "status", "#p": "provider", "#m": "summary"}
-        update = "SET #s = :status, #p = :provider, #m = :summary"
+        update = "SET #s = :status, #p = :provider, #m = :summary, reason = :reason"
         if names:
             update += " ADD #f :names"
             aliases["#f"] = "functions"
@@ -177,10 +241,15 @@ class DynamoMessageStore:
 
     # reads ----------------------------------------------------------------------------------
 
-    def _require_submission(self, message_id: str, submission: int) -> None:
+    def _refusal(self, message_id: str, submission: int) -> Claim:
+        """Why a claim failed: finished, or leased to another delivery (or no such thing)."""
         key = {"pk": _pk(message_id), "sk": _sub_sk(submission)}
-        if "Item" not in self._table.get_item(Key=key):
+        item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        if item is None:
             raise NotFoundError(f"message {message_id} has no submission {submission}")
+        if Status(item["status"]).claimable:
+            return Claim(None, ClaimRefusal.LEASED)
+        return Claim(None, ClaimRefusal.FINISHED)
 
     def _partition(self, message_id: str, head_only: bool = False) -> dict[str, dict[str, Any]]:
         """The message's items by sort key; `head_only`: just `#MESSAGE` and `#BODY`."""

@@ -39,6 +39,20 @@ class InvalidRequestError(EngineError):
     status = 400
 
 
+class DependencyError(EngineError):
+    """An AWS service the engine depends on failed: the work is retried, not failed."""
+
+    code = "dependency_error"
+    status = 503
+
+
+class SubmissionBusyError(EngineError):
+    """Another delivery holds the lease on this submission: try again later."""
+
+    code = "busy"
+    status = 409
+
+
 class PayloadTooLargeError(EngineError):
     code = "payload_too_large"
     status = 413

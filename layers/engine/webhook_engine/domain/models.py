@@ -13,13 +13,26 @@ from webhook_engine.domain.uris import require_uri
 
 
 class Status(StrEnum):
-    """Message and submission statuses."""
+    """Message and submission statuses (docs/architecture.md, "The message lifecycle")."""
 
     RECEIVED = "RECEIVED"
     PROCESSING = "PROCESSING"
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
     UNMATCHED = "UNMATCHED"
+    # The queue gave up on it (infrastructure errors on every delivery): it waits in the
+    # dead-letter queue, and a redrive or a resubmission processes it again.
+    DEAD = "DEAD"
+    # A submission only: a later submission of its message was made before it ran.
+    SUPERSEDED = "SUPERSEDED"
+
+    @property
+    def claimable(self) -> bool:
+        """Processing may (still) run a submission in this status."""
+        return self in _CLAIMABLE
+
+
+_CLAIMABLE = frozenset({Status.RECEIVED, Status.PROCESSING, Status.DEAD})
 
 
 class Mode(StrEnum):
@@ -69,6 +82,7 @@ class Message(IncomingRequest):
     status: Status = Status.RECEIVED
     provider: str | None = None
     summary: str | None = None  # the one-line text a script set with `log.set_message`
+    reason: str | None = None  # why the latest submission failed outside its scripts
     submission_count: int = 1
     functions: list[str] = Field(default_factory=list)
 
@@ -115,6 +129,7 @@ class Submission(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     attempts: int = 0
+    reason: str | None = None
     evaluations: list[Evaluation] = Field(default_factory=list)
 
 

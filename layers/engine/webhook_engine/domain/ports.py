@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from webhook_engine.domain.models import (
@@ -46,6 +47,21 @@ class Outcome:
     provider: str | None = None
     summary: str | None = None
     executions: list[Execution] = field(default_factory=list)
+    reason: str | None = None  # why it failed (or ended) outside its scripts
+
+
+class ClaimRefusal(StrEnum):
+    FINISHED = "finished"  # it has run already: a duplicate delivery
+    LEASED = "leased"  # another delivery is running it now
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The answer to a claim: the submission, leased to the caller, or why not."""
+
+    submission: Submission | None
+    refused: ClaimRefusal | None = None
+    cutoffs: int = 0  # earlier attempts that ended neither finished nor released
 
 
 class PayloadStore(Protocol):
@@ -63,7 +79,15 @@ class MessageStore(Protocol):
 
     def add_submission(self, message_id: str, mode: Mode) -> Submission: ...
 
-    def claim_submission(self, message_id: str, submission: int) -> Submission | None: ...
+    def claim_submission(
+        self, message_id: str, submission: int, owner: str, lease_seconds: float
+    ) -> Claim: ...
+
+    def release_submission(
+        self, message_id: str, submission: int, owner: str, reason: str
+    ) -> None: ...
+
+    def mark_dead(self, message_id: str, submission: int, reason: str) -> None: ...
 
     def finish_submission(
         self, message: Message, submission: Submission, outcome: Outcome

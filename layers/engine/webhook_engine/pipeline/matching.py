@@ -69,7 +69,7 @@ def _run(
     start = time.perf_counter()
     try:
         if timeout <= 0:
-            run.error = "ScriptTimeoutError: no time left in the synchronous budget"
+            run.error = "ScriptTimeoutError: no time left in the submission's budget"
         else:
             run.value = run_script(compile_script(source, name), names(run.log), timeout)
             run.ok = True

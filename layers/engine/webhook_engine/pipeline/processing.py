@@ -1,24 +1,37 @@
-"""Process one submission of a stored message: claim it, match, run, record."""
+"""Process one submission of a stored message: lease it, match, run, record.
+
+Every way a submission can end is recorded (docs/architecture.md, "Guarantees"): scripts'
+failures in their executions, a processing error as FAILED with its reason, a submission
+that a later one replaced as SUPERSEDED, one cut off twice (runtime killed) as FAILED.
+A failure of AWS itself releases the lease and raises, so that the queue retries it.
+"""
 
 from __future__ import annotations
 
+import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.config.snapshot import ConfigCache, resolve_props
-from webhook_engine.domain.models import ExecutionStatus, Status
-from webhook_engine.domain.ports import MessageStore, Outcome, SecretStore
+from webhook_engine.domain.errors import DependencyError, SubmissionBusyError
+from webhook_engine.domain.models import ExecutionStatus, Message, Provider, Status, Submission
+from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, SecretStore
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.matching import Limits, process_request
 
+# A submission whose processing was cut off this many times is not run again: it is what
+# kills the runtime (a crash in one message must not sink the others of its batch).
+MAX_CUTOFFS = 2
+_MAX_REASON = 500
 _STATUS_METRICS = {
     Status.SUCCESS: "MessagesSucceeded",
     Status.FAILED: "MessagesFailed",
     Status.UNMATCHED: "MessagesUnmatched",
+    Status.SUPERSEDED: "SubmissionsSuperseded",
 }
 
 
@@ -29,26 +42,83 @@ class Processor:
     secrets: SecretStore
     match_timeout: float
     function_timeout: float
+    lease_seconds: float
 
     def process(
         self, message_id: str, submission: int, budget: float | None = None
     ) -> Outcome | None:
-        """Run a submission once; None when it had already finished (a duplicate delivery)."""
-        claimed = self.messages.claim_submission(message_id, submission)
-        if claimed is None:
+        """Run a submission once; None when it had already run (a duplicate delivery).
+
+        Raises SubmissionBusyError while another delivery runs it, and whatever AWS raised
+        (after giving the lease back) when the work should be retried.
+        """
+        owner = secrets.token_hex(8)
+        claim = self.messages.claim_submission(message_id, submission, owner, self.lease_seconds)
+        if claim.refused is ClaimRefusal.FINISHED:
             logger.info("submission already processed", submission=submission)
             return None
+        if claim.submission is None:
+            raise SubmissionBusyError(f"submission {submission} is being processed elsewhere")
+        try:
+            return self._run(message_id, claim.submission, claim.cutoffs, budget)
+        except Exception as error:
+            reason = describe_error(error)
+            self.messages.release_submission(message_id, submission, owner, reason)
+            raise
+
+    def give_up(self, message_id: str, submission: int, error: Exception) -> None:
+        """The queue's last attempt failed: mark the submission DEAD with the reason."""
+        self.messages.mark_dead(message_id, submission, describe_error(error))
+        metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
+
+    def _run(
+        self, message_id: str, claimed: Submission, cutoffs: int, budget: float | None
+    ) -> Outcome:
         message = self.messages.get_message(message_id)
+        if message.submission_count > claimed.submission:
+            later = f"superseded by submission {message.submission_count}"
+            return self._finish(message, claimed, Outcome(Status.SUPERSEDED, reason=later))
+        if cutoffs >= MAX_CUTOFFS:
+            reason = (
+                f"processing was cut off {cutoffs} times before it finished (the runtime "
+                "was killed or timed out); not run again"
+            )
+            return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
+        config = self.config.get()
         deadline = None if budget is None else time.monotonic() + budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
-        props = partial(resolve_props, secrets=self.secrets)
-        result = process_request(message, message_id, submission, self.config.get(), props, limits)
-        outcome = Outcome(result.status, result.provider, result.summary, result.executions)
-        claimed.status, claimed.finished_at = result.status, datetime.now(UTC)
+        try:
+            result = process_request(
+                message, message_id, claimed.submission, config, self._props, limits
+            )
+        except DependencyError:
+            raise
+        except Exception as error:  # parsing, recursion...: retrying cannot help
+            logger.exception("processing error", submission=claimed.submission)
+            reason = f"processing error: {describe_error(error)}"
+            return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
         claimed.evaluations = result.evaluations
+        outcome = Outcome(result.status, result.provider, result.summary, result.executions)
+        return self._finish(message, claimed, outcome)
+
+    def _props(self, provider: Provider) -> Mapping[str, str]:
+        try:
+            return resolve_props(provider, self.secrets)
+        except Exception as error:
+            raise DependencyError(f"secrets of provider {provider.name}: {error}") from error
+
+    def _finish(self, message: Message, claimed: Submission, outcome: Outcome) -> Outcome:
+        claimed.status, claimed.finished_at = outcome.status, datetime.now(UTC)
+        claimed.reason = outcome.reason
         self.messages.finish_submission(message, claimed, outcome)
-        _record(outcome, submission)
+        _record(outcome, claimed.submission)
         return outcome
+
+
+def describe_error(error: BaseException) -> str:
+    """`Type: text`, short enough to store with the submission."""
+    text = f"{type(error).__name__}: {error}"
+    return text[:_MAX_REASON]
 
 
 def _record(outcome: Outcome, submission: int) -> None:
@@ -64,4 +134,5 @@ def _record(outcome: Outcome, submission: int) -> None:
         provider=outcome.provider,
         functions=len(outcome.executions),
         failed=failed,
+        reason=outcome.reason,
     )
