@@ -108,10 +108,21 @@ def resubmit(ctx: Context) -> int:
         body: Item = {"ids": ctx.args.ids}
     else:
         body = given(filter=filters, limit=ctx.args.limit)
-    ctx.output(ctx.client.post("/messages/resubmit", body), _resubmitted)
-    return 0
+    answer = ctx.client.post("/messages/resubmit", body)
+    done: list[str] = list(answer.get("message_ids", []))
+    while answer.get("remaining") and not answer.get("error") and answer.get("message_ids"):
+        answer = ctx.client.post("/messages/resubmit", {"ids": answer["remaining"]})
+        done += answer.get("message_ids", [])
+    merged = answer | {"count": len(done), "message_ids": done}
+    ctx.output(merged, _resubmitted)
+    return 1 if merged.get("remaining") else 0
 
 
 def _resubmitted(answer: Item) -> str:
-    ids = answer.get("message_ids", [])
-    return "\n".join([f"resubmitted {plural(answer['count'], 'message')}", *ids])
+    """The messages resubmitted; those not reached (and why) after them."""
+    lines = [f"resubmitted {plural(answer['count'], 'message')}", *answer.get("message_ids", [])]
+    remaining = answer.get("remaining") or []
+    if remaining:
+        why = f": {answer['error']}" if answer.get("error") else ""
+        lines += [f"not resubmitted {plural(len(remaining), 'message')}{why}", *remaining]
+    return "\n".join(lines)

@@ -20,9 +20,11 @@ from admin.views import (
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
 from webhook_engine.domain.ports import MessageFilter, MessageStore
-from webhook_engine.operations.resubmission import resubmit
+from webhook_engine.operations.resubmission import resubmit, resubmit_many
 
 MAX_BULK = 1000
+# Bulk resubmission stops starting chunks after this long, within the admin function's 29 s.
+BULK_BUDGET_SECONDS = 15.0
 
 
 class BulkResubmitRequest(BaseModel):
@@ -45,8 +47,13 @@ class ResubmitOut(BaseModel):
 
 
 class BulkResubmitOut(BaseModel):
-    count: int
-    message_ids: list[str]
+    count: int = Field(description="How many messages were resubmitted (and queued)")
+    message_ids: list[str] = Field(description="Exactly the messages resubmitted")
+    remaining: list[str] = Field(
+        default_factory=list,
+        description="Messages not reached (time ran out, or `error`): send them again",
+    )
+    error: str | None = None
 
 
 router = APIGatewayHttpRouter()
@@ -76,15 +83,17 @@ def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
 
 
 @router.post("/messages/resubmit", summary="Resubmit many messages, by ids or by filter")
-def resubmit_many(request: Annotated[BulkResubmitRequest, Body()]) -> Response[BulkResubmitOut]:
+def resubmit_selection(
+    request: Annotated[BulkResubmitRequest, Body()],
+) -> Response[BulkResubmitOut]:
     messages, queue = wiring.message_store(), wiring.queue()
     ids = request.ids
     if ids is None:
         filters = (request.filter or MessageQuery()).to_filter()
         ids = matching_ids(filters, request.limit, messages)
-    for message_id in ids:
-        resubmit(message_id, messages, queue)
-    return accepted(BulkResubmitOut(count=len(ids), message_ids=ids))
+    done = resubmit_many(ids, messages, queue, budget=BULK_BUDGET_SECONDS)
+    answer = BulkResubmitOut(count=len(done.message_ids), **vars(done))
+    return accepted(answer)
 
 
 @router.post("/messages/<message_id>/resubmit", summary="Process a message again")

@@ -123,6 +123,41 @@ def test_resubmit_by_filter(api: FakeAdminApi, run: Run) -> None:
     }
 
 
+def test_resubmit_sends_what_remains_until_done(api: FakeAdminApi, run: Run) -> None:
+    # Given an API that reaches one message per call
+    def one_at_a_time(request):
+        first, *rest = request.json()["ids"]
+        return Reply(202, {"count": 1, "message_ids": [first], "remaining": rest})
+
+    api.route("POST", "/admin/v1/messages/resubmit", one_at_a_time)
+
+    # When three are resubmitted
+    result = run("messages", "resubmit", "m1", "m2", "m3")
+
+    # Then the CLI sent the remainder until none was left, and lists all three
+    assert result.code == 0
+    assert result.out == "resubmitted 3 messages\nm1\nm2\nm3\n"
+    assert [r.json()["ids"] for r in api.sent("POST", "/messages/resubmit")] == [
+        ["m1", "m2", "m3"],
+        ["m2", "m3"],
+        ["m3"],
+    ]
+
+
+def test_resubmit_reports_what_was_not_reached_and_why(api: FakeAdminApi, run: Run) -> None:
+    # Given an API that stopped after one message on an error
+    answer = {"count": 1, "message_ids": ["m1"], "remaining": ["m2"], "error": "SQS is down"}
+    api.admin("POST", "/messages/resubmit", answer, 202)
+
+    # When
+    result = run("messages", "resubmit", "m1", "m2")
+
+    # Then it does not retry blindly, says what is left, and exits 1
+    assert result.code == 1
+    assert result.out == "resubmitted 1 message\nm1\nnot resubmitted 1 message: SQS is down\nm2\n"
+    assert len(api.sent("POST", "/messages/resubmit")) == 1
+
+
 def test_resubmit_needs_ids_or_a_filter(api: FakeAdminApi, run: Run) -> None:
     # When
     result = run("messages", "resubmit")

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from webhook_engine.adapters.clients import dynamodb_table
+from webhook_engine.adapters.clients import client, dynamodb_table
 from webhook_engine.adapters.dynamo import is_condition_failure, query
 from webhook_engine.adapters.time_index import TimeIndex
-from webhook_engine.domain.errors import NotFoundError
+from webhook_engine.domain.errors import ConflictError, NotFoundError
 from webhook_engine.domain.models import Execution, Message, MessageDetail, Mode, Status, Submission
 from webhook_engine.domain.ports import (
     Claim,
@@ -32,7 +34,10 @@ from webhook_engine.domain.ports import (
 )
 from webhook_engine.domain.times import isoformat
 
+# A transaction holds 100 items; each new submission takes two (counter and item).
+MAX_SUBMISSIONS_PER_WRITE = 50
 _CLAIMABLE = [status.value for status in Status if status.claimable]
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 
 
 def _epoch(seconds: float) -> Decimal:
@@ -68,6 +73,10 @@ class DynamoMessageStore:
     def _table(self) -> Any:
         return dynamodb_table(self.table_name)
 
+    @property
+    def _client(self) -> Any:
+        return client("dynamodb")
+
     def _expires_at(self, received_at: datetime) -> int:
         return int((received_at + self.retention).timestamp())
 
@@ -93,30 +102,91 @@ class DynamoMessageStore:
             for each in items:
                 batch.put_item(Item=each)
 
-    def add_submission(self, message_id: str, mode: Mode) -> Submission:
-        """Number a new submission of an existing message and mark the message RECEIVED."""
-        try:
-            response = self._table.update_item(
-                Key={"pk": _pk(message_id), "sk": "#MESSAGE"},
-                UpdateExpression="ADD submission_count :one SET #s = :received",
-                ConditionExpression=Attr("pk").exists(),
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":one": 1, ":received": Status.RECEIVED.value},
-                ReturnValues="ALL_NEW",
+    def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]:
+        """Number a new submission of each message, all or none, in one transaction.
+
+        Each message's counter moves from the value just read to the next one only if no one
+        moved it meanwhile, and the submission item is written with it: a counted submission
+        always exists. Raises NotFoundError naming every unknown id before writing anything.
+        """
+        if len(message_ids) > MAX_SUBMISSIONS_PER_WRITE:
+            raise ValueError(f"at most {MAX_SUBMISSIONS_PER_WRITE} messages per write")
+        heads = self._heads(message_ids)
+        missing = [message_id for message_id in message_ids if message_id not in heads]
+        if missing:
+            raise NotFoundError(f"messages not found: {', '.join(missing)}")
+        now = datetime.now(UTC)
+        submissions = [
+            Submission(
+                submission=int(heads[m]["submission_count"]) + 1, mode=mode, submitted_at=now
             )
+            for m in message_ids
+        ]
+        actions: list[dict[str, Any]] = []
+        for message_id, submission in zip(message_ids, submissions, strict=True):
+            actions += self._submission_actions(heads[message_id], submission)
+        try:
+            self._client.transact_write_items(TransactItems=actions)
         except ClientError as error:
-            if is_condition_failure(error):
-                raise NotFoundError(f"message {message_id} not found") from error
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise ConflictError("a message was resubmitted meanwhile; try again") from error
             raise
-        attributes = response["Attributes"]
-        submission = Submission(
-            submission=int(attributes["submission_count"]),
-            mode=mode,
-            submitted_at=datetime.now(UTC),
-        )
-        item = _submission_item(_pk(message_id), submission)
-        self._table.put_item(Item=item | {"expires_at": attributes["expires_at"]})
-        return submission
+        return submissions
+
+    def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
+        """The ids among `message_ids` of no stored message."""
+        heads = self._heads(message_ids)
+        return [message_id for message_id in message_ids if message_id not in heads]
+
+    def _heads(self, message_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Counter and expiry of each existing message, by id (one BatchGetItem per 100)."""
+        keys = [{"pk": {"S": _pk(m)}, "sk": {"S": "#MESSAGE"}} for m in dict.fromkeys(message_ids)]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), 100):
+            request = {
+                self.table_name: {
+                    "Keys": keys[start : start + 100],
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "pk, submission_count, expires_at",
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for raw in response["Responses"].get(self.table_name, []):
+                    item = {name: _deserializer.deserialize(value) for name, value in raw.items()}
+                    found[item["pk"].removeprefix("MSG#")] = item
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def _submission_actions(
+        self, head: dict[str, Any], submission: Submission
+    ) -> list[dict[str, Any]]:
+        """Move the counter from the read value to `submission`, and write its item."""
+        pk, number = head["pk"], submission.submission
+        item = _submission_item(pk, submission) | {"expires_at": head["expires_at"]}
+        return [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": {"pk": {"S": pk}, "sk": {"S": "#MESSAGE"}},
+                    "UpdateExpression": "SET submission_count = :next, #s = :received",
+                    "ConditionExpression": "submission_count = :read",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {
+                        ":next": {"N": str(number)},
+                        ":read": {"N": str(number - 1)},
+                        ":received": {"S": Status.RECEIVED.value},
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _serializer.serialize(item)["M"],
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
 
     def claim_submission(
         self, message_id: str, submission: int, owner: str, lease_seconds: float

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from botocore.exceptions import ClientError
 
@@ -15,8 +16,25 @@ class SqsQueue:
         self.queue_url = queue_url
 
     def send(self, message_id: str, submission: int) -> None:
-        body = json.dumps({"message_id": message_id, "submission": submission})
-        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=body)
+        client("sqs").send_message(
+            QueueUrl=self.queue_url, MessageBody=_body(message_id, submission)
+        )
+
+    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None:
+        """Queue submissions ten per request; raises naming any that SQS refused."""
+        for start in range(0, len(submissions), 10):
+            entries = [
+                {"Id": str(index), "MessageBody": _body(*submission)}
+                for index, submission in enumerate(submissions[start : start + 10])
+            ]
+            response = client("sqs").send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if response.get("Failed"):
+                refused = [submissions[start + int(entry["Id"])][0] for entry in response["Failed"]]
+                raise RuntimeError(f"SQS refused to queue: {', '.join(refused)}")
+
+
+def _body(message_id: str, submission: int) -> str:
+    return json.dumps({"message_id": message_id, "submission": submission})
 
 
 class SqsDeadLetters:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -77,7 +77,9 @@ class MessageStore(Protocol):
 
     def get_detail(self, message_id: str) -> MessageDetail: ...
 
-    def add_submission(self, message_id: str, mode: Mode) -> Submission: ...
+    def unknown_ids(self, message_ids: Sequence[str]) -> list[str]: ...
+
+    def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]: ...
 
     def claim_submission(
         self, message_id: str, submission: int, owner: str, lease_seconds: float
@@ -130,6 +132,8 @@ class SecretStore(Protocol):
 
 class Queue(Protocol):
     def send(self, message_id: str, submission: int) -> None: ...
+
+    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None: ...
 
 
 class DeadLetters(Protocol):
