@@ -208,3 +208,44 @@ def test_a_record_without_time_left_is_queued_again_not_failed(configure, left_m
     assert stored(message_id).executions == []
     assert drain_queue(ShortContext())["received"] == 1
     assert stored(message_id).message.status is Status.SUCCESS
+
+
+def test_a_function_logging_at_the_caps_is_recorded_once(configure, lambda_context):
+    # Given a function that logs 200 entries of 4,000 characters (800 KB) and fails
+    configure(
+        SLOW
+        + "      - name: chatty\n        uri: loop\n        script: |\n"
+        + "          for i in range(200):\n              log.info('x' * 4000)\n"
+        + "          raise ValueError('done')\n"
+    )
+    _, body = ingest(http_event("loop", b"{}"), lambda_context)
+
+    # When it is processed
+    drained = drain_queue(lambda_context)
+
+    # Then its execution is stored (logs bounded, with a note), once, on the first delivery
+    (execution,) = stored(body["message_id"]).executions
+    assert drained["failed"] == set()
+    assert "dropped" in execution.logs[-1].message
+    assert execution.error and "done" in execution.error
+
+
+def test_evaluations_of_many_chatty_providers_fit_the_submission_record(configure, lambda_context):
+    # Given sixty providers whose match scripts log 8 KB each and do not match
+    chatty = "".join(
+        f"  - name: p{n}\n    match_script: |\n      log.info('y' * 4000)\n      log.info('y' * 4000)\n      return False\n"
+        for n in range(60)
+    )
+    configure("providers:\n" + chatty)
+    _, body = ingest(http_event("loop", b"{}"), lambda_context)
+
+    # When the message is processed
+    drained = drain_queue(lambda_context)
+
+    # Then it is UNMATCHED, with every evaluation recorded (their logs dropped, with a note)
+    detail = stored(body["message_id"])
+    (submission,) = detail.submissions
+    assert drained["failed"] == set()
+    assert detail.message.status is Status.UNMATCHED
+    assert len(submission.evaluations) == 60
+    assert "over the item size limit" in submission.evaluations[0].logs[0].message

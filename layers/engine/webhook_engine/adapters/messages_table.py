@@ -23,7 +23,15 @@ from webhook_engine.adapters.clients import client, dynamodb_table
 from webhook_engine.adapters.dynamo import is_condition_failure, query
 from webhook_engine.adapters.time_index import TimeIndex
 from webhook_engine.domain.errors import ConflictError, NotFoundError
-from webhook_engine.domain.models import Execution, Message, MessageDetail, Mode, Status, Submission
+from webhook_engine.domain.models import (
+    Execution,
+    LogEntry,
+    Message,
+    MessageDetail,
+    Mode,
+    Status,
+    Submission,
+)
 from webhook_engine.domain.ports import (
     Claim,
     ClaimRefusal,
@@ -34,6 +42,8 @@ from webhook_engine.domain.ports import (
 )
 from webhook_engine.domain.times import isoformat
 
+# What a submission item keeps of its evaluations, within DynamoDB's 400 KB item size.
+EVALUATIONS_BYTES = 300_000
 # A transaction holds 100 items; each new submission takes two (counter and item).
 MAX_SUBMISSIONS_PER_WRITE = 50
 _CLAIMABLE = [status.value for status in Status if status.claimable]
@@ -375,12 +385,26 @@ def _message_from_item(item: dict[str, Any], body: bytes) -> Message:
 
 def _submission_item(pk: str, submission: Submission) -> dict[str, Any]:
     data = submission.model_dump(mode="json", exclude={"evaluations"})
-    evaluations = [evaluation.model_dump(mode="json") for evaluation in submission.evaluations]
     return data | {
         "pk": pk,
         "sk": _sub_sk(submission.submission),
-        "evaluations": json.dumps(evaluations),
+        "evaluations": _evaluations(submission),
     }
+
+
+def _evaluations(submission: Submission) -> str:
+    """The evaluations as JSON; without their logs when so many providers were tried that
+    their logs would not fit the item (each evaluation's logs are bounded already)."""
+    text = json.dumps([e.model_dump(mode="json") for e in submission.evaluations])
+    if len(text) <= EVALUATIONS_BYTES:
+        return text
+    note = LogEntry(
+        level="WARNING",
+        message="logs dropped: this submission's evaluations were over the item size limit",
+        at=submission.finished_at or datetime.now(UTC),
+    )
+    shortened = [e.model_copy(update={"logs": [note]}) for e in submission.evaluations]
+    return json.dumps([e.model_dump(mode="json") for e in shortened])
 
 
 def _submission_from_item(item: dict[str, Any]) -> Submission:

@@ -93,14 +93,48 @@ class LogEntry(BaseModel):
     at: datetime
 
 
+# What one execution (or evaluation) keeps of its logs, in UTF-8 bytes of the messages: the
+# record of a submission must fit a DynamoDB item (400 KB) whatever its scripts print.
+EXECUTION_LOG_BYTES = 65_536
+EVALUATION_LOG_BYTES = 8_192
+ERROR_CHARACTERS = 2_000
+
+
+def bounded_logs(entries: list[LogEntry], limit: int) -> list[LogEntry]:
+    """The first entries that fit in `limit` bytes, then a note of how many were dropped."""
+    kept: list[LogEntry] = []
+    used = 0
+    for index, entry in enumerate(entries):
+        used += len(entry.message.encode("utf-8", "replace"))
+        if used > limit:
+            dropped = len(entries) - index
+            note = f"{dropped} more log entries dropped (log limit {limit:,} bytes)"
+            return [*kept, LogEntry(level="WARNING", message=note, at=entry.at)]
+        kept.append(entry)
+    return kept
+
+
+def _bounded_error(error: str | None) -> str | None:
+    return error if error is None or len(error) <= ERROR_CHARACTERS else error[:ERROR_CHARACTERS]
+
+
+ExecutionLogs = Annotated[
+    list[LogEntry], AfterValidator(lambda logs: bounded_logs(logs, EXECUTION_LOG_BYTES))
+]
+EvaluationLogs = Annotated[
+    list[LogEntry], AfterValidator(lambda logs: bounded_logs(logs, EVALUATION_LOG_BYTES))
+]
+Error = Annotated[str | None, AfterValidator(_bounded_error)]
+
+
 class Evaluation(BaseModel):
     """One provider match script evaluated for a submission."""
 
     provider: str
     matched: bool
     duration_ms: float
-    error: str | None = None
-    logs: list[LogEntry] = Field(default_factory=list)
+    error: Error = None
+    logs: EvaluationLogs = Field(default_factory=list)
     script_version: int | None = None
 
 
@@ -113,8 +147,8 @@ class Execution(BaseModel):
     submission: int
     started_at: datetime
     duration_ms: float
-    logs: list[LogEntry] = Field(default_factory=list)
-    error: str | None = None
+    logs: ExecutionLogs = Field(default_factory=list)
+    error: Error = None
     error_line: int | None = None
     script_version: int | None = None
 
