@@ -123,6 +123,8 @@ def _body_note(message: Item) -> str:
 
 def _body(message: Item) -> str:
     """JSON pretty-printed, text as is, base64 as received from the API."""
+    if message.get("body_omitted"):
+        return f"too large to show here: webhooks messages body {message['id']} > FILE"
     body: str = message["body"]
     if message["body_encoding"] == "base64":
         return body

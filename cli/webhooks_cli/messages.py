@@ -15,7 +15,7 @@ from webhooks_cli.render import local_time, plural, table
 from webhooks_cli.resources import Item, given
 from webhooks_cli.wiring import Subparsers, add_command, add_group
 
-STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED")
+STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED", "DEAD")
 PAGE_MAX = 200
 
 
@@ -28,6 +28,9 @@ def register(commands: Subparsers) -> None:
     list_parser.add_argument("--all", action="store_true", help="follow the cursor to the end")
     show_parser = add_command(group, "show", show, "one message with its executions and logs")
     show_parser.add_argument("id")
+    body_parser = add_command(group, "body", body, "a message's body, byte for byte")
+    body_parser.add_argument("id")
+    body_parser.add_argument("-o", "--output", help="write it to this file (default: stdout)")
     resubmit_parser = add_command(
         group, "resubmit", resubmit, "process messages again, by id or by filter"
     )
@@ -97,6 +100,17 @@ def messages_table(page: Item) -> str:
 
 def show(ctx: Context) -> int:
     ctx.output(ctx.client.get(f"/messages/{segment(ctx.args.id)}"), message_detail)
+    return 0
+
+
+def body(ctx: Context) -> int:
+    data = ctx.client.download(f"/messages/{segment(ctx.args.id)}/body")
+    if ctx.args.output:
+        with open(ctx.args.output, "wb") as stream:
+            stream.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 

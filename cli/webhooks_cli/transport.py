@@ -24,6 +24,7 @@ class HttpReply:
     reason: str
     content_type: str
     body: bytes
+    location: str | None = None  # where a redirect points (redirects are not followed)
 
     @property
     def text(self) -> str:
@@ -61,12 +62,22 @@ def call(
         raise CliError(f"cannot connect to {url}: {reason}", UNREACHABLE) from error
 
 
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects come back as answers: following one would carry the admin API's credentials
+    to another host (a presigned link refuses them anyway)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 @cache
 def _opener(direct: bool) -> urllib.request.OpenerDirector:
     """Built once (it loads the CA store): no proxy when `direct`, else the environment's."""
-    handlers = [urllib.request.ProxyHandler({})] if direct else []
+    handlers: list[urllib.request.BaseHandler] = [_KeepRedirects()]
+    if direct:
+        handlers.append(urllib.request.ProxyHandler({}))
     return urllib.request.build_opener(*handlers)
 
 
 def _reply(status: int, reason: str, headers: Message, body: bytes) -> HttpReply:
-    return HttpReply(status, reason, headers.get_content_type(), body)
+    return HttpReply(status, reason, headers.get_content_type(), body, headers.get("location"))

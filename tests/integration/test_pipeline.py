@@ -288,7 +288,7 @@ def test_body_over_inline_limit_round_trips_through_s3(configure, lambda_context
     objects = boto3.client("s3").list_objects_v2(Bucket=stack.refs["PayloadBucket"])
     assert status == 202
     assert [o["Key"] for o in objects["Contents"]] == [f"payloads/{result['message_id']}"]
-    assert stored(result["message_id"]).message.body == body
+    assert wiring.message_store().get_message(result["message_id"]).body == body
 
 
 def test_body_over_the_maximum_is_413(stack, lambda_context, monkeypatch):

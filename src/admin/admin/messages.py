@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, model_validator
 
+from admin import API_PREFIX
 from admin.responses import accepted
 from admin.views import (
     MessageOut,
@@ -79,7 +80,21 @@ def list_messages(
 
 @router.get("/messages/<message_id>", summary="One message with its submissions and executions")
 def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
-    return detail(wiring.message_store().get_detail(message_id))
+    return detail(wiring.message_store().get_detail(message_id), API_PREFIX)
+
+
+@router.get("/messages/<message_id>/body", summary="The body alone, as received")
+def get_body(message_id: Annotated[str, Path()]) -> Response[bytes]:
+    """The bytes (a download), or a redirect to a short-lived link for a large body."""
+    body = wiring.message_store().get_body(message_id)
+    if body.url is not None:
+        return Response(status_code=307, headers={"location": body.url}, body=b"")
+    headers = {
+        "content-disposition": f'attachment; filename="{message_id}.body"',
+        "x-content-type-options": "nosniff",
+    }
+    kind = body.content_type or "application/octet-stream"
+    return Response(status_code=200, content_type=kind, body=body.data or b"", headers=headers)
 
 
 @router.post("/messages/resubmit", summary="Resubmit many messages, by ids or by filter")

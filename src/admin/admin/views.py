@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime
 from typing import Literal
 
@@ -20,6 +21,10 @@ from webhook_engine.domain.models import (
 from webhook_engine.domain.ports import MessageFilter
 from webhook_engine.domain.times import parse_time
 from webhook_engine.domain.uris import normalise_uri
+
+# A Lambda response carries 6 MB, and the view's JSON is escaped once more inside it.
+DETAIL_BYTES = 2_000_000
+DETAIL_BODY_BYTES = 262_144
 
 
 class MessageQuery(BaseModel):
@@ -71,31 +76,63 @@ class MessageOut(MessageSummaryOut):
     body: str
     body_encoding: Literal["text", "base64"]
     body_size: int
+    body_omitted: bool = Field(
+        default=False, description="The body is too large for this view: fetch `body_url`"
+    )
+    body_url: str = Field(description="The body alone, as received (admin API path)")
     submissions: list[Submission]
     evaluations: list[Evaluation]
     executions: list[Execution]
+    executions_omitted: int = Field(
+        default=0, description="Oldest executions left out so that the view fits a response"
+    )
 
 
 def summary(message: Message) -> MessageSummaryOut:
     return MessageSummaryOut.model_validate(message.model_dump() | {"message": message.summary})
 
 
-def detail(found: MessageDetail) -> MessageOut:
+def detail(found: MessageDetail, prefix: str) -> MessageOut:
+    """The whole message, within DETAIL_BYTES: a large body is left to `body_url`, and the
+    oldest executions give way when a long history would not fit a Lambda response."""
     message = found.message
-    try:
-        body, encoding = message.body.decode("utf-8"), "text"
-    except UnicodeDecodeError:
-        body, encoding = base64.b64encode(message.body).decode(), "base64"
+    body, encoding = _shown_body(found)
     latest = max(found.submissions, key=lambda s: s.submission, default=None)
-    return MessageOut(
+    out = MessageOut(
         **summary(message).model_dump(),
         query=mask_parameters(message.query, MASK),
         query_string=mask_query_string(message.query_string),
         headers=mask_headers(message.headers),
         body=body,
         body_encoding=encoding,
-        body_size=len(message.body),
+        body_size=found.body_size,
+        body_omitted=found.body_size > 0 and not body,
+        body_url=f"{prefix}/messages/{message.id}/body",
         submissions=sorted(found.submissions, key=lambda s: s.submission),
         evaluations=latest.evaluations if latest else [],
         executions=sorted(found.executions, key=lambda e: (e.submission, e.started_at)),
     )
+    return _fitted(out)
+
+
+def _shown_body(found: MessageDetail) -> tuple[str, Literal["text", "base64"]]:
+    """The body as text (or base64), unless in the payload bucket or too large to show."""
+    data = found.message.body
+    if found.body_in_payloads or len(data) > DETAIL_BODY_BYTES:
+        return "", "text"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode(), "base64"
+    if len(json.dumps(text)) > DETAIL_BODY_BYTES:  # escaping can make text grow sixfold
+        return "", "text"
+    return text, "text"
+
+
+def _fitted(out: MessageOut) -> MessageOut:
+    """Drop the oldest executions until the view fits DETAIL_BYTES."""
+    while out.executions and len(out.model_dump_json()) > DETAIL_BYTES:
+        drop = max(1, len(out.executions) // 4)
+        out.executions = out.executions[drop:]
+        out.executions_omitted += drop
+    return out

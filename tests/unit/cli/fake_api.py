@@ -30,10 +30,13 @@ class Reply:
     status: int = 200
     body: Any = None
     content_type: str = "application/json"
+    location: str | None = None
 
     def encoded(self) -> bytes:
         if self.body is None:
             return b""
+        if isinstance(self.body, bytes):
+            return self.body
         return self.body.encode() if isinstance(self.body, str) else json.dumps(self.body).encode()
 
 
@@ -102,6 +105,8 @@ def _handler(api: FakeAdminApi) -> type[BaseHTTPRequestHandler]:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(body)))
+            if reply.location:
+                self.send_header("Location", reply.location)
             self.end_headers()
             self.wfile.write(body)
 

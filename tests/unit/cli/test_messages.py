@@ -96,6 +96,39 @@ def test_show_unknown_message_exits_3(api: FakeAdminApi, run: Run) -> None:
     assert result.code == 3
 
 
+def test_body_is_written_byte_for_byte(api: FakeAdminApi, run: Run, tmp_path) -> None:
+    # Given a binary body served inline
+    data = bytes(range(256))
+    api.route(
+        "GET", "/admin/v1/messages/m1/body", lambda _: Reply(200, data, "application/octet-stream")
+    )
+
+    # When it is saved to a file
+    result = run("messages", "body", "m1", "--output", str(tmp_path / "body"))
+
+    # Then the file holds exactly the bytes
+    assert result.code == 0
+    assert (tmp_path / "body").read_bytes() == data
+
+
+def test_body_follows_a_presigned_link_without_credentials(
+    api: FakeAdminApi, run: Run, tmp_path
+) -> None:
+    # Given a large body behind a redirect to a presigned link
+    link = f"{api.url}/payloads/m1?X-Amz-Signature=abc"
+    api.route("GET", "/admin/v1/messages/m1/body", lambda _: Reply(307, b"", location=link))
+    api.route("GET", "/payloads/m1", lambda _: Reply(200, b"big body", "application/json"))
+
+    # When
+    result = run("messages", "body", "m1", "-o", str(tmp_path / "body"))
+
+    # Then the link was fetched without the admin API's credentials
+    (fetched,) = [r for r in api.requests if r.path == "/payloads/m1"]
+    assert result.code == 0
+    assert (tmp_path / "body").read_bytes() == b"big body"
+    assert "authorization" not in fetched.headers
+
+
 def test_resubmit_by_ids(api: FakeAdminApi, run: Run) -> None:
     # Given
     api.admin("POST", "/messages/resubmit", {"count": 2, "message_ids": ["m1", "m2"]}, 202)

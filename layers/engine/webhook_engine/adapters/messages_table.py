@@ -39,9 +39,12 @@ from webhook_engine.domain.ports import (
     Outcome,
     Page,
     PayloadStore,
+    StoredBody,
 )
 from webhook_engine.domain.times import isoformat
 
+# How long a link to a body in the payload bucket stays valid.
+BODY_LINK_SECONDS = 300
 # What a submission item keeps of its evaluations, within DynamoDB's 400 KB item size.
 EVALUATIONS_BYTES = 300_000
 # A transaction holds 100 items; each new submission takes two (counter and item).
@@ -358,14 +361,32 @@ class DynamoMessageStore:
 
     def get_detail(self, message_id: str) -> MessageDetail:
         items = self._partition(message_id)
-        message = self._message(items)
+        head = items["#MESSAGE"]
+        in_payloads = "body_key" in head
+        message = _message_from_item(head, b"") if in_payloads else self._message(items)
         submissions = [_submission_from_item(i) for k, i in items.items() if k.startswith("SUB#")]
         executions = [
             Execution.model_validate_json(i["data"])
             for k, i in items.items()
             if k.startswith("EXEC#")
         ]
-        return MessageDetail(message=message, submissions=submissions, executions=executions)
+        return MessageDetail(
+            message=message,
+            submissions=submissions,
+            executions=executions,
+            body_size=int(head.get("body_size", len(message.body))),
+            body_in_payloads=in_payloads,
+        )
+
+    def get_body(self, message_id: str) -> StoredBody:
+        items = self._partition(message_id, head_only=True)
+        head = items["#MESSAGE"]
+        size, kind = int(head.get("body_size", 0)), head.get("headers", {}).get("content-type", "")
+        if "body_key" in head:
+            url = self.payloads.link(head["body_key"], BODY_LINK_SECONDS)
+            return StoredBody(size, kind, url=url)
+        body = bytes(items["#BODY"]["body"]) if "#BODY" in items else b""
+        return StoredBody(size, kind, data=body)
 
 
 def _message_item(message: Message) -> dict[str, Any]:

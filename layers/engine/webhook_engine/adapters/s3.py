@@ -16,3 +16,10 @@ class S3PayloadStore:
         response = client("s3").get_object(Bucket=self.bucket, Key=key)
         data: bytes = response["Body"].read()
         return data
+
+    def link(self, key: str, seconds: int) -> str:
+        """A presigned GET URL for the object, valid for `seconds`."""
+        url: str = client("s3").generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+        )
+        return url

@@ -56,3 +56,8 @@ class SubmissionBusyError(EngineError):
 class PayloadTooLargeError(EngineError):
     code = "payload_too_large"
     status = 413
+
+
+class HeadersTooLargeError(EngineError):
+    code = "headers_too_large"
+    status = 431

@@ -168,9 +168,13 @@ class Submission(BaseModel):
 
 
 class MessageDetail(BaseModel):
+    """A message with its history; a body kept in the payload bucket is not read for it."""
+
     message: Message
     submissions: list[Submission]
     executions: list[Execution]
+    body_size: int = 0
+    body_in_payloads: bool = False  # then `message.body` is empty: see MessageStore.get_body
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

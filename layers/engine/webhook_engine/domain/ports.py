@@ -64,10 +64,22 @@ class Claim:
     cutoffs: int = 0  # earlier attempts that ended neither finished nor released
 
 
+@dataclass(frozen=True)
+class StoredBody:
+    """A message's body: its bytes when stored inline, else a short-lived link to them."""
+
+    size: int
+    content_type: str = ""  # as the sender declared it
+    data: bytes | None = None
+    url: str | None = None
+
+
 class PayloadStore(Protocol):
     def put(self, key: str, body: bytes) -> None: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def link(self, key: str, seconds: int) -> str: ...
 
 
 class MessageStore(Protocol):
@@ -76,6 +88,8 @@ class MessageStore(Protocol):
     def get_message(self, message_id: str) -> Message: ...
 
     def get_detail(self, message_id: str) -> MessageDetail: ...
+
+    def get_body(self, message_id: str) -> StoredBody: ...
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]: ...
 

@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from webhook_engine.domain.errors import EngineError, PayloadTooLargeError
+from webhook_engine.domain.errors import (
+    EngineError,
+    HeadersTooLargeError,
+    PayloadTooLargeError,
+)
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status
 from webhook_engine.domain.ports import MessageStore, Queue
@@ -19,6 +23,9 @@ if TYPE_CHECKING:  # the processor is built only for synchronous requests (cold 
     from webhook_engine.pipeline.processing import Processor
 
 SYNC_HEADER = "flex-sync-webhook"
+# Headers and query string together: API Gateway takes 10 KB of request line and headers;
+# this bound keeps a message's item far below DynamoDB's 400 KB whatever sits in front.
+MAX_HEAD_BYTES = 16_384
 _SYNC_STATUS_CODES = {Status.SUCCESS: 200, Status.UNMATCHED: 404, Status.FAILED: 500}
 
 
@@ -52,6 +59,11 @@ class Ingest:
         if len(request.body) > self.max_body_bytes:
             raise PayloadTooLargeError(
                 f"body of {len(request.body)} bytes is over {self.max_body_bytes} bytes"
+            )
+        head = len(request.query_string) + sum(len(k) + len(v) for k, v in request.headers.items())
+        if head > MAX_HEAD_BYTES:
+            raise HeadersTooLargeError(
+                f"headers and query string of {head} bytes are over {MAX_HEAD_BYTES} bytes"
             )
 
     def _queue(self, message_id: str) -> bool:
