@@ -32,6 +32,9 @@ class Settings(BaseModel):
     record_minimum_seconds: float = Field(default=5.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0)
     max_receive_count: int = Field(default=5, ge=1)
+    sweep_after_minutes: float = Field(default=35.0, gt=0)
+    sweep_window_hours: float = Field(default=24.0, gt=0)
+    max_sweeps: int = Field(default=3, ge=1)
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
     admin_token: str | None = None

@@ -8,6 +8,7 @@ which keeps cold starts short.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from webhook_engine.pipeline.consumer import Consumer
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
+    from webhook_engine.pipeline.sweeper import Sweeper
 
 
 @cache
@@ -105,6 +107,21 @@ def consumer() -> Consumer:
 
 
 @cache
+def sweeper() -> Sweeper:
+    """The container's sweeper."""
+    from webhook_engine.pipeline.sweeper import Sweeper
+
+    settings = get_settings()
+    return Sweeper(
+        messages=message_store(),
+        queue=queue(),
+        after=timedelta(minutes=settings.sweep_after_minutes),
+        window=timedelta(hours=settings.sweep_window_hours),
+        max_sweeps=settings.max_sweeps,
+    )
+
+
+@cache
 def ingest() -> Ingest:
     """The container's ingest; the processor (and the sandbox) load on the first sync request."""
     from webhook_engine.pipeline.ingest import Ingest
@@ -122,7 +139,7 @@ def ingest() -> Ingest:
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
     factories = (message_store, config_store, secret_store, queue, dead_letters)
-    for factory in (*factories, processor, consumer, ingest):
+    for factory in (*factories, processor, consumer, sweeper, ingest):
         factory.cache_clear()
     clients.client.cache_clear()
     clients.dynamodb_table.cache_clear()

@@ -257,15 +257,15 @@ class DynamoMessageStore:
             if not is_condition_failure(error):
                 raise
 
-    def mark_dead(self, message_id: str, submission: int, reason: str) -> None:
-        """The queue gives up on a submission: DEAD (claimable again), with the reason."""
+    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
+        """End an unfinished submission as `status` with `reason`, without running it."""
         try:
             self._table.update_item(
                 Key={"pk": _pk(message_id), "sk": _sub_sk(submission)},
-                UpdateExpression="SET #s = :dead, reason = :reason",
+                UpdateExpression="SET #s = :status, reason = :reason",
                 ConditionExpression=Attr("status").is_in(_CLAIMABLE),
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":dead": Status.DEAD.value, ":reason": reason},
+                ExpressionAttributeValues={":status": status.value, ":reason": reason},
             )
         except ClientError as error:
             if is_condition_failure(error):
@@ -276,8 +276,24 @@ class DynamoMessageStore:
             submission,
             "SET #s = :status, reason = :reason",
             {"#s": "status"},
-            {":status": Status.DEAD.value, ":reason": reason},
+            {":status": status.value, ":reason": reason},
         )
+
+    def count_sweep(self, message_id: str, submission: int) -> int:
+        """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
+        try:
+            response = self._table.update_item(
+                Key={"pk": _pk(message_id), "sk": _sub_sk(submission)},
+                UpdateExpression="ADD sweeps :one",
+                ConditionExpression=Attr("status").is_in(_CLAIMABLE),
+                ExpressionAttributeValues={":one": 1},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return 0
+            raise
+        return int(response["Attributes"]["sweeps"])
 
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
         """Record the executions, the submission's outcome and, if latest, the message's."""

@@ -68,7 +68,7 @@ class Processor:
 
     def give_up(self, message_id: str, submission: int, error: Exception) -> None:
         """The queue's last attempt failed: mark the submission DEAD with the reason."""
-        self.messages.mark_dead(message_id, submission, describe_error(error))
+        self.messages.settle(message_id, submission, Status.DEAD, describe_error(error))
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
     def _run(

@@ -1,0 +1,121 @@
+"""The sweeper: messages left unfinished past every retry are queued again, then given up."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+from sweeper.handler import lambda_handler as sweeper_handler
+from tests.conftest import CONTEXT, http_event
+from tests.integration.sqs import drain_queue
+from tests.integration.test_faults import push
+from tests.integration.test_pipeline import GITHUB, stored
+from webhook_engine import wiring
+from webhook_engine.domain.models import Status
+
+
+def receive() -> dict:
+    url = wiring.get_settings().queue_url
+    return boto3.client("sqs").receive_message(QueueUrl=url)["Messages"][0]
+
+
+def purge() -> None:
+    boto3.client("sqs").purge_queue(QueueUrl=wiring.get_settings().queue_url)
+
+
+def sweep_later() -> tuple[int, int]:
+    """Sweep as it would run an hour from now: how many were queued again, and lost."""
+    report = wiring.sweeper().sweep(datetime.now(UTC) + timedelta(hours=1))
+    return len(report.requeued), len(report.lost)
+
+
+def test_a_message_whose_queue_record_was_lost_is_queued_again(configure):
+    # Given a stored push whose queue record is gone
+    configure(GITHUB)
+    message_id = push(CONTEXT)
+    purge()
+
+    # When the sweeper runs past its threshold
+    answer = sweep_later()
+
+    # Then the message was queued again, and processing it finishes it
+    assert answer == (1, 0)
+    drain_queue(CONTEXT)
+    assert stored(message_id).message.status is Status.SUCCESS
+
+
+def test_a_synchronous_request_cut_off_mid_processing_is_finished_by_the_sweeper(configure):
+    # Given a push whose processing was cut off after its claim (runtime killed), unqueued
+    configure(GITHUB)
+    message_id = push(CONTEXT)
+    purge()
+    wiring.message_store().claim_submission(message_id, 1, "killed-runtime", 0)
+
+    # When the sweeper runs and the queue is drained
+    sweep_later()
+    drain_queue(CONTEXT)
+
+    # Then the message is finished, its functions run once
+    detail = stored(message_id)
+    assert detail.message.status is Status.SUCCESS
+    assert len(detail.executions) == 2
+
+
+def test_recent_and_finished_messages_are_left_alone(configure):
+    # Given one finished message and one unfinished but recent (default threshold: 35 min)
+    configure(GITHUB)
+    done = push(CONTEXT)
+    drain_queue(CONTEXT)
+    push(CONTEXT)
+    purge()
+
+    # When the scheduled sweeper runs now
+    answer = sweeper_handler({"source": "aws.events", "detail-type": "Scheduled Event"}, CONTEXT)
+
+    # Then nothing is queued
+    assert answer == {"requeued": 0, "lost": 0}
+    assert stored(done).message.status is Status.SUCCESS
+
+
+def test_a_message_swept_too_often_is_given_up_as_lost(configure):
+    # Given a message that never finishes however often it is queued again
+    configure(GITHUB)
+    message_id = push(CONTEXT)
+
+    # When the sweeper finds it four times
+    reports = [sweep_later() for _ in range(4)]
+    purge()
+
+    # Then it was queued three times, then FAILED as lost, with the reason
+    assert reports == [(1, 0)] * 3 + [(0, 1)]
+    message = stored(message_id).message
+    assert message.status is Status.FAILED
+    assert "lost" in (message.reason or "")
+
+
+def test_an_enqueue_failure_is_recovered(configure, monkeypatch):
+    # Given SQS refusing the ingest's enqueue (the sender got 503 with the id)
+    configure(GITHUB)
+    queue, down = wiring.queue(), [True]
+    send = queue.send
+
+    def refuse(message_id: str, submission: int) -> None:
+        if down:
+            raise RuntimeError("SQS is down")
+        send(message_id, submission)
+
+    monkeypatch.setattr(queue, "send", refuse)
+    event = http_event("git/push", b"{}", query="projectId=1")
+    response = wiring.ingest().handle(event)
+    message_id = json.loads(response["body"])["message_id"]
+    down.clear()
+
+    # When the sweeper runs later
+    answer = sweep_later()
+
+    # Then the message is queued again
+    assert response["statusCode"] == 503
+    assert answer == (1, 0)
+    assert json.loads(receive()["Body"])["message_id"] == message_id
