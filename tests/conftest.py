@@ -22,6 +22,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from admin import deps as admin_deps
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
@@ -71,6 +72,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _reset_caches() -> None:
     wiring.reset()
+    admin_deps.catalog.cache_clear()
     processing.processor.cache_clear()
     parameters.clear_caches()
 

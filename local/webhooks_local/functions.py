@@ -52,7 +52,7 @@ def function_config(
     spec = cfn.function_spec(function_id, template)
     name = f"{stack.stack_name}-{function_id}"
     environment = {
-        **cfn.function_environment(function_id, stack, template),
+        **cfn.function_environment(function_id, stack),
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
