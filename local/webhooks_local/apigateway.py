@@ -18,6 +18,9 @@ from webhooks_local import template as cfn
 BODY_LIMIT = 10 * 1024 * 1024  # what an HTTP API accepts
 TEXT_MARKERS = ("json", "xml", "javascript", "x-www-form-urlencoded")
 _PARAMETER = re.compile(r"\{(\w+)(\+?)\}")
+LOCAL_USER = "local-operator"  # the IAM user a locally authorized call comes from
+LOCAL_USER_ID = "AIDALOCALOPERATOR0000"
+LOCAL_ACCESS_KEY = "AKIALOCALOPERATOR000"
 
 
 @dataclass(frozen=True)
@@ -144,15 +147,52 @@ def _query(raw_query: str) -> dict[str, str]:
     return query
 
 
+def routed_event(
+    table: list[Route],
+    request: HttpRequest,
+    *,
+    request_id: str,
+    authorizer: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> tuple[Route, dict[str, Any]] | None:
+    """The route that takes the request and the event its function receives; None if none."""
+    found = find_route(table, request.method, request.path)
+    if found is None:
+        return None
+    route, parameters = found
+    event = build_event(
+        request, route, parameters, request_id=request_id, authorizer=authorizer, now=now
+    )
+    return route, event
+
+
+def iam_authorizer(user: str = LOCAL_USER, account_id: str = cfn.ACCOUNT_ID) -> dict[str, Any]:
+    """`requestContext.authorizer` of a call that API Gateway's IAM authorizer let through,
+    for the IAM user `user` (what an HTTP API puts there for a SigV4-signed call)."""
+    return {
+        "iam": {
+            "accessKey": LOCAL_ACCESS_KEY,
+            "accountId": account_id,
+            "callerId": LOCAL_USER_ID,
+            "cognitoIdentity": None,
+            "principalOrgId": None,
+            "userArn": f"arn:aws:iam::{account_id}:user/{user}",
+            "userId": LOCAL_USER_ID,
+        }
+    }
+
+
 def build_event(
     request: HttpRequest,
     route: Route,
     path_parameters: dict[str, str],
     *,
     request_id: str,
+    authorizer: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The HTTP API payload 2.0 event that Lambda receives for this request."""
+    """The HTTP API payload 2.0 event that Lambda receives for this request; `authorizer`
+    (e.g. `iam_authorizer()`) goes to `requestContext.authorizer`."""
     now = now or datetime.now(UTC)
     raw_query = request.target.partition("?")[2]
     headers, cookies = _headers(request)
@@ -183,6 +223,7 @@ def build_event(
             "stage": "$default",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
+            **({"authorizer": authorizer} if authorizer else {}),
         },
         "isBase64Encoded": False,
     }

@@ -16,10 +16,9 @@ from webhooks_local.apigateway import (
     HttpRequest,
     HttpResponse,
     Route,
-    build_event,
     decode_response,
     error_response,
-    find_route,
+    routed_event,
 )
 from webhooks_local.functions import FunctionConfig
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
@@ -78,12 +77,11 @@ class Gateway:
         return response
 
     def _answer(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        found = find_route(self.routes, request.method, request.path)
-        if found is None:
+        routed = routed_event(self.routes, request, request_id=request_id)
+        if routed is None:
             return error_response(404, "Not Found")
-        route, parameters = found
+        route, event = routed
         workers = self.workers[route.function_id]
-        event = build_event(request, route, parameters, request_id=request_id)
         timeout = min(workers.config.timeout, INTEGRATION_TIMEOUT)
         try:
             return decode_response(workers.invoke(event, timeout=timeout))

@@ -10,7 +10,7 @@ import pytest
 
 from admin.handler import lambda_handler as admin_handler
 from ingest.handler import lambda_handler as ingest_handler
-from tests.conftest import CONTEXT, REPO, admin_event, http_event
+from tests.conftest import REPO, admin_event, http_event, new_context
 from webhook_engine import wiring
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Message, Mode
@@ -30,7 +30,7 @@ providers:
 
 
 def admin(path: str, query: str = "", **kwargs: Any) -> tuple[int, Any]:
-    response = admin_handler(admin_event(path, query=query, **kwargs), CONTEXT)
+    response = admin_handler(admin_event(path, query=query, **kwargs), new_context())
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -176,7 +176,7 @@ def test_without_iam_identity_is_401(stack):
     event["requestContext"].pop("authorizer")
 
     # When
-    response = admin_handler(event, CONTEXT)
+    response = admin_handler(event, new_context())
 
     # Then
     assert response["statusCode"] == 401

@@ -7,7 +7,7 @@ import json
 import boto3
 
 from ingest.handler import lambda_handler as ingest_handler
-from tests.conftest import CONTEXT, http_event
+from tests.conftest import http_event, new_context
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
 from webhook_engine import wiring
@@ -30,7 +30,7 @@ FIXED = CONFIG.replace('raise RuntimeError("dunning service is down")', 'log.inf
 def send(kind: str) -> str:
     body = json.dumps({"id": "evt_1", "object": "event", "type": kind}).encode()
     event = http_event("stripe/events", body, headers={"stripe-signature": "t=1,v1=abc"})
-    response = ingest_handler(event, CONTEXT)
+    response = ingest_handler(event, new_context())
     return str(json.loads(response["body"])["message_id"])
 
 
@@ -38,12 +38,12 @@ def test_resubmit_keeps_both_submissions(stack):
     # Given a message that failed
     call("PUT", "/config", CONFIG)
     message_id = send("invoice.payment_failed")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # When the script is fixed and the message resubmitted
     call("PUT", "/config", FIXED)
     status, answer = call("POST", f"/messages/{message_id}/resubmit")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # Then a second submission succeeded and the first execution is still on record
     _, message = call("GET", f"/messages/{message_id}")
@@ -72,14 +72,14 @@ def test_bulk_resubmit_by_filter_takes_only_failed(stack):
     call("PUT", "/config", CONFIG)
     failed = [send("invoice.payment_failed") for _ in range(2)]
     send("invoice.paid")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # When every FAILED message of the last hour is resubmitted after the fix
     call("PUT", "/config", FIXED)
     status, answer = call(
         "POST", "/messages/resubmit", {"filter": {"status": "FAILED", "since": "1h"}}
     )
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # Then exactly those two were processed again, successfully
     _, page = call("GET", "/messages", query="status=FAILED")
@@ -110,7 +110,7 @@ def test_redrive_moves_dead_letters_back_through_processing(stack):
 
     # When the dead-letter queue is redriven and the queue drained
     status, result = call("POST", "/dead-letters/redrive")
-    drained = drain_queue(CONTEXT)
+    drained = drain_queue(new_context())
 
     # Then moto's missing StartMessageMoveTask fell back to moving by hand, and it processed
     _, after = call("GET", "/dead-letters")

@@ -10,11 +10,13 @@ import pytest
 from webhooks_local.apigateway import (
     HttpRequest,
     Route,
-    build_event,
     decode_response,
     find_route,
+    iam_authorizer,
+    routed_event,
     routes,
 )
+from webhooks_local.template import TEMPLATE_PATH
 
 WEBHOOK_ROUTE = Route("ANY", "/webhooks/{uri+}", "IngestFunction")
 NOW = datetime(2025, 3, 12, 19, 3, 58, 412000, tzinfo=UTC)
@@ -39,10 +41,9 @@ def http_request(
 
 
 def event_for(request: HttpRequest) -> dict[str, Any]:
-    found = find_route([WEBHOOK_ROUTE], request.method, request.path)
-    assert found is not None
-    event: dict[str, Any] = build_event(request, found[0], found[1], request_id="req-1", now=NOW)
-    return event
+    routed = routed_event([WEBHOOK_ROUTE], request, request_id="req-1", now=NOW)
+    assert routed is not None
+    return routed[1]
 
 
 def test_routes_are_the_template_httpapi_events():
@@ -72,6 +73,36 @@ def test_greedy_routes_take_the_rest_of_the_path(path, expected):
 
     # Then
     assert (found and (found[0].function_id, found[1])) == expected
+
+
+def shape(value: Any) -> Any:
+    """The keys of nested objects, without the values."""
+    return {key: shape(item) for key, item in value.items()} if isinstance(value, dict) else None
+
+
+@pytest.mark.parametrize(
+    ("sample", "authorizer"),
+    [("webhook_github_push.json", None), ("admin_health.json", iam_authorizer())],
+)
+def test_events_have_the_shape_of_recorded_http_api_events(sample, authorizer):
+    # Given an event recorded on AWS, and the same request as the gateway receives it
+    recorded = json.loads((TEMPLATE_PATH.parent / "events" / sample).read_text())
+    query = recorded["rawQueryString"]
+    request = HttpRequest(
+        method=recorded["requestContext"]["http"]["method"],
+        target=recorded["rawPath"] + (f"?{query}" if query else ""),
+        headers=list(recorded["headers"].items()),
+        body=recorded.get("body", "").encode(),
+        source_ip=recorded["requestContext"]["http"]["sourceIp"],
+        server_port=443,
+    )
+
+    # When
+    routed = routed_event(routes(), request, request_id="req-1", authorizer=authorizer)
+
+    # Then
+    assert routed is not None
+    assert shape(routed[1]) == shape(recorded)
 
 
 def test_event_carries_route_path_and_request_context():
