@@ -27,7 +27,8 @@ from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
 from webhook_engine.pipeline import processing
-from webhooks_local.apigateway import HttpRequest, iam_authorizer, routed_event, routes
+from webhooks_local.apigateway import HttpRequest, build_event, find_route, routes
+from webhooks_local.authorizer import iam_authorizer
 from webhooks_local.context import LocalLambdaContext
 from webhooks_local.functions import FunctionConfig
 from webhooks_local.template import ProvisionedStack, function_environment, provision
@@ -115,9 +116,12 @@ def api_event(
         source_ip="203.0.113.17",
         server_port=443,
     )
-    routed = routed_event(routes(), request, request_id=str(uuid.uuid4()), authorizer=authorizer)
-    assert routed is not None, f"no route takes {method} {path}"
-    return routed[1]
+    found = find_route(routes(), method, request.path)
+    assert found is not None, f"no route takes {method} {path}"
+    route, parameters = found
+    return build_event(
+        request, route, parameters, request_id=str(uuid.uuid4()), authorizer=authorizer
+    )
 
 
 def http_event(
@@ -139,14 +143,13 @@ def http_event(
 
 
 def admin_event(
-    path: str, *, method: str = "GET", query: str = "", body: Any = None, token: str | None = None
+    path: str, *, method: str = "GET", query: str = "", body: Any = None, authorized: bool = True
 ) -> dict[str, Any]:
-    """An admin API event as the IAM-authorized HTTP API sends it."""
+    """An admin API event as the HTTP API sends it: with the IAM authorizer's caller identity,
+    or (`authorized=False`) without, as the local gateway forwards a call lacking the token."""
     headers = {"accept": "application/json"}
     if body is not None:
         headers["content-type"] = "application/json"
-    if token is not None:
-        headers["authorization"] = f"Bearer {token}"
     data = body if body is None or isinstance(body, str) else json.dumps(body)
     return api_event(
         method,
@@ -154,5 +157,5 @@ def admin_event(
         query=query,
         headers=headers,
         body=(data or "").encode(),
-        authorizer=iam_authorizer(),
+        authorizer=iam_authorizer() if authorized else None,
     )

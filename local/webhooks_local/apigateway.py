@@ -18,18 +18,17 @@ from webhooks_local import template as cfn
 BODY_LIMIT = 10 * 1024 * 1024  # what an HTTP API accepts
 TEXT_MARKERS = ("json", "xml", "javascript", "x-www-form-urlencoded")
 _PARAMETER = re.compile(r"\{(\w+)(\+?)\}")
-LOCAL_USER = "local-operator"  # the IAM user a locally authorized call comes from
-LOCAL_USER_ID = "AIDALOCALOPERATOR0000"
-LOCAL_ACCESS_KEY = "AKIALOCALOPERATOR000"
 
 
 @dataclass(frozen=True)
 class Route:
-    """One `HttpApi` event of a function: `ANY /webhooks/{uri+}`."""
+    """One `HttpApi` event of a function: `ANY /webhooks/{uri+}`; `iam` when its API (or the
+    event itself) sets the AWS_IAM authorizer."""
 
     method: str
     path: str
     function_id: str
+    iam: bool = False
 
     @property
     def key(self) -> str:
@@ -59,13 +58,29 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 def routes(template: dict[str, Any] | None = None) -> list[Route]:
     """The template's HttpApi routes, most specific first (as API Gateway chooses)."""
+    template = template or cfn.load_template()
     found = [
-        Route(str(event.properties["Method"]).upper(), str(event.properties["Path"]), function_id)
+        Route(
+            str(event.properties["Method"]).upper(),
+            str(event.properties["Path"]),
+            function_id,
+            _authorizer(event.properties, template) == "AWS_IAM",
+        )
         for function_id in cfn.functions(template)
         for event in cfn.function_spec(function_id, template).events.values()
         if event.type == "HttpApi"
     ]
     return sorted(found, key=lambda route: (route.greedy, route.method == "ANY", -len(route.path)))
+
+
+def _authorizer(event: dict[str, Any], template: dict[str, Any]) -> str:
+    """The authorizer of an HttpApi event: its own `Auth.Authorizer`, else its API's
+    `Auth.DefaultAuthorizer` (the API's properties over Globals.HttpApi), else NONE."""
+    api_id = event.get("ApiId")
+    api = template["Resources"].get(api_id, {}) if isinstance(api_id, str) else {}
+    api = api.get("Properties", {})
+    auth = template.get("Globals", {}).get("HttpApi", {}).get("Auth", {}) | api.get("Auth", {})
+    return str(event.get("Auth", {}).get("Authorizer", auth.get("DefaultAuthorizer", "NONE")))
 
 
 def find_route(table: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -147,41 +162,6 @@ def _query(raw_query: str) -> dict[str, str]:
     return query
 
 
-def routed_event(
-    table: list[Route],
-    request: HttpRequest,
-    *,
-    request_id: str,
-    authorizer: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> tuple[Route, dict[str, Any]] | None:
-    """The route that takes the request and the event its function receives; None if none."""
-    found = find_route(table, request.method, request.path)
-    if found is None:
-        return None
-    route, parameters = found
-    event = build_event(
-        request, route, parameters, request_id=request_id, authorizer=authorizer, now=now
-    )
-    return route, event
-
-
-def iam_authorizer(user: str = LOCAL_USER, account_id: str = cfn.ACCOUNT_ID) -> dict[str, Any]:
-    """`requestContext.authorizer` of a call that API Gateway's IAM authorizer let through,
-    for the IAM user `user` (what an HTTP API puts there for a SigV4-signed call)."""
-    return {
-        "iam": {
-            "accessKey": LOCAL_ACCESS_KEY,
-            "accountId": account_id,
-            "callerId": LOCAL_USER_ID,
-            "cognitoIdentity": None,
-            "principalOrgId": None,
-            "userArn": f"arn:aws:iam::{account_id}:user/{user}",
-            "userId": LOCAL_USER_ID,
-        }
-    }
-
-
 def build_event(
     request: HttpRequest,
     route: Route,
@@ -192,7 +172,7 @@ def build_event(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The HTTP API payload 2.0 event that Lambda receives for this request; `authorizer`
-    (e.g. `iam_authorizer()`) goes to `requestContext.authorizer`."""
+    (what the route's authorizer made of the request) goes to `requestContext.authorizer`."""
     now = now or datetime.now(UTC)
     raw_query = request.target.partition("?")[2]
     headers, cookies = _headers(request)

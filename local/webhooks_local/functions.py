@@ -45,7 +45,6 @@ def function_config(
     stack: cfn.ProvisionedStack,
     *,
     endpoint_url: str,
-    admin_token: str | None = None,
     template: dict[str, Any] | None = None,
 ) -> FunctionConfig:
     """Build the function's configuration: the template's settings, env pointed at moto."""
@@ -65,8 +64,6 @@ def function_config(
         "_HANDLER": spec.handler,
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    if function_id == ADMIN_FUNCTION and admin_token:
-        environment["ADMIN_TOKEN"] = admin_token
     return FunctionConfig(
         function_id=function_id,
         function_name=name,

@@ -29,7 +29,6 @@ class Settings(BaseModel):
     sync_budget_seconds: float = Field(default=20.0, gt=0)
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
-    admin_token: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Settings:
