@@ -27,6 +27,7 @@ from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
 from webhook_engine.pipeline import processing
+from webhooks_local import sqs_move_tasks
 from webhooks_local.apigateway import HttpRequest, build_event, find_route, routes
 from webhooks_local.authorizer import iam_authorizer
 from webhooks_local.context import LocalLambdaContext
@@ -76,6 +77,7 @@ def _reset_caches() -> None:
 @pytest.fixture
 def stack(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[ProvisionedStack]:
     """Every resource of template.yaml in moto, and the functions' environment set."""
+    sqs_move_tasks.install()  # the message move tasks moto lacks, as the local stack has them
     with mock_aws():
         provisioned = provision(boto3.Session(region_name="us-east-1"), stack_name="test")
         for name, value in function_environment("IngestFunction", provisioned).items():

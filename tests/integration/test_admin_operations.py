@@ -112,11 +112,31 @@ def test_redrive_moves_dead_letters_back_through_processing(stack):
     status, result = call("POST", "/dead-letters/redrive")
     drained = drain_queue(new_context())
 
-    # Then moto's missing StartMessageMoveTask fell back to moving by hand, and it processed
+    # Then SQS's message move task took it back to the queue, and it processed
     _, after = call("GET", "/dead-letters")
     _, message = call("GET", f"/messages/{message_id}")
+    [task] = sqs.list_message_move_tasks(SourceArn=settings.dead_letter_queue_arn)["Results"]
     assert before == {"approximate_count": 1}
-    assert (status, result["method"], result["moved"]) == (202, "fallback", 1)
+    assert (status, result["method"], result["moved"]) == (202, "StartMessageMoveTask", None)
+    assert result["task_handle"]
+    assert (task["DestinationArn"], task["ApproximateNumberOfMessagesMoved"]) == (
+        settings.queue_arn,
+        1,
+    )
     assert drained["received"] == 1
     assert after == {"approximate_count": 0}
     assert message["status"] == "SUCCESS"
+
+
+def test_redrive_refused_by_sqs_is_a_502_in_the_error_shape(stack, monkeypatch):
+    # Given a dead-letter queue ARN that names no queue
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_ARN", "arn:aws:sqs:us-east-1:123456789012:nowhere")
+    wiring.reset()
+
+    # When
+    status, body = call("POST", "/dead-letters/redrive")
+
+    # Then
+    assert status == 502
+    assert body["error"]["code"] == "upstream_error"
+    assert "StartMessageMoveTask: ResourceNotFoundException" in body["error"]["message"]

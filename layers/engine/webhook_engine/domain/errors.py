@@ -37,6 +37,13 @@ class ValidationError(EngineError):
     status = 400
 
 
+class UpstreamError(EngineError):
+    """An AWS service refused or failed a call that the operation depends on."""
+
+    code = "upstream_error"
+    status = 502
+
+
 class PayloadTooLargeError(EngineError):
     code = "payload_too_large"
     status = 413
