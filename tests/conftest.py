@@ -1,17 +1,17 @@
-"""Shared fixtures: moto stacks provisioned from template.yaml, events, a Lambda context."""
+"""Shared fixtures: moto stacks provisioned from template.yaml, events, a Lambda context.
+
+Events, SQS records and the Lambda context come from the local stack's own builders, so
+that tests and the local stack hand the handlers the same thing."""
 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import os
-import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "incoming-webhooks")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "IncomingWebhooksTest")
@@ -22,35 +22,33 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from admin import deps as admin_deps
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
+from webhooks_local import sqs_move_tasks
+from webhooks_local.apigateway import HttpRequest, build_event, find_route, routes
+from webhooks_local.authorizer import iam_authorizer
+from webhooks_local.context import LocalLambdaContext
+from webhooks_local.functions import FunctionConfig
 from webhooks_local.template import ProvisionedStack, function_environment, provision
 
 EVENTS = Path(__file__).parent / "events"
 REPO = Path(__file__).parents[1]
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "test"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-    log_group_name: str = "/aws/lambda/test"
-    log_stream_name: str = "stream"
+# The function the tests' handlers play: the template's 30 s default timeout.
+TEST_FUNCTION = FunctionConfig("TestFunction", "test", "test.handler", 30, 512, "us-east-1")
 
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+
+def new_context() -> LocalLambdaContext:
+    """A fresh Lambda context (its remaining time counts down from the function's timeout)."""
+    return LocalLambdaContext(TEST_FUNCTION)
 
 
 @pytest.fixture
-def lambda_context() -> LambdaContext:
-    return LambdaContext()
-
-
-CONTEXT = LambdaContext()
+def lambda_context() -> LocalLambdaContext:
+    return new_context()
 
 
 @pytest.fixture
@@ -70,12 +68,14 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _reset_caches() -> None:
     wiring.reset()
+    admin_deps.catalog.cache_clear()
     parameters.clear_caches()
 
 
 @pytest.fixture
 def stack(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[ProvisionedStack]:
     """Every resource of template.yaml in moto, and the functions' environment set."""
+    sqs_move_tasks.install()  # the message move tasks moto lacks, as the local stack has them
     with mock_aws():
         provisioned = provision(boto3.Session(region_name="us-east-1"), stack_name="test")
         for name, value in function_environment("IngestFunction", provisioned).items():
@@ -99,6 +99,32 @@ def configure(stack: ProvisionedStack):
     return apply
 
 
+def api_event(
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The HTTP API payload 2.0 event of a request, built as the local gateway builds it."""
+    request = HttpRequest(
+        method=method,
+        target=f"{path}?{query}" if query else path,
+        headers=list((headers or {}).items()),
+        body=body,
+        source_ip="203.0.113.17",
+        server_port=443,
+    )
+    found = find_route(routes(), method, request.path)
+    assert found is not None, f"no route takes {method} {path}"
+    route, parameters = found
+    return build_event(
+        request, route, parameters, request_id=str(uuid.uuid4()), authorizer=authorizer
+    )
+
+
 def http_event(
     uri: str,
     body: bytes = b"",
@@ -108,38 +134,29 @@ def http_event(
     query: str = "",
     binary: bool = False,
 ) -> dict[str, Any]:
-    """An HTTP API payload 2.0 event, built on the recorded GitHub one."""
-    event = copy.deepcopy(json.loads((REPO / "events/webhook_github_push.json").read_text()))
-    event["rawPath"] = f"/webhooks/{uri}"
-    event["rawQueryString"] = query
-    event["pathParameters"] = {"uri": uri}
-    event["headers"] = {"content-type": "application/json", "user-agent": "test"} | {
-        k.lower(): v for k, v in (headers or {}).items()
-    }
-    event["queryStringParameters"] = None
-    event["requestContext"]["http"]["method"] = method
-    event["requestContext"]["http"]["path"] = f"/webhooks/{uri}"
-    event["requestContext"]["timeEpoch"] = int(time.time() * 1000)
+    """A webhook's event; `binary` sends the body base64-encoded whatever its content type."""
+    defaults = {"content-type": "application/json", "user-agent": "test"}
+    given = {name.lower(): value for name, value in (headers or {}).items()}
+    event = api_event(method, f"/webhooks/{uri}", query=query, headers=defaults | given, body=body)
     if binary:
         event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-    else:
-        event["body"], event["isBase64Encoded"] = body.decode("utf-8"), False
     return event
 
 
 def admin_event(
-    path: str, *, method: str = "GET", query: str = "", body: Any = None, token: str | None = None
+    path: str, *, method: str = "GET", query: str = "", body: Any = None, authorized: bool = True
 ) -> dict[str, Any]:
-    """An admin API event as the IAM-authorized HTTP API sends it."""
-    event = json.loads((REPO / "events/admin_health.json").read_text())
-    event["rawPath"] = f"/admin/v1{path}"
-    event["rawQueryString"] = query
-    event["queryStringParameters"] = dict(parse_qsl(query)) or None
-    event["requestContext"]["http"]["method"] = method
-    event["requestContext"]["http"]["path"] = f"/admin/v1{path}"
-    event["pathParameters"] = {"proxy": path.lstrip("/")}
-    event["body"] = body if body is None or isinstance(body, str) else json.dumps(body)
-    event["isBase64Encoded"] = False
-    if token is not None:
-        event["headers"]["authorization"] = f"Bearer {token}"
-    return event
+    """An admin API event as the HTTP API sends it: with the IAM authorizer's caller identity,
+    or (`authorized=False`) without, as the local gateway forwards a call lacking the token."""
+    headers = {"accept": "application/json"}
+    if body is not None:
+        headers["content-type"] = "application/json"
+    data = body if body is None or isinstance(body, str) else json.dumps(body)
+    return api_event(
+        method,
+        f"/admin/v1{path}",
+        query=query,
+        headers=headers,
+        body=(data or "").encode(),
+        authorizer=iam_authorizer() if authorized else None,
+    )

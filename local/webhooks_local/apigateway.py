@@ -22,11 +22,13 @@ _PARAMETER = re.compile(r"\{(\w+)(\+?)\}")
 
 @dataclass(frozen=True)
 class Route:
-    """One `HttpApi` event of a function: `ANY /webhooks/{uri+}`."""
+    """One `HttpApi` event of a function: `ANY /webhooks/{uri+}`; `iam` when its API (or the
+    event itself) sets the AWS_IAM authorizer."""
 
     method: str
     path: str
     function_id: str
+    iam: bool = False
 
     @property
     def key(self) -> str:
@@ -56,13 +58,29 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 def routes(template: dict[str, Any] | None = None) -> list[Route]:
     """The template's HttpApi routes, most specific first (as API Gateway chooses)."""
+    template = template or cfn.load_template()
     found = [
-        Route(str(event.properties["Method"]).upper(), str(event.properties["Path"]), function_id)
+        Route(
+            str(event.properties["Method"]).upper(),
+            str(event.properties["Path"]),
+            function_id,
+            _authorizer(event.properties, template) == "AWS_IAM",
+        )
         for function_id in cfn.functions(template)
         for event in cfn.function_spec(function_id, template).events.values()
         if event.type == "HttpApi"
     ]
     return sorted(found, key=lambda route: (route.greedy, route.method == "ANY", -len(route.path)))
+
+
+def _authorizer(event: dict[str, Any], template: dict[str, Any]) -> str:
+    """The authorizer of an HttpApi event: its own `Auth.Authorizer`, else its API's
+    `Auth.DefaultAuthorizer` (the API's properties over Globals.HttpApi), else NONE."""
+    api_id = event.get("ApiId")
+    api = template["Resources"].get(api_id, {}) if isinstance(api_id, str) else {}
+    api = api.get("Properties", {})
+    auth = template.get("Globals", {}).get("HttpApi", {}).get("Auth", {}) | api.get("Auth", {})
+    return str(event.get("Auth", {}).get("Authorizer", auth.get("DefaultAuthorizer", "NONE")))
 
 
 def find_route(table: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -150,9 +168,11 @@ def build_event(
     path_parameters: dict[str, str],
     *,
     request_id: str,
+    authorizer: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The HTTP API payload 2.0 event that Lambda receives for this request."""
+    """The HTTP API payload 2.0 event that Lambda receives for this request; `authorizer`
+    (what the route's authorizer made of the request) goes to `requestContext.authorizer`."""
     now = now or datetime.now(UTC)
     raw_query = request.target.partition("?")[2]
     headers, cookies = _headers(request)
@@ -183,6 +203,7 @@ def build_event(
             "stage": "$default",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
+            **({"authorizer": authorizer} if authorizer else {}),
         },
         "isBase64Encoded": False,
     }

@@ -54,6 +54,9 @@ class MotoProcess:
 def _serve(port: int, control: Connection) -> None:
     from moto.server import ThreadedMotoServer
 
+    from webhooks_local import sqs_move_tasks
+
+    sqs_move_tasks.install()  # what moto's SQS lacks and the admin function's redrive calls
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group; the parent stops us
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access line per AWS call
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

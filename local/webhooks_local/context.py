@@ -1,4 +1,4 @@
-"""The Lambda context object handed to handlers run locally."""
+"""The Lambda context object handed to handlers run locally (and in the tests)."""
 
 from __future__ import annotations
 

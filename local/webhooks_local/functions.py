@@ -45,14 +45,13 @@ def function_config(
     stack: cfn.ProvisionedStack,
     *,
     endpoint_url: str,
-    admin_token: str | None = None,
     template: dict[str, Any] | None = None,
 ) -> FunctionConfig:
     """Build the function's configuration: the template's settings, env pointed at moto."""
     spec = cfn.function_spec(function_id, template)
     name = f"{stack.stack_name}-{function_id}"
     environment = {
-        **cfn.function_environment(function_id, stack, template),
+        **cfn.function_environment(function_id, stack),
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -65,8 +64,6 @@ def function_config(
         "_HANDLER": spec.handler,
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    if function_id == ADMIN_FUNCTION and admin_token:
-        environment["ADMIN_TOKEN"] = admin_token
     return FunctionConfig(
         function_id=function_id,
         function_name=name,

@@ -21,6 +21,7 @@ from webhooks_local.apigateway import (
     error_response,
     find_route,
 )
+from webhooks_local.authorizer import bearer_authorizer
 from webhooks_local.functions import FunctionConfig
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
 
@@ -41,7 +42,8 @@ class RequestTooLarge(Exception):
 
 
 class Gateway:
-    """Routes requests to the functions of the template's HttpApi events."""
+    """Routes requests to the functions of the template's HttpApi events; on the routes with
+    the IAM authorizer, plays it with a bearer token (see `webhooks_local.authorizer`)."""
 
     def __init__(
         self,
@@ -49,10 +51,12 @@ class Gateway:
         workers: Mapping[str, Function],
         *,
         port: int,
+        token: str | None = None,
         quiet: bool = False,
     ) -> None:
         self.routes = table
         self.workers = workers
+        self.token = token  # the bearer token that stands for SigV4 on IAM routes
         self.quiet = quiet
         self._server = _Server(("127.0.0.1", port), self)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway")
@@ -82,8 +86,11 @@ class Gateway:
         if found is None:
             return error_response(404, "Not Found")
         route, parameters = found
+        authorizer = bearer_authorizer(request.headers, self.token) if route.iam else None
+        event = build_event(
+            request, route, parameters, request_id=request_id, authorizer=authorizer
+        )
         workers = self.workers[route.function_id]
-        event = build_event(request, route, parameters, request_id=request_id)
         timeout = min(workers.config.timeout, INTEGRATION_TIMEOUT)
         try:
             return decode_response(workers.invoke(event, timeout=timeout))

@@ -54,17 +54,14 @@ class LocalStack:
 
     def _start(self) -> None:
         # Bound first, so that a busy port fails fast; it takes requests once serve() runs.
-        self._gateway = Gateway(routes(), self.workers, port=self._port, quiet=self._quiet)
+        self._gateway = Gateway(
+            routes(), self.workers, port=self._port, token=self.admin_token, quiet=self._quiet
+        )
         self._moto, self.endpoint = start_moto()
         session = local_session()
         self.provisioned = cfn.provision(session, endpoint_url=self.endpoint)
         for function_id in cfn.functions():
-            config = function_config(
-                function_id,
-                self.provisioned,
-                endpoint_url=self.endpoint,
-                admin_token=self.admin_token,
-            )
+            config = function_config(function_id, self.provisioned, endpoint_url=self.endpoint)
             self.workers[function_id] = FunctionWorkers(config, worker_count(function_id))
         for workers in self.workers.values():
             workers.warm()

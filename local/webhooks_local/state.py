@@ -24,8 +24,7 @@ def stack_state(stack: cfn.ProvisionedStack) -> dict[str, Any]:
         "region": stack.region,
         "refs": stack.refs,
         "attrs": {f"{name}.{attribute}": value for (name, attribute), value in stack.attrs.items()},
-        "parameters": stack.parameters,
-        "conditions": stack.conditions,
+        "environments": stack.environments,
     }
 
 
@@ -36,8 +35,7 @@ def provisioned(state: dict[str, Any]) -> cfn.ProvisionedStack:
         region=state["region"],
         refs=state["refs"],
         attrs={tuple(key.split(".", 1)): value for key, value in state["attrs"].items()},
-        parameters=state["parameters"],
-        conditions=state.get("conditions", {}),
+        environments=state["environments"],
     )
 
 

@@ -1,11 +1,17 @@
-"""Read template.yaml and create the tables, queues, bucket, parameters and topics it declares."""
+"""template.yaml for the local stack: moto's CloudFormation creates the resources it models,
+and this module reads what only SAM declares (functions, handlers, limits, events, environment).
+
+`provision` derives a plain CloudFormation template (the parameters, conditions and the
+resources of `LOCAL_TYPES`), adds outputs so that moto itself evaluates each function's
+environment variables and the ARNs of the queues that feed functions, creates the stack in
+moto and reads the answers back. moto 5.2's CloudFormation leaves two properties of ours out
+(see `_COMPLETIONS`); those are applied with one API call each once the stack exists.
+"""
 
 import functools
 import json
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +21,14 @@ import yaml
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
-_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
-_NO_VALUE = object()  # what Ref AWS::NoValue resolves to: the key or item disappears
-type _Props = dict[str, Any]
+# The template's resource types that moto's CloudFormation creates. The others (APIs,
+# functions, layer, alarms, the bucket policy, subscriptions) are played by the local stack
+# itself or have no local effect.
+LOCAL_TYPES = frozenset({
+    "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::S3::Bucket", "AWS::SNS::Topic",
+    "AWS::SQS::Queue", "AWS::SSM::Parameter",
+})  # fmt: skip
+_SECTIONS = ("Parameters", "Mappings", "Conditions")  # copied as they are
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -50,14 +61,13 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 @dataclass
 class ProvisionedStack:
-    """Physical names and attributes of the resources provisioned for one stack."""
+    """What moto's CloudFormation made of the template, as the local stack needs it."""
 
     stack_name: str
     region: str
-    refs: dict[str, str]
-    attrs: dict[tuple[str, str], str]
-    parameters: dict[str, str]
-    conditions: dict[str, Any] = field(default_factory=dict)  # name -> unevaluated condition
+    refs: dict[str, str]  # logical id -> physical id (what `Ref` gives)
+    attrs: dict[tuple[str, str], str]  # (logical id, attribute) of the queues feeding functions
+    environments: dict[str, dict[str, str]]  # function id -> its environment variables
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,7 @@ def functions(template: dict[str, Any] | None = None) -> list[str]:
 def function_spec(function_id: str, template: dict[str, Any] | None = None) -> FunctionSpec:
     """Handler, code, limits and events of one function, with Globals as the fallback."""
     template = template or load_template()
-    defaults = template.get("Globals", {}).get("Function", {})
-    props = {**defaults, **template["Resources"][function_id]["Properties"]}
+    props = {**_globals(template), **template["Resources"][function_id]["Properties"]}
     events = {
         name: EventSpec(event["Type"], {k: _logical_id(v) for k, v in event["Properties"].items()})
         for name, event in props.get("Events", {}).items()
@@ -105,20 +114,10 @@ def function_spec(function_id: str, template: dict[str, Any] | None = None) -> F
     )
 
 
-def function_environment(
-    function_id: str, stack: ProvisionedStack, template: dict[str, Any] | None = None
-) -> dict[str, str]:
-    """Global environment variables merged with the function's own, resolved to strings."""
-    template = template or load_template()
-    defaults = template.get("Globals", {}).get("Function", {})
-    own = template["Resources"][function_id].get("Properties", {})
-    variables = {**_variables(defaults), **_variables(own)}
-    return {name: _text(value) for name, value in resolve(variables, stack).items()}
-
-
-def _variables(properties: _Props) -> dict[str, Any]:
-    variables: dict[str, Any] = properties.get("Environment", {}).get("Variables", {})
-    return variables
+def function_environment(function_id: str, stack: ProvisionedStack) -> dict[str, str]:
+    """The function's environment variables (Globals' merged with its own), as moto evaluated
+    them; a variable whose value is `AWS::NoValue` is left out, as CloudFormation does."""
+    return dict(stack.environments[function_id])
 
 
 def provision(
@@ -129,113 +128,102 @@ def provision(
     template: dict[str, Any] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
 ) -> ProvisionedStack:
-    """Create the template's tables, queues, buckets, parameters and topics, in dependency order."""
+    """Create the template's resources with moto's CloudFormation and read back what it made."""
     template = template or load_template()
-    declared = template.get("Parameters", {})
-    parameters = {name: _text(spec.get("Default", "")) for name, spec in declared.items()}
-    parameters |= parameter_overrides or {}
-    region = session.region_name or "us-east-1"
-    stack = ProvisionedStack(stack_name, region, {}, {}, parameters, template.get("Conditions", {}))
     client = functools.cache(lambda service: session.client(service, endpoint_url=endpoint_url))
-    resources = {
-        rid: res
-        for rid, res in template["Resources"].items()
-        if res["Type"] in _CREATORS
-        and ("Condition" not in res or _condition(res["Condition"], stack))
+    variables = {fid: _environment_expressions(fid, template) for fid in functions(template)}
+    environment_keys = {
+        f"{fid}Env{n}": (fid, name)
+        for fid, expressions in variables.items()
+        for n, name in enumerate(expressions)
     }
-    graph = {
-        rid: _references(res.get("Properties", {})) & resources.keys()
-        for rid, res in resources.items()
-    }
-    for rid in TopologicalSorter(graph).static_order():
-        _CREATORS[resources[rid]["Type"]](rid, resources[rid].get("Properties", {}), stack, client)
-    return stack
-
-
-def resolve(value: Any, stack: ProvisionedStack) -> Any:
-    """`value` with its intrinsic functions evaluated against the provisioned stack."""
-    if isinstance(value, list):
-        return [item for item in (resolve(v, stack) for v in value) if item is not _NO_VALUE]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1 and (key := next(iter(value))) in _INTRINSICS:
-        return _INTRINSICS[key](value[key], stack)
-    resolved = {key: resolve(item, stack) for key, item in value.items()}
-    return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
-
-
-def _ref(name: str, stack: ProvisionedStack) -> Any:
-    pseudo = {
-        "AWS::StackName": stack.stack_name,
-        "AWS::Region": stack.region,
-        "AWS::AccountId": ACCOUNT_ID,
-        "AWS::URLSuffix": "amazonaws.com",
-        "AWS::Partition": "aws",
-        "AWS::NoValue": _NO_VALUE,
-    }
-    for source in (stack.refs, stack.parameters, pseudo):
-        if name in source:
-            return source[name]
-    raise KeyError(f"Ref {name!r}: not a parameter or a locally provisioned resource")
-
-
-def _get_att(arg: Any, stack: ProvisionedStack) -> str:
-    name, attribute = arg.split(".", 1) if isinstance(arg, str) else resolve(arg, stack)
-    return stack.attrs[(name, attribute)]
-
-
-def _sub(arg: Any, stack: ProvisionedStack) -> str:
-    text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], resolve(arg[1], stack))
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in variables:
-            return _text(variables[name])
-        return _text(_get_att(name, stack) if "." in name else _ref(name, stack))
-
-    return _SUB_VARIABLE.sub(substitute, text).replace("${!", "${")
-
-
-def _condition(name: str, stack: ProvisionedStack) -> bool:
-    return bool(resolve(stack.conditions[name], stack))
-
-
-def _if(arg: list[Any], stack: ProvisionedStack) -> Any:
-    name, when_true, when_false = arg
-    return resolve(when_true if _condition(name, stack) else when_false, stack)
-
-
-_INTRINSICS: dict[str, Callable[[Any, ProvisionedStack], Any]] = {
-    "Ref": _ref,
-    "Condition": _condition,
-    "Fn::GetAtt": _get_att,
-    "Fn::Sub": _sub,
-    "Fn::If": _if,
-    "Fn::Join": lambda a, s: a[0].join(_text(part) for part in resolve(a[1], s)),
-    "Fn::Select": lambda a, s: resolve(a[1], s)[int(resolve(a[0], s))],
-    "Fn::Split": lambda a, s: resolve(a[1], s).split(a[0]),
-    "Fn::Equals": lambda a, s: _text(resolve(a[0], s)) == _text(resolve(a[1], s)),
-    "Fn::Not": lambda a, s: not resolve(a[0], s),
-    "Fn::And": lambda a, s: all(resolve(a, s)),
-    "Fn::Or": lambda a, s: any(resolve(a, s)),
-}
-
-
-def _references(value: Any) -> set[str]:
-    """Names (resources, parameters, pseudo parameters) that `value` refers to."""
-    match value:
-        case {"Ref": str(name)} | {"Fn::GetAtt": [str(name), *_]}:
-            return {name}
-        case {"Fn::GetAtt": str(dotted)}:
-            return {dotted.split(".")[0]}
-        case {"Fn::Sub": str(text)}:
-            return {name.split(".")[0] for name in _SUB_VARIABLE.findall(text)}
-        case {"Fn::Sub": [str(text), dict(variables)]}:
-            return (_references({"Fn::Sub": text}) - variables.keys()) | _references(variables)
-    children = (
-        value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    queues = sorted(
+        {queue for fid in functions(template) for queue in _event_queues(fid, template)}
     )
-    return set().union(*map(_references, children))
+    completions = _completions(template)
+    outputs = {key: variables[fid][name] for key, (fid, name) in environment_keys.items()}
+    outputs |= {f"{queue}Arn": {"Fn::GetAtt": [queue, "Arn"]} for queue in queues}
+    outputs |= {key: {"Fn::ToJsonString": value} for key, (_, _, value) in completions.items()}
+    values, refs = _create_stack(
+        client("cloudformation"), stack_name, plain_template(template, outputs), parameter_overrides
+    )
+    for key, (rid, complete, _) in completions.items():
+        if rid in refs:  # not skipped by a false condition
+            complete(client, refs[rid], json.loads(values[key]))
+    environments: dict[str, dict[str, str]] = {fid: {} for fid in variables}
+    for key, (fid, name) in environment_keys.items():
+        if key in values:
+            environments[fid][name] = values[key]
+    attrs = {(queue, "Arn"): values[f"{queue}Arn"] for queue in queues}
+    return ProvisionedStack(
+        stack_name, session.region_name or "us-east-1", refs, attrs, environments
+    )
+
+
+def plain_template(template: dict[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The CloudFormation template moto creates: parameters, mappings and conditions as they
+    are, the resources of `LOCAL_TYPES`, and an output for each of `outputs`' expressions."""
+    resources = {
+        rid: resource
+        for rid, resource in template["Resources"].items()
+        if resource["Type"] in LOCAL_TYPES
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        **{section: template[section] for section in _SECTIONS if section in template},
+        "Resources": resources,
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+
+
+def _create_stack(
+    cloudformation: Any,
+    stack_name: str,
+    body: dict[str, Any],
+    parameter_overrides: Mapping[str, str] | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Create the stack; return its outputs and its resources' physical ids."""
+    parameters = [
+        {"ParameterKey": key, "ParameterValue": value}
+        for key, value in (parameter_overrides or {}).items()
+    ]
+    cloudformation.create_stack(
+        StackName=stack_name, TemplateBody=json.dumps(body), Parameters=parameters
+    )
+    [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        reason = stack.get("StackStatusReason", "")
+        raise RuntimeError(f"stack {stack_name}: {stack['StackStatus']} {reason}".strip())
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+    refs = {
+        resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+        for page in pages
+        for resource in page["StackResourceSummaries"]
+    }
+    return outputs, refs
+
+
+def _globals(template: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = template.get("Globals", {}).get("Function", {})
+    return properties
+
+
+def _environment_expressions(function_id: str, template: dict[str, Any]) -> dict[str, Any]:
+    """The function's environment variables as written: Globals' merged with its own."""
+    own = template["Resources"][function_id].get("Properties", {})
+    return {**_variables(_globals(template)), **_variables(own)}
+
+
+def _variables(properties: dict[str, Any]) -> dict[str, Any]:
+    variables: dict[str, Any] = properties.get("Environment", {}).get("Variables", {})
+    return variables
+
+
+def _event_queues(function_id: str, template: dict[str, Any]) -> list[str]:
+    """Logical ids of the queues of the function's SQS events."""
+    events = function_spec(function_id, template).events.values()
+    return [str(event.properties["Queue"]) for event in events if event.type == "SQS"]
 
 
 def _logical_id(value: Any) -> Any:
@@ -245,91 +233,37 @@ def _logical_id(value: Any) -> Any:
     return value
 
 
-def _text(value: Any) -> str:
-    """A value as CloudFormation renders it into a string."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
-
-
-def _physical_name(logical_id: str, props: _Props, key: str, stack: ProvisionedStack) -> str:
-    return str(resolve(props[key], stack)) if key in props else f"{stack.stack_name}-{logical_id}"
-
-
 type _Client = Callable[[str], Any]  # service name -> boto3 client
-_TABLE_KEYS = frozenset({
-    "AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
-    "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
-})  # fmt: skip
-# CloudFormation properties of a queue that are also SQS attribute names
-_QUEUE_KEYS = frozenset({
-    "DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
-    "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy", "SqsManagedSseEnabled", "FifoQueue",
-    "ContentBasedDeduplication",
-})  # fmt: skip
+type _Completion = Callable[[_Client, str, dict[str, Any]], None]
 
 
-def _create_table(rid: str, props: _Props, stack: ProvisionedStack, client: _Client) -> None:
-    name = _physical_name(rid, props, "TableName", stack)
-    args = {key: resolve(props[key], stack) for key in _TABLE_KEYS if key in props}
-    table = client("dynamodb").create_table(TableName=name, **args)["TableDescription"]
-    ttl = resolve(props.get("TimeToLiveSpecification", {}), stack)
-    if ttl.get("Enabled"):
-        spec = {"Enabled": True, "AttributeName": ttl["AttributeName"]}
-        client("dynamodb").update_time_to_live(TableName=name, TimeToLiveSpecification=spec)
-    stack.refs[rid] = name
-    stack.attrs[(rid, "Arn")] = table["TableArn"]
+def _enable_time_to_live(client: _Client, table: str, spec: dict[str, Any]) -> None:
+    if _true(spec.get("Enabled")):
+        ttl = {"Enabled": True, "AttributeName": spec["AttributeName"]}
+        client("dynamodb").update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
 
 
-def _create_queue(rid: str, props: _Props, stack: ProvisionedStack, client: _Client) -> None:
-    name = _physical_name(rid, props, "QueueName", stack)
-    attributes = {key: _text(resolve(props[key], stack)) for key in _QUEUE_KEYS if key in props}
-    url = client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    stack.refs[rid] = url
-    stack.attrs |= {
-        (rid, "Arn"): arn["Attributes"]["QueueArn"],
-        (rid, "QueueName"): name,
-        (rid, "QueueUrl"): url,
-    }
+def _enable_versioning(client: _Client, bucket: str, spec: dict[str, Any]) -> None:
+    client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration=spec)
 
 
-def _create_bucket(rid: str, props: _Props, stack: ProvisionedStack, client: _Client) -> None:
-    name = _physical_name(rid, props, "BucketName", stack).lower()
-    location = {"CreateBucketConfiguration": {"LocationConstraint": stack.region}}
-    s3 = client("s3")
-    s3.create_bucket(Bucket=name, **({} if stack.region == "us-east-1" else location))
-    if "VersioningConfiguration" in props:
-        versioning = resolve(props["VersioningConfiguration"], stack)
-        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=versioning)
-    stack.refs[rid] = name
-    stack.attrs |= {
-        (rid, "Arn"): f"arn:aws:s3:::{name}",
-        (rid, "DomainName"): f"{name}.s3.amazonaws.com",
-    }
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
 
 
-def _create_parameter(rid: str, props: _Props, stack: ProvisionedStack, client: _Client) -> None:
-    name = _physical_name(rid, props, "Name", stack)
-    value, kind = _text(resolve(props["Value"], stack)), resolve(props.get("Type", "String"), stack)
-    client("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
-    stack.refs[rid] = name
-    stack.attrs |= {(rid, "Type"): kind, (rid, "Value"): value}
-
-
-def _create_topic(rid: str, props: _Props, stack: ProvisionedStack, client: _Client) -> None:
-    name = _physical_name(rid, props, "TopicName", stack)
-    arn = client("sns").create_topic(Name=name)["TopicArn"]
-    stack.refs[rid] = arn
-    stack.attrs |= {(rid, "TopicArn"): arn, (rid, "TopicName"): name}
-
-
-_CREATORS: dict[str, Callable[[str, _Props, ProvisionedStack, _Client], None]] = {
-    "AWS::DynamoDB::Table": _create_table,
-    "AWS::SQS::Queue": _create_queue,
-    "AWS::S3::Bucket": _create_bucket,
-    "AWS::SSM::Parameter": _create_parameter,
-    "AWS::SNS::Topic": _create_topic,
+# What moto 5.2's CloudFormation creates these resources without, and the call that adds it.
+_COMPLETIONS: dict[tuple[str, str], _Completion] = {
+    ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _enable_time_to_live,
+    ("AWS::S3::Bucket", "VersioningConfiguration"): _enable_versioning,
 }
+
+
+def _completions(template: dict[str, Any]) -> dict[str, tuple[str, _Completion, Any]]:
+    """Output key -> (logical id, completion, property as written) of every property that
+    `_COMPLETIONS` adds; moto evaluates the property through `Fn::ToJsonString`."""
+    return {
+        f"{rid}{name}": (rid, complete, resource["Properties"][name])
+        for rid, resource in template["Resources"].items()
+        for (kind, name), complete in _COMPLETIONS.items()
+        if resource["Type"] == kind and name in resource.get("Properties", {})
+    }

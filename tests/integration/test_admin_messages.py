@@ -10,7 +10,7 @@ import pytest
 
 from admin.handler import lambda_handler as admin_handler
 from ingest.handler import lambda_handler as ingest_handler
-from tests.conftest import CONTEXT, REPO, admin_event, http_event
+from tests.conftest import REPO, admin_event, http_event, new_context
 from webhook_engine import wiring
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Message, Mode
@@ -30,7 +30,7 @@ providers:
 
 
 def admin(path: str, query: str = "", **kwargs: Any) -> tuple[int, Any]:
-    response = admin_handler(admin_event(path, query=query, **kwargs), CONTEXT)
+    response = admin_handler(admin_event(path, query=query, **kwargs), new_context())
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -144,39 +144,55 @@ def test_bad_cursor_is_400(stack):
     assert "cursor" in body["error"]["message"]
 
 
-@pytest.mark.parametrize("token", [None, "wrong"])
-def test_local_token_is_required(stack, monkeypatch, token):
-    # Given the local stack's bearer token
-    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
-    wiring.reset()
-
-    # When called without it (or with a wrong one)
-    status, body = admin("/health", token=token)
-
-    # Then
-    assert status == 401
-    assert body["error"]["code"] == "unauthorized"
-
-
-def test_local_token_is_accepted(stack, monkeypatch):
-    # Given
-    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
-    wiring.reset()
-
-    # When
-    status, _ = admin("/health", token="s3cret-token")
-
-    # Then
-    assert status == 200
-
-
-def test_without_iam_identity_is_401(stack):
-    # Given an event that did not pass the IAM authorizer
+def test_iam_caller_is_accepted(stack):
+    # Given an event that the IAM authorizer let through
     event = admin_event("/health")
-    event["requestContext"].pop("authorizer")
 
     # When
-    response = admin_handler(event, CONTEXT)
+    response = admin_handler(event, new_context())
+
+    # Then
+    assert response["statusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda event: event["requestContext"].pop("authorizer"),
+        lambda event: event["requestContext"].update(authorizer=None),
+        lambda event: event["requestContext"].update(authorizer="iam"),
+        lambda event: event["requestContext"].update(authorizer=[]),
+        lambda event: event["requestContext"].update(authorizer={}),
+        lambda event: event["requestContext"].update(authorizer={"jwt": {"claims": {}}}),
+        lambda event: event["requestContext"]["authorizer"].update(iam=None),
+        lambda event: event["requestContext"]["authorizer"].update(iam="arn:aws:iam::1:user/x"),
+        lambda event: event["requestContext"]["authorizer"]["iam"].update(userArn=None),
+        lambda event: event["requestContext"]["authorizer"]["iam"].update(userArn=""),
+        lambda event: event["requestContext"]["authorizer"]["iam"].update(userArn=42),
+        lambda event: event.pop("requestContext"),
+        lambda event: event.update(requestContext="local"),
+    ],
+)
+def test_without_a_valid_iam_identity_is_401(stack, tamper):
+    # Given an event whose authorizer context is missing or malformed
+    event = admin_event("/health")
+    tamper(event)
+
+    # When
+    response = admin_handler(event, new_context())
+
+    # Then
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["error"]["code"] == "unauthorized"
+
+
+def test_a_bearer_token_is_no_credential_for_the_function(stack):
+    # Given an event with a bearer token but no IAM identity (the gateway refused the token)
+    event = admin_event("/health", authorized=False)
+    event["headers"]["authorization"] = "Bearer s3cret-token"
+
+    # When
+    response = admin_handler(event, new_context())
 
     # Then
     assert response["statusCode"] == 401
@@ -190,13 +206,9 @@ ROUTES = [
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_every_route_refuses_an_unauthenticated_call(stack, monkeypatch, method, path):
-    # Given the local stack's token is required
-    monkeypatch.setenv("ADMIN_TOKEN", "s3cret-token")
-    wiring.reset()
-
-    # When the route is called without it
-    status, body = admin(path, method=method)
+def test_every_route_refuses_an_unauthenticated_call(stack, method, path):
+    # When the route is called without the IAM authorizer's caller identity
+    status, body = admin(path, method=method, authorized=False)
 
     # Then
     assert status == 401

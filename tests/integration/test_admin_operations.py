@@ -7,7 +7,7 @@ import json
 import boto3
 
 from ingest.handler import lambda_handler as ingest_handler
-from tests.conftest import CONTEXT, http_event
+from tests.conftest import http_event, new_context
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
 from webhook_engine import wiring
@@ -30,7 +30,7 @@ FIXED = CONFIG.replace('raise RuntimeError("dunning service is down")', 'log.inf
 def send(kind: str) -> str:
     body = json.dumps({"id": "evt_1", "object": "event", "type": kind}).encode()
     event = http_event("stripe/events", body, headers={"stripe-signature": "t=1,v1=abc"})
-    response = ingest_handler(event, CONTEXT)
+    response = ingest_handler(event, new_context())
     return str(json.loads(response["body"])["message_id"])
 
 
@@ -38,12 +38,12 @@ def test_resubmit_keeps_both_submissions(stack):
     # Given a message that failed
     call("PUT", "/config", CONFIG)
     message_id = send("invoice.payment_failed")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # When the script is fixed and the message resubmitted
     call("PUT", "/config", FIXED)
     status, answer = call("POST", f"/messages/{message_id}/resubmit")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # Then a second submission succeeded and the first execution is still on record
     _, message = call("GET", f"/messages/{message_id}")
@@ -72,14 +72,14 @@ def test_bulk_resubmit_by_filter_takes_only_failed(stack):
     call("PUT", "/config", CONFIG)
     failed = [send("invoice.payment_failed") for _ in range(2)]
     send("invoice.paid")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # When every FAILED message of the last hour is resubmitted after the fix
     call("PUT", "/config", FIXED)
     status, answer = call(
         "POST", "/messages/resubmit", {"filter": {"status": "FAILED", "since": "1h"}}
     )
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # Then exactly those two were processed again, successfully
     _, page = call("GET", "/messages", query="status=FAILED")
@@ -110,13 +110,19 @@ def test_redrive_moves_dead_letters_back_through_processing(stack):
 
     # When the dead-letter queue is redriven and the queue drained
     status, result = call("POST", "/dead-letters/redrive")
-    drained = drain_queue(CONTEXT)
+    drained = drain_queue(new_context())
 
-    # Then moto's missing StartMessageMoveTask fell back to moving by hand, and it processed
+    # Then SQS's message move task took it back to the queue, and it processed
     _, after = call("GET", "/dead-letters")
     _, message = call("GET", f"/messages/{message_id}")
+    [task] = sqs.list_message_move_tasks(SourceArn=settings.dead_letter_queue_arn)["Results"]
     assert before == {"approximate_count": 1}
-    assert (status, result["method"], result["moved"]) == (202, "fallback", 1)
+    assert (status, result["method"], result["moved"]) == (202, "StartMessageMoveTask", None)
+    assert result["task_handle"]
+    assert (task["DestinationArn"], task["ApproximateNumberOfMessagesMoved"]) == (
+        settings.queue_arn,
+        1,
+    )
     assert drained["received"] == 1
     assert after == {"approximate_count": 0}
     assert message["status"] == "SUCCESS"
@@ -136,13 +142,13 @@ def test_credentials_are_masked_in_views_and_intact_for_resubmits(stack):
     event = http_event(
         "stripe/events", body, headers={"stripe-signature": "t=1,v1=abc"}, query="token=tk&a=1"
     )
-    message_id = json.loads(ingest_handler(event, CONTEXT)["body"])["message_id"]
-    drain_queue(CONTEXT)
+    message_id = json.loads(ingest_handler(event, new_context())["body"])["message_id"]
+    drain_queue(new_context())
 
     # When it is viewed, then resubmitted
     _, shown = call("GET", f"/messages/{message_id}")
     call("POST", f"/messages/{message_id}/resubmit")
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
     _, again = call("GET", f"/messages/{message_id}")
 
     # Then the view masks both credentials, and the resubmission still matched with them
@@ -151,3 +157,17 @@ def test_credentials_are_masked_in_views_and_intact_for_resubmits(stack):
     assert "tk" not in json.dumps(shown["query"])
     assert "v1=abc" not in json.dumps(shown)
     assert [s["status"] for s in again["submissions"]] == ["SUCCESS", "SUCCESS"]
+
+
+def test_redrive_refused_by_sqs_is_a_502_in_the_error_shape(stack, monkeypatch):
+    # Given a dead-letter queue ARN that names no queue
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_ARN", "arn:aws:sqs:us-east-1:123456789012:nowhere")
+    wiring.reset()
+
+    # When
+    status, body = call("POST", "/dead-letters/redrive")
+
+    # Then
+    assert status == 502
+    assert body["error"]["code"] == "upstream_error"
+    assert "StartMessageMoveTask: ResourceNotFoundException" in body["error"]["message"]

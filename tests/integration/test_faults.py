@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import LambdaContext, http_event
+from tests.conftest import TEST_FUNCTION, http_event, new_context
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
 from tests.integration.test_pipeline import GITHUB, PUSH, ingest, signed, stored
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
+from webhooks_local.context import LocalLambdaContext
 
 SLOW = """
 providers:
@@ -31,17 +31,18 @@ def slow_functions(count: int) -> str:
     )
 
 
-@dataclass
-class ShortContext(LambdaContext):
+class ShortContext(LocalLambdaContext):
     """An invocation with only `left_ms` milliseconds left."""
 
-    left_ms: int = 30_000
+    def __init__(self, left_ms: int = 30_000) -> None:
+        super().__init__(TEST_FUNCTION)
+        self.left_ms = left_ms
 
     def get_remaining_time_in_millis(self) -> int:
         return self.left_ms
 
 
-def push(context: LambdaContext) -> str:
+def push(context: LocalLambdaContext) -> str:
     """Ingest a signed GitHub push for the GITHUB configuration; its message id."""
     event = http_event("git/push", PUSH, headers=signed(PUSH), query="projectId=1")
     return str(ingest(event, context)[1]["message_id"])
@@ -61,7 +62,7 @@ def test_a_submission_leased_to_another_delivery_is_retried_not_run(configure, l
     wiring.message_store().claim_submission(message_id, 1, "other-delivery", 60)
 
     # When this delivery arrives
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then it is reported failed (SQS retries it later) and ran nothing
     assert len(drained["failed"]) == 1
@@ -75,7 +76,7 @@ def test_a_resubmission_supersedes_an_older_submission_still_queued(configure, l
     call("POST", f"/messages/{message_id}/resubmit")
 
     # When both queue records are processed
-    assert drain_queue(lambda_context)["received"] == 2
+    assert drain_queue(new_context())["received"] == 2
 
     # Then only the latest submission ran its functions; the first says why it did not
     detail = stored(message_id)
@@ -92,12 +93,12 @@ def test_a_redrive_after_a_resubmit_does_not_run_the_stale_submission(configure,
     configure(GITHUB)
     message_id = push(lambda_context)
     call("POST", f"/messages/{message_id}/resubmit")
-    drain_queue(lambda_context)
+    drain_queue(new_context())
     runs = len(stored(message_id).executions)
 
     # When an old record of submission 1 comes back (a redrive from the dead-letter queue)
     queued(message_id, 1)
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then it is acknowledged and nothing runs again
     assert drained == {"received": 1, "failed": set()}
@@ -112,7 +113,7 @@ def test_a_submission_cut_off_twice_fails_without_running_again(configure, lambd
         wiring.message_store().claim_submission(message_id, 1, attempt, 0)
 
     # When the queue delivers it a third time
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then it is FAILED with the reason, acknowledged, and no function ran
     detail = stored(message_id)
@@ -129,7 +130,7 @@ def test_a_body_nested_past_the_parser_limit_fails_with_the_reason(configure, la
     _, body = ingest(http_event("git/push", deep), lambda_context)
 
     # When it is processed
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then it ends FAILED with the reason, on the first delivery
     message = stored(body["message_id"]).message
@@ -157,7 +158,7 @@ def test_the_last_delivery_marks_the_message_dead_and_a_redrive_revives_it(
     monkeypatch.setattr(store, "get_message", get_message)
 
     # When that delivery fails
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then the record fails towards the dead-letter queue and the message says DEAD, and why
     assert len(drained["failed"]) == 1
@@ -168,7 +169,7 @@ def test_the_last_delivery_marks_the_message_dead_and_a_redrive_revives_it(
     # When DynamoDB is back and the record comes back (a redrive)
     failing.clear()
     queued(message_id)
-    drain_queue(lambda_context)
+    drain_queue(new_context())
 
     # Then it runs, once
     assert stored(message_id).message.status is Status.SUCCESS
@@ -183,7 +184,7 @@ def test_functions_share_one_budget_per_submission(configure, lambda_context, mo
     _, body = ingest(http_event("loop", b"{}"), lambda_context)
 
     # When the submission is processed
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then every function is recorded FAILED within the budget, and the record is done
     detail = stored(body["message_id"])
@@ -221,7 +222,7 @@ def test_a_function_logging_at_the_caps_is_recorded_once(configure, lambda_conte
     _, body = ingest(http_event("loop", b"{}"), lambda_context)
 
     # When it is processed
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then its execution is stored (logs bounded, with a note), once, on the first delivery
     (execution,) = stored(body["message_id"]).executions
@@ -240,7 +241,7 @@ def test_evaluations_of_many_chatty_providers_fit_the_submission_record(configur
     _, body = ingest(http_event("loop", b"{}"), lambda_context)
 
     # When the message is processed
-    drained = drain_queue(lambda_context)
+    drained = drain_queue(new_context())
 
     # Then it is UNMATCHED, with every evaluation recorded (their logs dropped, with a note)
     detail = stored(body["message_id"])

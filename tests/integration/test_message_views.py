@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from admin.handler import lambda_handler as admin_handler
-from tests.conftest import CONTEXT, admin_event, http_event
+from tests.conftest import admin_event, http_event, new_context
 from tests.integration.sqs import drain_queue
 from tests.integration.test_pipeline import QUERY, ingest
 from webhook_engine import wiring
@@ -25,7 +25,7 @@ providers:
 
 
 def raw(path: str) -> dict[str, Any]:
-    return admin_handler(admin_event(path), CONTEXT)
+    return admin_handler(admin_event(path), new_context())
 
 
 def view(message_id: str) -> tuple[dict[str, Any], int]:
@@ -89,7 +89,7 @@ def test_a_long_history_drops_the_oldest_executions_from_the_view(configure, lam
         )
     )
     _, sent = ingest(http_event("loud", b"{}"), lambda_context)
-    drain_queue(lambda_context)
+    drain_queue(new_context())
 
     # When the message is viewed
     detail, size = view(sent["message_id"])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 
 from sweeper.handler import lambda_handler as sweeper_handler
-from tests.conftest import CONTEXT, http_event
+from tests.conftest import http_event, new_context
 from tests.integration.sqs import drain_queue
 from tests.integration.test_faults import push
 from tests.integration.test_pipeline import GITHUB, stored
@@ -34,7 +34,7 @@ def sweep_later() -> tuple[int, int]:
 def test_a_message_whose_queue_record_was_lost_is_queued_again(configure):
     # Given a stored push whose queue record is gone
     configure(GITHUB)
-    message_id = push(CONTEXT)
+    message_id = push(new_context())
     purge()
 
     # When the sweeper runs past its threshold
@@ -42,20 +42,20 @@ def test_a_message_whose_queue_record_was_lost_is_queued_again(configure):
 
     # Then the message was queued again, and processing it finishes it
     assert answer == (1, 0)
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
     assert stored(message_id).message.status is Status.SUCCESS
 
 
 def test_a_synchronous_request_cut_off_mid_processing_is_finished_by_the_sweeper(configure):
     # Given a push whose processing was cut off after its claim (runtime killed), unqueued
     configure(GITHUB)
-    message_id = push(CONTEXT)
+    message_id = push(new_context())
     purge()
     wiring.message_store().claim_submission(message_id, 1, "killed-runtime", 0)
 
     # When the sweeper runs and the queue is drained
     sweep_later()
-    drain_queue(CONTEXT)
+    drain_queue(new_context())
 
     # Then the message is finished, its functions run once
     detail = stored(message_id)
@@ -66,13 +66,15 @@ def test_a_synchronous_request_cut_off_mid_processing_is_finished_by_the_sweeper
 def test_recent_and_finished_messages_are_left_alone(configure):
     # Given one finished message and one unfinished but recent (default threshold: 35 min)
     configure(GITHUB)
-    done = push(CONTEXT)
-    drain_queue(CONTEXT)
-    push(CONTEXT)
+    done = push(new_context())
+    drain_queue(new_context())
+    push(new_context())
     purge()
 
     # When the scheduled sweeper runs now
-    answer = sweeper_handler({"source": "aws.events", "detail-type": "Scheduled Event"}, CONTEXT)
+    answer = sweeper_handler(
+        {"source": "aws.events", "detail-type": "Scheduled Event"}, new_context()
+    )
 
     # Then nothing is queued
     assert answer == {"requeued": 0, "lost": 0}
@@ -82,7 +84,7 @@ def test_recent_and_finished_messages_are_left_alone(configure):
 def test_a_message_swept_too_often_is_given_up_as_lost(configure):
     # Given a message that never finishes however often it is queued again
     configure(GITHUB)
-    message_id = push(CONTEXT)
+    message_id = push(new_context())
 
     # When the sweeper finds it four times
     reports = [sweep_later() for _ in range(4)]

@@ -3,13 +3,13 @@
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from webhooks_local.template import (
+    LOCAL_TYPES,
     TEMPLATE_PATH,
     ProvisionedStack,
     function_environment,
@@ -17,7 +17,6 @@ from webhooks_local.template import (
     functions,
     load_template,
     provision,
-    resolve,
 )
 
 REPO_ROOT = TEMPLATE_PATH.parent
@@ -84,7 +83,10 @@ def test_queue_redrives_to_dead_letter_queue(
 
     # Then
     redrive = json.loads(attributes["Attributes"]["RedrivePolicy"])
-    assert redrive["deadLetterTargetArn"] == provisioned.attrs[("DeadLetterQueue", "Arn")]
+    dead_letters = sqs.get_queue_attributes(
+        QueueUrl=provisioned.refs["DeadLetterQueue"], AttributeNames=["QueueArn"]
+    )
+    assert redrive["deadLetterTargetArn"] == dead_letters["Attributes"]["QueueArn"]
     assert redrive["maxReceiveCount"] == 5
     assert int(attributes["Attributes"]["VisibilityTimeout"]) >= 6 * process_timeout
 
@@ -142,6 +144,18 @@ def test_function_code_exists(function_id: str) -> None:
     assert (REPO_ROOT / spec.code_uri / package / "__init__.py").is_file()
 
 
+def test_local_types_are_the_template_resources_moto_creates() -> None:
+    # Given
+    from moto.cloudformation.parsing import get_model_map
+
+    # When
+    declared = {resource["Type"] for resource in load_template()["Resources"].values()}
+
+    # Then every local type is modelled by moto's CloudFormation, and our template uses them
+    assert LOCAL_TYPES - get_model_map().keys() == set()
+    assert LOCAL_TYPES - {"AWS::SSM::Parameter"} <= declared
+
+
 def test_provision_skips_false_conditions_and_resolves_properties(
     session: boto3.session.Session, tmp_path: Path
 ) -> None:
@@ -175,29 +189,72 @@ Resources:
     # Then
     assert "Alerts" not in stack.refs
     setting = session.client("ssm").get_parameter(Name="/demo/setting")["Parameter"]
-    assert setting["Value"] == "small,demo-Jobs"
+    queue_name = stack.refs["Jobs"].rsplit("/", 1)[1]
+    assert queue_name.startswith("demo-Jobs")
+    assert setting["Value"] == f"small,{queue_name}"
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ({"Fn::Sub": "${Q}|${Q.Arn}|${!Literal}|${AWS::Region}"}, "url|arn:q|${Literal}|eu-west-1"),
-        ({"Fn::Sub": ["${A}-${AWS::StackName}", {"A": {"Ref": "Size"}}]}, "7-s"),
-        ({"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}, "b"),
-        ({"Fn::If": ["Never", {"Ref": "Missing"}, {"Ref": "AWS::NoValue"}]}, None),
-        ({"Fn::GetAtt": "Q.Arn"}, "arn:q"),
-        ([{"Ref": "AWS::URLSuffix"}, {"Ref": "AWS::NoValue"}], ["amazonaws.com"]),
-    ],
-)
-def test_resolve_evaluates_intrinsics(value: Any, expected: Any) -> None:
-    # Given
-    stack = ProvisionedStack(
-        "s", "eu-west-1", {"Q": "url"}, {("Q", "Arn"): "arn:q"}, {"Size": "7"},
-        {"Never": {"Fn::Equals": ["a", "b"]}},
-    )  # fmt: skip
+ENVIRONMENT_TEMPLATE = """
+Parameters:
+  Size: {Type: Number, Default: 7}
+Conditions:
+  Never: !Equals [a, b]
+Globals:
+  Function:
+    Environment:
+      Variables:
+        SHARED: global
+        OVERRIDDEN: global
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub "${AWS::StackName}-q"
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: fn.handler.lambda_handler
+      CodeUri: src/fn
+      Environment:
+        Variables:
+          OVERRIDDEN: own
+          SUB: !Sub "${Q}|${Q.Arn}|${!Literal}|${AWS::Region}"
+          SUB_MAP: !Sub ["${A}-${AWS::StackName}", {A: !Ref Size}]
+          SELECT: !Select [1, !Split [",", "a,b,c"]]
+          NAME: !GetAtt Q.QueueName
+          SUFFIX: !Ref AWS::URLSuffix
+          ABSENT: !If [Never, !Ref Size, !Ref AWS::NoValue]
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Q.Arn
+"""
+
+
+def test_function_environment_is_evaluated_by_moto(aws_credentials: None, tmp_path: Path) -> None:
+    # Given a function whose environment uses each intrinsic function
+    path = tmp_path / "template.yaml"
+    path.write_text(ENVIRONMENT_TEMPLATE, encoding="utf-8")
 
     # When
-    resolved = resolve({"key": value}, stack)
+    with mock_aws():
+        stack = provision(
+            boto3.Session(region_name="eu-west-1"), stack_name="s", template=load_template(path)
+        )
+        environment = function_environment("Fn", stack)
 
     # Then
-    assert resolved.get("key") == expected
+    url = stack.refs["Q"]
+    arn = "arn:aws:sqs:eu-west-1:123456789012:s-q"
+    assert url.endswith("/123456789012/s-q")
+    assert environment == {
+        "SHARED": "global",
+        "OVERRIDDEN": "own",
+        "SUB": f"{url}|{arn}|${{Literal}}|eu-west-1",
+        "SUB_MAP": "7-s",
+        "SELECT": "b",
+        "NAME": "s-q",
+        "SUFFIX": "amazonaws.com",
+    }
+    assert stack.attrs == {("Q", "Arn"): arn}

@@ -37,7 +37,6 @@ class Settings(BaseModel):
     max_sweeps: int = Field(default=3, ge=1)
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
-    admin_token: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Settings:

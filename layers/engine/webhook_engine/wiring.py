@@ -66,7 +66,6 @@ def dead_letters() -> DeadLetters:
 
     settings = get_settings()
     return SqsDeadLetters(
-        settings.queue_url,
         settings.queue_arn,
         settings.dead_letter_queue_url,
         settings.dead_letter_queue_arn,

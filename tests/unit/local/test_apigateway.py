@@ -15,6 +15,8 @@ from webhooks_local.apigateway import (
     find_route,
     routes,
 )
+from webhooks_local.authorizer import iam_authorizer
+from webhooks_local.template import TEMPLATE_PATH, load_template
 
 WEBHOOK_ROUTE = Route("ANY", "/webhooks/{uri+}", "IngestFunction")
 NOW = datetime(2025, 3, 12, 19, 3, 58, 412000, tzinfo=UTC)
@@ -41,19 +43,57 @@ def http_request(
 def event_for(request: HttpRequest) -> dict[str, Any]:
     found = find_route([WEBHOOK_ROUTE], request.method, request.path)
     assert found is not None
-    event: dict[str, Any] = build_event(request, found[0], found[1], request_id="req-1", now=NOW)
+    event: dict[str, Any] = build_event(request, *found, request_id="req-1", now=NOW)
     return event
 
 
 def test_routes_are_the_template_httpapi_events():
     # When
-    table = {route.key: route.function_id for route in routes()}
+    table = {route.key: (route.function_id, route.iam) for route in routes()}
+
+    # Then only the admin API has the IAM authorizer
+    assert table == {
+        "ANY /webhooks/{uri+}": ("IngestFunction", False),
+        "ANY /admin/v1/{proxy+}": ("AdminFunction", True),
+    }
+
+
+AUTH_TEMPLATE = """
+Globals:
+  HttpApi:
+    Auth: {DefaultAuthorizer: AWS_IAM}
+Resources:
+  OpenApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth: {DefaultAuthorizer: NONE}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: fn.handler.lambda_handler
+      CodeUri: src/fn
+      Events:
+        Implicit: {Type: HttpApi, Properties: {Path: /implicit, Method: GET}}
+        Open: {Type: HttpApi, Properties: {ApiId: !Ref OpenApi, Path: /open, Method: GET}}
+        Signed:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref OpenApi
+            Path: /signed
+            Method: GET
+            Auth: {Authorizer: AWS_IAM}
+"""
+
+
+def test_route_authorizer_is_the_event_s_then_the_api_s_then_globals(tmp_path):
+    # Given
+    (tmp_path / "template.yaml").write_text(AUTH_TEMPLATE, encoding="utf-8")
+
+    # When
+    table = {route.path: route.iam for route in routes(load_template(tmp_path / "template.yaml"))}
 
     # Then
-    assert table == {
-        "ANY /webhooks/{uri+}": "IngestFunction",
-        "ANY /admin/v1/{proxy+}": "AdminFunction",
-    }
+    assert table == {"/implicit": True, "/open": False, "/signed": True}
 
 
 @pytest.mark.parametrize(
@@ -72,6 +112,37 @@ def test_greedy_routes_take_the_rest_of_the_path(path, expected):
 
     # Then
     assert (found and (found[0].function_id, found[1])) == expected
+
+
+def shape(value: Any) -> Any:
+    """The keys of nested objects, without the values."""
+    return {key: shape(item) for key, item in value.items()} if isinstance(value, dict) else None
+
+
+@pytest.mark.parametrize(
+    ("sample", "authorizer"),
+    [("webhook_github_push.json", None), ("admin_health.json", iam_authorizer())],
+)
+def test_events_have_the_shape_of_recorded_http_api_events(sample, authorizer):
+    # Given an event recorded on AWS, and the same request as the gateway receives it
+    recorded = json.loads((TEMPLATE_PATH.parent / "events" / sample).read_text())
+    query = recorded["rawQueryString"]
+    request = HttpRequest(
+        method=recorded["requestContext"]["http"]["method"],
+        target=recorded["rawPath"] + (f"?{query}" if query else ""),
+        headers=list(recorded["headers"].items()),
+        body=recorded.get("body", "").encode(),
+        source_ip=recorded["requestContext"]["http"]["sourceIp"],
+        server_port=443,
+    )
+
+    # When
+    found = find_route(routes(), request.method, request.path)
+    assert found is not None
+    event = build_event(request, *found, request_id="req-1", authorizer=authorizer)
+
+    # Then
+    assert shape(event) == shape(recorded)
 
 
 def test_event_carries_route_path_and_request_context():

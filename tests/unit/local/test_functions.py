@@ -1,13 +1,14 @@
 """Each function's local configuration: the template's settings, its env pointed at moto."""
 
 from webhooks_local.functions import function_config, worker_count
+from webhooks_local.template import functions
 
 ENDPOINT = "http://127.0.0.1:5000"
 
 
 def test_function_takes_the_template_settings_and_moto_endpoint(stack):
     # When
-    config = function_config("IngestFunction", stack, endpoint_url=ENDPOINT, admin_token="tok")
+    config = function_config("IngestFunction", stack, endpoint_url=ENDPOINT)
 
     # Then
     assert (config.handler, config.timeout, config.memory_size) == (
@@ -23,15 +24,14 @@ def test_function_takes_the_template_settings_and_moto_endpoint(stack):
     assert environment["PARAMETER_PREFIX"] == "/test/"
     assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "IncomingWebhooks"
     assert environment["AWS_LAMBDA_FUNCTION_NAME"] == "test-IngestFunction"
-    assert "ADMIN_TOKEN" not in environment
 
 
-def test_only_the_admin_function_gets_the_admin_token(stack):
+def test_no_function_gets_the_admin_token(stack):
     # When
-    config = function_config("AdminFunction", stack, endpoint_url=ENDPOINT, admin_token="tok")
+    configs = [function_config(fid, stack, endpoint_url=ENDPOINT) for fid in functions()]
 
-    # Then
-    assert config.environment["ADMIN_TOKEN"] == "tok"
+    # Then the token stays with the gateway, which plays the IAM authorizer
+    assert [name for c in configs for name in c.environment if "TOKEN" in name] == []
 
 
 def test_worker_count_comes_from_local_workers_except_for_admin(monkeypatch):

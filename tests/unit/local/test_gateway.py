@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from webhooks_local.apigateway import BODY_LIMIT, Route
+from webhooks_local.authorizer import iam_authorizer
 from webhooks_local.functions import FunctionConfig
 from webhooks_local.gateway import Gateway
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
@@ -36,12 +37,17 @@ class Function:
         }
 
 
+TOKEN = "s3cret-token"
+
+
 @pytest.fixture(scope="module")
 def gateway():
-    functions = {"IngestFunction": Function()}
-    gateway = Gateway(
-        [Route("ANY", "/webhooks/{uri+}", "IngestFunction")], functions, port=0, quiet=True
-    )
+    functions = {"IngestFunction": Function(), "AdminFunction": Function()}
+    table = [
+        Route("ANY", "/webhooks/{uri+}", "IngestFunction"),
+        Route("ANY", "/admin/v1/{proxy+}", "AdminFunction", iam=True),
+    ]
+    gateway = Gateway(table, functions, port=0, token=TOKEN, quiet=True)
     gateway.start()
     yield gateway
     gateway.stop()
@@ -51,6 +57,12 @@ def gateway():
 def function(gateway):
     gateway.workers["IngestFunction"] = Function()
     return gateway.workers["IngestFunction"]
+
+
+@pytest.fixture
+def admin(gateway):
+    gateway.workers["AdminFunction"] = Function()
+    return gateway.workers["AdminFunction"]
 
 
 @pytest.fixture
@@ -170,3 +182,48 @@ def test_head_answers_without_a_body(connection):
     assert response.status == 202
     assert response.read() == b""
     assert int(response.getheader("content-length")) > 0
+
+
+def test_iam_route_with_the_token_gets_the_iam_authorizer_identity(connection, admin):
+    # When
+    connection.request("GET", "/admin/v1/health", headers={"Authorization": f"Bearer {TOKEN}"})
+    connection.getresponse().read()
+
+    # Then
+    assert admin.events[0]["requestContext"]["authorizer"] == iam_authorizer()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [("Authorization", "Bearer wrong")],
+        [("Authorization", f"Bearer {TOKEN[:-1]}")],
+        [("Authorization", f"Basic {TOKEN}")],
+        [("Authorization", TOKEN)],
+        [("Authorization", "Bearer ")],
+        [("Authorization", f"Bearer {TOKEN}"), ("Authorization", f"Bearer {TOKEN}")],
+        [("Authorization", "Bearer t\u00e9st")],
+    ],
+)
+def test_iam_route_without_the_token_is_forwarded_without_identity(connection, admin, headers):
+    # When
+    connection.putrequest("GET", "/admin/v1/health")
+    for name, value in headers:
+        connection.putheader(name, value.encode("latin-1"))
+    connection.endheaders()
+    response = connection.getresponse()
+    response.read()
+
+    # Then the function gets the call, with no authorizer context, and answers it (401)
+    assert response.status == 202
+    assert "authorizer" not in admin.events[0]["requestContext"]
+
+
+def test_routes_without_the_iam_authorizer_get_no_identity(connection, function):
+    # When
+    connection.request("POST", "/webhooks/x", b"{}", {"Authorization": f"Bearer {TOKEN}"})
+    connection.getresponse().read()
+
+    # Then
+    assert "authorizer" not in function.events[0]["requestContext"]

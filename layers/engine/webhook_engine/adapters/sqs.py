@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from botocore.exceptions import ClientError
 
 from webhook_engine.adapters.clients import client
+from webhook_engine.domain.errors import UpstreamError
 from webhook_engine.domain.ports import RedriveResult
 
 
@@ -40,8 +41,8 @@ def _body(message_id: str, submission: int) -> str:
 class SqsDeadLetters:
     """The dead-letter queue and its way back to the processing queue."""
 
-    def __init__(self, queue_url: str, queue_arn: str, dlq_url: str, dlq_arn: str) -> None:
-        self.queue_url, self.queue_arn = queue_url, queue_arn
+    def __init__(self, queue_arn: str, dlq_url: str, dlq_arn: str) -> None:
+        self.queue_arn = queue_arn
         self.dlq_url, self.dlq_arn = dlq_url, dlq_arn
 
     def approximate_count(self) -> int:
@@ -51,45 +52,16 @@ class SqsDeadLetters:
         return int(attributes["ApproximateNumberOfMessages"])
 
     def redrive(self) -> RedriveResult:
-        """SQS's own message move task; where it is missing (moto 5.2), move by hand."""
-        sqs = client("sqs")
+        """Start SQS's message move task from the dead-letter queue back to the queue."""
         try:
-            task = sqs.start_message_move_task(
+            task = client("sqs").start_message_move_task(
                 SourceArn=self.dlq_arn, DestinationArn=self.queue_arn
             )
-        except (NotImplementedError, ClientError) as error:
-            if not _unsupported(error):
-                raise
-            return RedriveResult(method="fallback", moved=self._move_by_hand())
+        except ClientError as error:
+            raise UpstreamError(f"SQS StartMessageMoveTask: {_reason(error)}") from error
         return RedriveResult(method="StartMessageMoveTask", task_handle=task["TaskHandle"])
 
-    def _move_by_hand(self) -> int:
-        """Receive, send to the queue, then delete: at-least-once, like the native task."""
-        sqs, moved = client("sqs"), 0
-        while True:
-            messages = sqs.receive_message(
-                QueueUrl=self.dlq_url,
-                MaxNumberOfMessages=10,
-                MessageAttributeNames=["All"],
-                VisibilityTimeout=60,
-            ).get("Messages", [])
-            if not messages:
-                return moved
-            for message in messages:
-                sqs.send_message(
-                    QueueUrl=self.queue_url,
-                    MessageBody=message["Body"],
-                    MessageAttributes=message.get("MessageAttributes", {}),
-                )
-                sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
-                moved += 1
 
-
-def _unsupported(error: Exception) -> bool:
-    """moto raises NotImplementedError in-process and answers 500 in server mode."""
-    if isinstance(error, NotImplementedError):
-        return True
-    response = getattr(error, "response", {})
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    code = response.get("Error", {}).get("Code", "")
-    return status == 500 or code in ("UnsupportedOperation", "InternalFailure", "NotImplemented")
+def _reason(error: ClientError) -> str:
+    details = error.response.get("Error", {})
+    return f"{details.get('Code', 'error')}: {details.get('Message', '')}".strip()

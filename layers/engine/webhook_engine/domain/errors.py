@@ -39,11 +39,12 @@ class InvalidRequestError(EngineError):
     status = 400
 
 
-class DependencyError(EngineError):
-    """An AWS service the engine depends on failed: the work is retried, not failed."""
+class UpstreamError(EngineError):
+    """An AWS service refused or failed a call that the operation depends on (processing
+    retries the submission rather than failing it)."""
 
-    code = "dependency_error"
-    status = 503
+    code = "upstream_error"
+    status = 502
 
 
 class SubmissionBusyError(EngineError):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.config.snapshot import ConfigCache, resolve_props
-from webhook_engine.domain.errors import DependencyError, SubmissionBusyError
+from webhook_engine.domain.errors import SubmissionBusyError, UpstreamError
 from webhook_engine.domain.models import ExecutionStatus, Message, Provider, Status, Submission
 from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, SecretStore
 from webhook_engine.observability import logger, metrics
@@ -91,7 +91,7 @@ class Processor:
             result = process_request(
                 message, message_id, claimed.submission, config, self._props, limits
             )
-        except DependencyError:
+        except UpstreamError:
             raise
         except Exception as error:  # parsing, recursion...: retrying cannot help
             logger.exception("processing error", submission=claimed.submission)
@@ -105,7 +105,7 @@ class Processor:
         try:
             return resolve_props(provider, self.secrets)
         except Exception as error:
-            raise DependencyError(f"secrets of provider {provider.name}: {error}") from error
+            raise UpstreamError(f"secrets of provider {provider.name}: {error}") from error
 
     def _finish(self, message: Message, claimed: Submission, outcome: Outcome) -> Outcome:
         claimed.status, claimed.finished_at = outcome.status, datetime.now(UTC)
