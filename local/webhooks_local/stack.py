@@ -1,7 +1,9 @@
-"""The local stack: moto holding the template's resources, warm workers, a gateway, a poller."""
+"""The local stack: moto holding the template's resources, warm workers, a gateway, pollers,
+schedules."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -17,6 +19,7 @@ from webhooks_local.functions import (
 )
 from webhooks_local.gateway import Gateway
 from webhooks_local.poller import QueuePoller
+from webhooks_local.schedules import Scheduler, scheduled_event, schedules
 from webhooks_local.sqs_events import sources
 from webhooks_local.state import stack_state
 from webhooks_local.workers import FunctionWorkers
@@ -35,6 +38,7 @@ class LocalStack:
         self.endpoint = ""
         self.workers: dict[str, FunctionWorkers] = {}
         self._pollers: list[QueuePoller] = []
+        self._schedulers: list[Scheduler] = []
         self._gateway: Gateway | None = None
 
     def __enter__(self) -> Self:
@@ -75,6 +79,16 @@ class LocalStack:
             )
             for source in sources(self.provisioned)
         ]
+        self._schedulers = [
+            Scheduler(
+                schedule,
+                self.workers[schedule.function_id].invoke,
+                partial(
+                    scheduled_event, schedule, self.provisioned.stack_name, self.provisioned.region
+                ),
+            )
+            for schedule in schedules()
+        ]
 
     def apply_config(self, path: Path) -> str:
         """Apply a configuration file in an admin worker; return the plan."""
@@ -84,6 +98,8 @@ class LocalStack:
         """Start taking requests and queued messages."""
         for poller in self._pollers:
             poller.start()
+        for scheduler in self._schedulers:
+            scheduler.start()
         if self._gateway:
             self._gateway.start()
 
@@ -98,13 +114,16 @@ class LocalStack:
         }
 
     def stop(self) -> None:
-        """Stop the gateway, the pollers, the workers and moto, in that order."""
+        """Stop the gateway, the pollers and schedules, the workers and moto, in that order."""
         if self._gateway:
             self._gateway.stop()
             self._gateway = None
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
+        for scheduler in self._schedulers:
+            scheduler.stop()
+        self._schedulers = []
         for workers in self.workers.values():
             workers.close()
         self.workers = {}
