@@ -63,7 +63,9 @@ def export_document(providers: list[Provider], functions: list[Function]) -> Con
     return ConfigDocument(
         providers=[
             ProviderDocument(
-                **provider.model_dump(include={"name", "description", "active", "match_script"}),
+                **provider.model_dump(
+                    include={"name", "description", "active", "match_script", "deduplicate"}
+                ),
                 properties={
                     name: Property(secret=True) if prop.secret else prop
                     for name, prop in provider.properties.items()

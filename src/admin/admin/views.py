@@ -62,6 +62,9 @@ class MessageSummaryOut(BaseModel):
     reason: str | None = Field(
         default=None, description="Why the latest submission failed outside its scripts"
     )
+    duplicate_of: str | None = Field(
+        default=None, description="The message first delivered with the same delivery id"
+    )
 
 
 class MessagePageOut(BaseModel):

@@ -8,6 +8,7 @@ fits inline (`#BODY`, so the time index never carries bodies), one item per subm
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -279,6 +280,28 @@ class DynamoMessageStore:
             {":status": status.value, ":reason": reason},
         )
 
+    def first_delivery(
+        self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
+    ) -> str:
+        """The message first stored with this delivery id of this provider in the window:
+        `message_id` itself when it is the first (or the earlier record has expired)."""
+        digest = hashlib.sha256(delivery_id.encode("utf-8", "replace")).hexdigest()
+        key = {"pk": f"DELIVERY#{provider_id}#{digest}", "sk": "#DELIVERY"}
+        now = int(time.time())
+        try:
+            self._table.put_item(
+                Item=key | {"message_id": message_id, "expires_at": now + window_hours * 3600},
+                ConditionExpression=Attr("pk").not_exists()
+                | Attr("expires_at").lt(now)
+                | Attr("message_id").eq(message_id),
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            item = self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
+            return str(item.get("message_id", message_id))
+        return message_id
+
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
         try:
@@ -308,9 +331,13 @@ class DynamoMessageStore:
             ":provider": outcome.provider,
             ":summary": outcome.summary,
             ":reason": outcome.reason,
+            ":duplicate_of": outcome.duplicate_of,
         }
         aliases = {"#s": "status", "#p": "provider", "#m": "summary"}
-        update = "SET #s = :status, #p = :provider, #m = :summary, reason = :reason"
+        update = (
+            "SET #s = :status, #p = :provider, #m = :summary, reason = :reason,"
+            " duplicate_of = :duplicate_of"
+        )
         if names:
             update += " ADD #f :names"
             aliases["#f"] = "functions"

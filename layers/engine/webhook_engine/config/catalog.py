@@ -19,6 +19,7 @@ from webhook_engine.config.rules import (
 )
 from webhook_engine.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from webhook_engine.domain.models import (
+    Deduplication,
     Function,
     FunctionFields,
     Name,
@@ -31,7 +32,7 @@ from webhook_engine.domain.ports import ConfigStore, SecretStore
 
 
 class ProviderPatch(BaseModel):
-    """Some fields of a provider; the ones left out (or null) keep their values."""
+    """Some fields of a provider; the ones left out keep their values."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,10 +41,11 @@ class ProviderPatch(BaseModel):
     active: bool | None = None
     properties: dict[str, Property] | None = None
     match_script: str | None = None
+    deduplicate: Deduplication | None = None
 
 
 class FunctionPatch(BaseModel):
-    """Some fields of a function; `provider_id`, when given, must be its provider's."""
+    """Some fields of a function (left out: kept); `provider_id`, if given, must be its own."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -84,11 +86,25 @@ class Catalog:
         self, provider_id: str, patch: ProviderPatch, position: int | None = None
     ) -> Provider:
         current = self.store.get_provider(provider_id)
-        if patch.name and patch.name != current.name:
-            taken = {p.name for p in self.store.list_providers()}
-            require_free_name(patch.name, taken, "a provider")
         fields = ProviderFields.model_validate(_merged(current, ProviderFields, patch))
-        stored_secrets = self.secrets.get_secrets(current.id) if patch.properties else {}
+        return self._replace(current, fields, position, secrets_given=bool(patch.properties))
+
+    def replace_provider(
+        self, provider_id: str, fields: ProviderFields, position: int | None = None
+    ) -> Provider:
+        return self._replace(self.store.get_provider(provider_id), fields, position)
+
+    def _replace(
+        self,
+        current: Provider,
+        fields: ProviderFields,
+        position: int | None,
+        secrets_given: bool = True,
+    ) -> Provider:
+        if fields.name != current.name:
+            taken = {p.name for p in self.store.list_providers()}
+            require_free_name(fields.name, taken, "a provider")
+        stored_secrets = self.secrets.get_secrets(current.id) if secrets_given else {}
         revision = revise_provider(
             current,
             fields,
@@ -100,12 +116,6 @@ class Catalog:
         if position is not None:
             self._move(current.id, position)
         return self.store.get_provider(current.id)
-
-    def replace_provider(
-        self, provider_id: str, fields: ProviderFields, position: int | None = None
-    ) -> Provider:
-        patch = ProviderPatch.model_validate(fields.model_dump(include=_names(ProviderFields)))
-        return self.patch_provider(provider_id, patch, position)
 
     def delete_provider(self, provider_id: str, cascade: bool = False) -> None:
         provider = self.store.get_provider(provider_id)
@@ -196,6 +206,7 @@ def _names(model: type[BaseModel]) -> set[str]:
 
 
 def _merged(current: BaseModel, fields: type[BaseModel], patch: BaseModel) -> dict[str, object]:
-    """The stored values of `fields`, overridden by what the patch sets."""
-    changes = patch.model_dump(include=_names(fields), exclude_none=True)
+    """The stored values of `fields`, overridden by what the patch sets (null clears an
+    optional field, as in a JSON merge patch, and is refused for a required one)."""
+    changes = patch.model_dump(include=_names(fields), exclude_unset=True)
     return current.model_dump(include=_names(fields)) | changes

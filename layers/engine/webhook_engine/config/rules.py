@@ -19,7 +19,14 @@ from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Function, FunctionFields, Provider, ProviderFields
 from webhook_engine.sandbox import ScriptCompileError, compile_script
 
-_PROVIDER_FIELDS = ("name", "description", "active", "properties", "match_script")
+_PROVIDER_FIELDS = (
+    "name",
+    "description",
+    "active",
+    "properties",
+    "match_script",
+    "deduplicate",
+)
 _FUNCTION_FIELDS = ("name", "uri", "active", "description", "script")
 
 

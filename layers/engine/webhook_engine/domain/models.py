@@ -7,7 +7,14 @@ from enum import StrEnum
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from webhook_engine.domain.uris import require_uri
 
@@ -25,6 +32,8 @@ class Status(StrEnum):
     DEAD = "DEAD"
     # A submission only: a later submission of its message was made before it ran.
     SUPERSEDED = "SUPERSEDED"
+    # The sender delivered the same event again (same delivery id): stored, not processed.
+    DUPLICATE = "DUPLICATE"
 
     @property
     def claimable(self) -> bool:
@@ -83,6 +92,7 @@ class Message(IncomingRequest):
     provider: str | None = None
     summary: str | None = None  # the one-line text a script set with `log.set_message`
     reason: str | None = None  # why the latest submission failed outside its scripts
+    duplicate_of: str | None = None  # the message first delivered with the same delivery id
     submission_count: int = 1
     functions: list[str] = Field(default_factory=list)
 
@@ -188,6 +198,26 @@ class Property(BaseModel):
     secret: bool = False
 
 
+class Deduplication(BaseModel):
+    """Where a sender puts the id of a delivery, so that its retries are not processed twice.
+
+    `header` (e.g. `X-GitHub-Delivery`, `webhook-id`) or `json_path`, a dotted path into a JSON
+    body (e.g. `id` for Stripe's event id); a delivery seen within `window_hours` is a duplicate.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    header: str | None = Field(default=None, min_length=1)
+    json_path: str | None = Field(default=None, min_length=1)
+    window_hours: int = Field(default=24, ge=1, le=720)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Deduplication:
+        if (self.header is None) == (self.json_path is None):
+            raise ValueError("give either header or json_path")
+        return self
+
+
 class ProviderFields(BaseModel):
     """What an operator sets on a provider (API requests and configuration files share it)."""
 
@@ -196,6 +226,7 @@ class ProviderFields(BaseModel):
     active: bool = True
     properties: dict[str, Property] = Field(default_factory=dict)
     match_script: str
+    deduplicate: Deduplication | None = None
 
 
 class Provider(ProviderFields):

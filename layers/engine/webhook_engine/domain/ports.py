@@ -48,6 +48,7 @@ class Outcome:
     summary: str | None = None
     executions: list[Execution] = field(default_factory=list)
     reason: str | None = None  # why it failed (or ended) outside its scripts
+    duplicate_of: str | None = None
 
 
 class ClaimRefusal(StrEnum):
@@ -106,6 +107,10 @@ class MessageStore(Protocol):
     def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None: ...
 
     def count_sweep(self, message_id: str, submission: int) -> int: ...
+
+    def first_delivery(
+        self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
+    ) -> str: ...
 
     def finish_submission(
         self, message: Message, submission: Submission, outcome: Outcome

@@ -26,7 +26,13 @@ SYNC_HEADER = "flex-sync-webhook"
 # Headers and query string together: API Gateway takes 10 KB of request line and headers;
 # this bound keeps a message's item far below DynamoDB's 400 KB whatever sits in front.
 MAX_HEAD_BYTES = 16_384
-_SYNC_STATUS_CODES = {Status.SUCCESS: 200, Status.UNMATCHED: 404, Status.FAILED: 500}
+# A repeated delivery was handled the first time: the sender gets the success it missed.
+_SYNC_STATUS_CODES = {
+    Status.SUCCESS: 200,
+    Status.DUPLICATE: 200,
+    Status.UNMATCHED: 404,
+    Status.FAILED: 500,
+}
 
 
 @dataclass(frozen=True)

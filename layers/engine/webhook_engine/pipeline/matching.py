@@ -23,6 +23,8 @@ from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_scri
 from webhook_engine.sandbox.names import ScriptLog, script_names
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
+# After a provider matched: the id of the message this one repeats (same delivery), or None.
+DuplicateCheck = Callable[[Provider], str | None]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Result:
     status: Status
     provider: str | None = None
     summary: str | None = None
+    duplicate_of: str | None = None
     evaluations: list[Evaluation] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
 
@@ -88,8 +91,10 @@ def process_request(
     config: RuntimeConfig,
     props_of: PropsLoader,
     limits: Limits,
+    duplicate_of: DuplicateCheck = lambda _: None,
 ) -> Result:
-    """Evaluate match scripts in order; run every active function of the first match."""
+    """Evaluate match scripts in order; run every active function of the first match,
+    unless the delivery repeats one already stored."""
     result = Result(status=Status.UNMATCHED)
     for active in config.providers:
         provider = active.provider
@@ -116,7 +121,12 @@ def process_request(
             logger.warning("match script failed", provider=provider.name, error=run.error)
         if matched:
             result.provider = provider.name
-            _run_functions(result, active.functions_for(request.uri), names, submission, limits)
+            result.duplicate_of = duplicate_of(provider)
+            if result.duplicate_of:
+                result.status = Status.DUPLICATE
+            else:
+                functions = active.functions_for(request.uri)
+                _run_functions(result, functions, names, submission, limits)
             break
     return result
 

@@ -13,14 +13,23 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.config.snapshot import ConfigCache, resolve_props
 from webhook_engine.domain.errors import SubmissionBusyError, UpstreamError
-from webhook_engine.domain.models import ExecutionStatus, Message, Provider, Status, Submission
+from webhook_engine.domain.models import (
+    ExecutionStatus,
+    Message,
+    Mode,
+    Provider,
+    Status,
+    Submission,
+)
 from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, SecretStore
 from webhook_engine.observability import logger, metrics
+from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.pipeline.matching import Limits, process_request
 
 # A submission whose processing was cut off this many times is not run again: it is what
@@ -32,6 +41,7 @@ _STATUS_METRICS = {
     Status.FAILED: "MessagesFailed",
     Status.UNMATCHED: "MessagesUnmatched",
     Status.SUPERSEDED: "SubmissionsSuperseded",
+    Status.DUPLICATE: "MessagesDuplicate",
 }
 
 
@@ -88,8 +98,9 @@ class Processor:
         deadline = None if budget is None else time.monotonic() + budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
         try:
+            duplicates = partial(self._first_delivery, message, claimed.mode)
             result = process_request(
-                message, message_id, claimed.submission, config, self._props, limits
+                message, message_id, claimed.submission, config, self._props, limits, duplicates
             )
         except UpstreamError:
             raise
@@ -98,8 +109,29 @@ class Processor:
             reason = f"processing error: {describe_error(error)}"
             return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
         claimed.evaluations = result.evaluations
-        outcome = Outcome(result.status, result.provider, result.summary, result.executions)
+        outcome = Outcome(
+            result.status,
+            result.provider,
+            result.summary,
+            result.executions,
+            duplicate_of=result.duplicate_of,
+        )
         return self._finish(message, claimed, outcome)
+
+    def _first_delivery(self, message: Message, mode: Mode, provider: Provider) -> str | None:
+        """The message this one repeats, for a provider that deduplicates; an operator's
+        resubmission always runs."""
+        rule = provider.deduplicate
+        delivery = None if rule is None or mode is Mode.RESUBMIT else delivery_id(rule, message)
+        if rule is None or delivery is None:
+            return None
+        try:
+            first = self.messages.first_delivery(
+                provider.id, delivery, message.id, rule.window_hours
+            )
+        except Exception as error:
+            raise UpstreamError(f"delivery ids: {error}") from error
+        return None if first == message.id else first
 
     def _props(self, provider: Provider) -> Mapping[str, str]:
         try:
