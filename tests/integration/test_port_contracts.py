@@ -1,0 +1,255 @@
+"""The fakes of tests/fakes.py against the adapters on moto: the same scenarios, the same answers.
+
+Unit tests trust the fakes to behave as the adapters do; these tests are what earns that trust.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.fakes import FakeConfigStore, FakeMessageStore, FakeSecretStore
+from tests.unit.builders import function, message, provider
+from webhook_engine import wiring
+from webhook_engine.domain.errors import NotFoundError
+from webhook_engine.domain.models import Execution, ExecutionStatus, Mode, Status
+from webhook_engine.domain.ports import MessageFilter, Outcome
+
+KINDS = ["fake", "adapter"]
+
+
+def fake_or_adapter(request, fake, adapter):
+    """The fake, or the adapter the wiring builds on a moto stack (the `stack` fixture)."""
+    if request.param == "fake":
+        return fake()
+    request.getfixturevalue("stack")
+    return adapter()
+
+
+@pytest.fixture(params=KINDS)
+def messages(request):
+    return fake_or_adapter(request, FakeMessageStore, wiring.message_store)
+
+
+@pytest.fixture(params=KINDS)
+def config(request):
+    return fake_or_adapter(request, FakeConfigStore, wiring.config_store)
+
+
+@pytest.fixture(params=KINDS)
+def secrets(request):
+    return fake_or_adapter(request, FakeSecretStore, wiring.secret_store)
+
+
+def recent(message_id: str, minutes_ago: int = 0, **fields):
+    """A message received `minutes_ago` (listing only reaches back over the retention)."""
+    stored = message(message_id, **fields)
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return stored.model_copy(update={"received_at": moment})
+
+
+def execution(name: str, submission: int) -> Execution:
+    return Execution(
+        function=name,
+        function_id=f"f-{name}",
+        status=ExecutionStatus.SUCCESS,
+        submission=submission,
+        started_at=datetime.now(UTC),
+        duration_ms=1.0,
+    )
+
+
+def finish(messages, message_id: str, submission: int, status: Status, *names: str) -> None:
+    claimed = messages.claim_submission(message_id, submission)
+    assert claimed is not None
+    claimed.status = status
+    outcome = Outcome(status, "P", f"done {submission}", [execution(n, submission) for n in names])
+    messages.finish_submission(messages.get_message(message_id), claimed, outcome)
+
+
+# messages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [10, 300_000], ids=["inline", "payload store"])
+def test_a_message_reads_back_whole(messages, size):
+    # Given
+    body = bytes(range(256)) * (size // 256 + 1)
+
+    # When
+    messages.put_message(recent("m-1", body=body), Mode.SYNC)
+
+    # Then
+    detail = messages.get_detail("m-1")
+    assert messages.get_message("m-1").body == body
+    assert (detail.message.status, detail.message.submission_count) == (Status.RECEIVED, 1)
+    assert [(s.submission, s.mode, s.status) for s in detail.submissions] == [
+        (1, Mode.SYNC, Status.RECEIVED)
+    ]
+
+
+def test_a_submission_is_claimed_until_it_finishes(messages):
+    # Given a stored message
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+
+    # When its submission is claimed twice (a retry), finished, then claimed again
+    first = messages.claim_submission("m-1", 1)
+    retry = messages.claim_submission("m-1", 1)
+    processing = messages.get_message("m-1").status
+    finish(messages, "m-1", 1, Status.SUCCESS, "a")
+    duplicate = messages.claim_submission("m-1", 1)
+
+    # Then
+    assert first is not None
+    assert retry is not None
+    assert (first.status, first.attempts, retry.attempts) == (Status.PROCESSING, 1, 2)
+    assert processing is Status.PROCESSING
+    assert duplicate is None
+
+
+def test_claiming_what_does_not_exist_is_not_found(messages):
+    # Given
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+
+    # When / Then
+    with pytest.raises(NotFoundError):
+        messages.claim_submission("m-1", 2)
+    with pytest.raises(NotFoundError):
+        messages.claim_submission("nope", 1)
+    with pytest.raises(NotFoundError):
+        messages.add_submission("nope", Mode.RESUBMIT)
+    with pytest.raises(NotFoundError):
+        messages.get_message("nope")
+
+
+def test_finishing_records_the_outcome_and_executions(messages):
+    # Given
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+
+    # When
+    finish(messages, "m-1", 1, Status.FAILED, "b", "a")
+
+    # Then
+    detail = messages.get_detail("m-1")
+    assert (detail.message.status, detail.message.provider) == (Status.FAILED, "P")
+    assert (detail.message.summary, detail.message.functions) == ("done 1", ["a", "b"])
+    assert detail.submissions[0].status is Status.FAILED
+    assert sorted(e.function for e in detail.executions) == ["a", "b"]
+
+
+def test_only_the_latest_submission_updates_the_message(messages):
+    # Given a message resubmitted before its first submission was processed
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    second = messages.add_submission("m-1", Mode.RESUBMIT)
+
+    # When the first finishes, then the second
+    finish(messages, "m-1", 1, Status.FAILED, "a")
+    after_first = messages.get_message("m-1")
+    finish(messages, "m-1", second.submission, Status.SUCCESS, "b")
+
+    # Then the message followed the second only, and both submissions' executions are kept
+    detail = messages.get_detail("m-1")
+    assert (second.submission, after_first.status) == (2, Status.RECEIVED)
+    assert (detail.message.status, detail.message.submission_count) == (Status.SUCCESS, 2)
+    assert [(s.submission, s.status) for s in detail.submissions] == [
+        (1, Status.FAILED),
+        (2, Status.SUCCESS),
+    ]
+    assert [(e.submission, e.function) for e in detail.executions] == [(1, "a"), (2, "b")]
+    assert detail.message.functions == ["b"]
+
+
+def test_listing_is_newest_first_filtered_and_paged(messages):
+    # Given three messages a minute apart, the middle one failed
+    for number in range(3):
+        messages.put_message(recent(f"m-{number}", minutes_ago=3 - number), Mode.ASYNC)
+    finish(messages, "m-1", 1, Status.FAILED, "a")
+
+    # When they are listed two at a time, and by filters
+    first = messages.list_messages(MessageFilter(), 2, None)
+    second = messages.list_messages(MessageFilter(), 2, first.next_cursor)
+    failed = messages.list_messages(MessageFilter(status=Status.FAILED), 10, None)
+    by_function = messages.list_messages(MessageFilter(function="a"), 10, None)
+    old = messages.list_messages(
+        MessageFilter(until=datetime.now(UTC) - timedelta(hours=1)), 10, None
+    )
+
+    # Then
+    assert [m.id for m in first.items + second.items] == ["m-2", "m-1", "m-0"]
+    assert first.next_cursor is not None
+    assert second.next_cursor is None
+    assert [m.id for m in failed.items] == [m.id for m in by_function.items] == ["m-1"]
+    assert old.items == []
+
+
+# configuration ----------------------------------------------------------------------------
+
+
+def test_every_write_bumps_the_revision(config):
+    # Given an empty store
+    start = config.revision()
+    github = provider("GitHub")
+
+    # When a provider and a function are written, then deleted
+    config.put_provider(github)
+    config.put_function(function(github))
+    config.delete_function("f-GitHub-f")
+    config.delete_provider(github.id)
+
+    # Then
+    assert (start, config.revision()) == (0, 4)
+    assert (config.list_providers(), config.list_functions()) == ([], [])
+
+
+def test_a_new_version_gets_a_history_entry_and_a_rewrite_does_not(config):
+    # Given a provider saved at version 1
+    github = provider("GitHub", match_script="return 1")
+    config.put_provider(github)
+
+    # When it is saved again unchanged, then at version 2
+    config.put_provider(github.model_copy(update={"description": "same version"}))
+    config.put_provider(github.model_copy(update={"match_script": "return 2", "version": 2}))
+
+    # Then
+    versions = config.list_versions(github.id)
+    assert [(v.version, v.script) for v in versions] == [(2, "return 2"), (1, "return 1")]
+    assert config.get_provider(github.id).version == 2
+
+
+def test_lists_are_ordered_and_unknown_ids_are_not_found(config):
+    # Given providers and functions written out of order
+    later, first = provider("Later", position=1), provider("First", position=0)
+    for item in (later, first, function(later, "z"), function(first, "b"), function(first, "a")):
+        (config.put_provider if item in (later, first) else config.put_function)(item)
+
+    # When / Then
+    assert [p.name for p in config.list_providers()] == ["First", "Later"]
+    assert [(f.provider_id, f.name) for f in config.list_functions()] == [
+        ("p-First", "a"),
+        ("p-First", "b"),
+        ("p-Later", "z"),
+    ]
+    with pytest.raises(NotFoundError):
+        config.get_provider("nope")
+    with pytest.raises(NotFoundError):
+        config.get_function("nope")
+
+
+# secrets ----------------------------------------------------------------------------------
+
+
+def test_secrets_are_kept_per_provider(secrets):
+    # Given
+    secrets.put_secret("p1", "KEY", "k3y")
+    secrets.put_secret("p1", "OTHER", "o")
+    secrets.put_secret("p2", "KEY", "another")
+
+    # When
+    secrets.put_secret("p1", "KEY", "n3w")
+    secrets.delete_secret("p1", "OTHER")
+    secrets.delete_secret("p1", "MISSING")
+
+    # Then
+    assert dict(secrets.get_secrets("p1")) == {"KEY": "n3w"}
+    assert dict(secrets.get_secrets("p2")) == {"KEY": "another"}
+    assert dict(secrets.get_secrets("p3")) == {}
