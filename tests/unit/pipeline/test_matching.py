@@ -124,6 +124,29 @@ def test_a_failed_function_fails_the_message_naming_its_line_and_the_others_stil
     assert executions["fine"].status is ExecutionStatus.SUCCESS
 
 
+@pytest.mark.parametrize(
+    ("script", "error"),
+    [
+        ("while True:\n    pass", "ScriptTimeoutError"),
+        ("import os\nos.system('id')", "ImportError"),
+    ],
+    ids=["runs past its time limit", "escapes the sandbox"],
+)
+def test_a_function_stopped_by_the_sandbox_fails_that_execution_only(script, error):
+    # Given a function the sandbox stops (after a 0.3 s limit) and one that works
+    limits = Limits(match_timeout=2.0, function_timeout=0.3)
+    quick = function(FIRST, "quick", script='log.info("still ran")')
+
+    # When
+    result = match(FIRST, function(FIRST, "bad", script=script), quick, limits=limits)
+
+    # Then
+    executions = {e.function: e for e in result.executions}
+    assert result.status is Status.FAILED
+    assert (executions["bad"].error or "").startswith(error)
+    assert executions["quick"].status is ExecutionStatus.SUCCESS
+
+
 def test_no_provider_matching_is_unmatched():
     # Given providers that all refuse
     refusing = provider("Refusing", match_script=NO_MATCH)

@@ -35,6 +35,13 @@ class Setup:
             function_timeout=5.0,
         )
 
+    def processed_then_fixed(self) -> None:
+        """Process submission 1, then save version 2 of PUSH, which logs "second"."""
+        self.processor.process("m-1", 1)
+        self.config.put_function(
+            PUSH.model_copy(update={"script": 'log.info("second")', "version": 2})
+        )
+
 
 @pytest.fixture
 def setup() -> Setup:
@@ -69,10 +76,7 @@ def test_the_outcome_is_recorded_on_the_submission_and_the_message(setup):
 
 def test_a_duplicate_delivery_returns_none_and_runs_nothing_again(setup):
     # Given a processed submission, and the function's script changed since
-    setup.processor.process("m-1", 1)
-    setup.config.put_function(
-        PUSH.model_copy(update={"script": 'log.info("second")', "version": 2})
-    )
+    setup.processed_then_fixed()
 
     # When SQS delivers the same submission again
     again = setup.processor.process("m-1", 1)
@@ -86,10 +90,7 @@ def test_a_duplicate_delivery_returns_none_and_runs_nothing_again(setup):
 
 def test_a_resubmission_runs_again_and_keeps_the_first_executions(setup):
     # Given a processed first submission and a resubmission after a script change
-    setup.processor.process("m-1", 1)
-    setup.config.put_function(
-        PUSH.model_copy(update={"script": 'log.info("second")', "version": 2})
-    )
+    setup.processed_then_fixed()
     resubmission = setup.messages.add_submission("m-1", Mode.RESUBMIT)
 
     # When the resubmission is processed
