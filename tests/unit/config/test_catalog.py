@@ -67,6 +67,7 @@ def test_create_appends_or_inserts_at_a_position(catalog, github):
     ids=["only property", "with others"],
 )
 def test_create_refuses_a_new_secret_without_a_value(catalog, properties):
+    # Given an empty catalog, and a provider whose secret has no value
     # When / Then
     with pytest.raises(InvalidRequestError, match=r"^properties\.KEY"):
         add(catalog, "GitHub", properties=properties)
@@ -86,6 +87,7 @@ def test_patch_refuses_a_new_secret_without_a_value(catalog, github):
 
 
 def test_create_refuses_a_taken_name(catalog, github):
+    # Given GitHub (fixture)
     # When / Then
     with pytest.raises(ConflictError):
         add(catalog, "GitHub")
@@ -113,6 +115,7 @@ def test_patch_without_properties_keeps_them_and_their_secrets(catalog, github):
 
 
 def test_patch_with_a_secret_left_without_value_keeps_the_stored_one(catalog, github):
+    # Given GitHub (fixture) with its secret stored
     # When the properties are sent as an export shows them (no secret values)
     patch = ProviderPatch(properties={"KEY": secret(), "ORG": plain("acme")})
     patched = catalog.patch_provider(github.id, patch)
@@ -132,6 +135,7 @@ def test_patch_with_a_secret_left_without_value_keeps_the_stored_one(catalog, gi
     ids=["description", "active", "match script"],
 )
 def test_provider_version_goes_up_only_on_a_new_script(catalog, github, patch, version):
+    # Given GitHub (fixture) at version 1
     # When
     patched = catalog.patch_provider(github.id, patch)
 
@@ -219,6 +223,7 @@ def test_delete_with_cascade_removes_functions_and_secrets_and_renumbers(catalog
 
 
 def test_unknown_provider_is_not_found(catalog):
+    # Given an empty catalog
     # When / Then
     with pytest.raises(NotFoundError):
         catalog.patch_provider("nope", ProviderPatch())
@@ -230,6 +235,7 @@ def test_unknown_provider_is_not_found(catalog):
 
 
 def test_create_function_normalises_its_uri(catalog, github):
+    # Given GitHub (fixture)
     # When
     created = add_function(catalog, github.id, uri="/git//push/")
 

@@ -46,6 +46,7 @@ def test_relative_times_count_back_from_now(text, ago):
     ids=["Z", "UTC offset", "other offset", "no zone is UTC", "date only", "fraction"],
 )
 def test_iso_times_are_timezone_aware(text, expected):
+    # Given an ISO 8601 time, with or without a zone
     # When
     moment = parse_time(text, now=NOW)
 
@@ -56,6 +57,7 @@ def test_iso_times_are_timezone_aware(text, expected):
 
 
 def test_an_explicit_zone_is_kept():
+    # Given a time two hours east of UTC
     # When
     moment = parse_time("2026-11-28T12:00:00+02:00")
 
@@ -66,12 +68,14 @@ def test_an_explicit_zone_is_kept():
 
 @pytest.mark.parametrize("text", ["", None])
 def test_no_time_is_none(text):
+    # Given an empty filter value
     # When / Then
     assert parse_time(text, now=NOW) is None
 
 
 @pytest.mark.parametrize("text", ["yesterday", "1y", "h1", "-1h", "2026-13-01", "1.5h"])
 def test_anything_else_is_refused_naming_the_value(text):
+    # Given text that is neither ISO 8601 nor a relative time
     # When / Then
     with pytest.raises(InvalidRequestError, match="not a time") as refused:
         parse_time(text, now=NOW)
@@ -88,6 +92,7 @@ def test_anything_else_is_refused_naming_the_value(text):
     ids=["UTC", "offset"],
 )
 def test_isoformat_is_utc_with_microseconds_and_z(moment):
+    # Given the same moment in UTC or at an offset
     # When / Then
     assert isoformat(moment) == "2026-11-28T10:00:00.000005Z"
 

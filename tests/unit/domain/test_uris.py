@@ -27,18 +27,21 @@ from webhook_engine.domain.uris import normalise_uri, require_uri
     ],
 )
 def test_normalise_uri(uri, expected):
+    # Given one spelling of a URI
     # When / Then
     assert normalise_uri(uri) == expected
 
 
 @pytest.mark.parametrize("uri", ["", "/", "//", " / "])
 def test_a_uri_of_slashes_only_is_refused(uri):
+    # Given a URI with nothing but slashes and spaces
     # When / Then
     with pytest.raises(ValueError, match="at least one character"):
         require_uri(uri)
 
 
 def test_function_uris_are_normalised_by_the_model():
+    # Given function fields as a request or a file gives them
     # When
     fields = FunctionFields(name="f", uri="/git//push/", script="pass")
 

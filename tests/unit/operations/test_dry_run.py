@@ -58,6 +58,7 @@ def logs(result: Result) -> list[str]:
 
 
 def test_without_a_draft_the_stored_scripts_run(stored):
+    # Given GitHub stored with its secret and function (fixture)
     # When
     result = stored.run()
 

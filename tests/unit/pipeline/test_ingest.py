@@ -140,6 +140,7 @@ def test_processor_exception_and_queue_failure_is_still_a_500_with_the_id(setup)
 
 @pytest.mark.parametrize("headers", [{}, SYNC], ids=["async", "sync"])
 def test_body_over_the_limit_is_413_and_nothing_is_stored(setup, headers):
+    # Given a maximum of MAX_BODY bytes
     # When
     status, body = setup.handle(http_event("hook", b"x" * (MAX_BODY + 1), headers=headers))
 
@@ -150,6 +151,7 @@ def test_body_over_the_limit_is_413_and_nothing_is_stored(setup, headers):
 
 
 def test_body_at_the_limit_is_accepted(setup):
+    # Given a maximum of MAX_BODY bytes
     # When
     status, body = setup.handle(http_event("hook", b"x" * MAX_BODY, binary=True))
 
@@ -164,6 +166,7 @@ def test_body_at_the_limit_is_accepted(setup):
     ids=["not an HTTP API event", "bad base64 body"],
 )
 def test_bad_event_is_400_and_nothing_is_stored(setup, event):
+    # Given an event ingest cannot read
     # When
     status, body = setup.handle(event)
 

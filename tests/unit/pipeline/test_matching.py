@@ -160,6 +160,7 @@ def test_no_provider_matching_is_unmatched():
 
 
 def test_a_matched_provider_without_a_function_for_the_uri_is_unmatched():
+    # Given a matching provider whose only function is on another URI
     # When
     result = match(FIRST, function(FIRST, "a", uri="other"))
 
@@ -223,6 +224,7 @@ def test_the_summary_comes_from_log_set_message():
 
 
 def test_without_a_summary_there_is_none():
+    # Given a function that logs but sets no summary
     # When
     result = match(FIRST, function(FIRST, "a", script='log.info("x")'))
 

@@ -152,6 +152,7 @@ def test_secrets_are_read_only_for_a_provider_with_secret_properties():
 
 
 def test_an_unknown_submission_raises_so_the_queue_retries(setup):
+    # Given a stored message with only its first submission
     # When / Then
     with pytest.raises(NotFoundError):
         setup.processor.process("m-1", 2)
