@@ -2,8 +2,9 @@
 
 Each fake keeps the behaviour its adapter implements (adapters/messages_table.py,
 config_table.py, ssm.py, sqs.py, s3.py) and nothing more: a finished submission is not claimed
-again, only the latest submission updates its message, every configuration write bumps the
-revision, a script version the store has not seen gets a history entry. Stored items are copied
+again and a live lease is not taken over, only the latest submission updates its message,
+submissions are added all or none, every configuration write bumps the revision, a script
+version the store has not seen gets a history entry. Stored items are copied
 in and out, as a round trip through DynamoDB would, so a caller cannot change the store by
 mutating what it was given. What the adapters leave to AWS (TTL expiry, the time index's
 shards) is left out.
@@ -11,7 +12,9 @@ shards) is left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -27,10 +30,27 @@ from webhook_engine.domain.models import (
     Status,
     Submission,
 )
-from webhook_engine.domain.ports import MessageFilter, Outcome, Page, RedriveResult
+from webhook_engine.domain.ports import (
+    Claim,
+    ClaimRefusal,
+    MessageFilter,
+    Outcome,
+    Page,
+    RedriveResult,
+)
 from webhook_engine.domain.times import isoformat
 
 INLINE_LIMIT = 262_144
+MAX_SUBMISSIONS_PER_WRITE = 50
+
+
+@dataclass
+class Lease:
+    """What the submission item holds besides the Submission model while it is claimed."""
+
+    owner: str | None = None
+    expires: float | None = None
+    releases: int = 0
 
 
 class FakePayloadStore:
@@ -51,10 +71,15 @@ class FakeMessageStore:
     limit in a payload store."""
 
     def __init__(
-        self, payloads: FakePayloadStore | None = None, inline_limit: int = INLINE_LIMIT
+        self,
+        payloads: FakePayloadStore | None = None,
+        inline_limit: int = INLINE_LIMIT,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.payloads = payloads or FakePayloadStore()
         self.inline_limit = inline_limit
+        self.clock = clock  # lease expiry, in seconds as time.time() counts them
+        self.leases: dict[tuple[str, int], Lease] = {}
         self.messages: dict[str, Message] = {}  # without their bodies, as the #MESSAGE item
         self.bodies: dict[str, bytes] = {}  # bodies kept inline (#BODY)
         self.submissions: dict[str, dict[int, Submission]] = {}
@@ -88,30 +113,67 @@ class FakeMessageStore:
         ]
         return MessageDetail(message=message, submissions=submissions, executions=executions)
 
-    def add_submission(self, message_id: str, mode: Mode) -> Submission:
-        head = self._head(message_id)
-        count = head.submission_count + 1
-        self._update(message_id, submission_count=count, status=Status.RECEIVED)
-        submission = Submission(submission=count, mode=mode, submitted_at=datetime.now(UTC))
-        self.submissions[message_id][submission.submission] = submission.model_copy(deep=True)
-        return submission
+    def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
+        return [message_id for message_id in message_ids if message_id not in self.messages]
 
-    def claim_submission(self, message_id: str, submission: int) -> Submission | None:
+    def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]:
+        """Number a new submission of each message, all or none."""
+        if len(message_ids) > MAX_SUBMISSIONS_PER_WRITE:
+            raise ValueError(f"at most {MAX_SUBMISSIONS_PER_WRITE} messages per write")
+        missing = self.unknown_ids(message_ids)
+        if missing:
+            raise NotFoundError(f"messages not found: {', '.join(missing)}")
+        now, added = datetime.now(UTC), []
+        for message_id in message_ids:
+            number = self.messages[message_id].submission_count + 1
+            self._update(message_id, submission_count=number, status=Status.RECEIVED)
+            submission = Submission(submission=number, mode=mode, submitted_at=now)
+            self.submissions[message_id][number] = submission.model_copy(deep=True)
+            added.append(submission)
+        return added
+
+    def claim_submission(
+        self, message_id: str, submission: int, owner: str, lease_seconds: float
+    ) -> Claim:
+        """Lease a submission unless it has finished or another lease is live."""
         stored = self.submissions.get(message_id, {}).get(submission)
         if stored is None:
             raise NotFoundError(f"message {message_id} has no submission {submission}")
-        if stored.status not in (Status.RECEIVED, Status.PROCESSING):
-            return None
-        stored.status, stored.started_at = Status.PROCESSING, datetime.now(UTC)
+        if not stored.status.claimable:
+            return Claim(None, ClaimRefusal.FINISHED)
+        now, lease = self.clock(), self.leases.setdefault((message_id, submission), Lease())
+        if lease.expires is not None and lease.expires >= now:
+            return Claim(None, ClaimRefusal.LEASED)
+        lease.owner, lease.expires = owner, now + lease_seconds
+        stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
         stored.attempts += 1
         self._update_if_latest(message_id, submission, status=Status.PROCESSING)
-        return stored.model_copy(deep=True)
+        cutoffs = stored.attempts - 1 - lease.releases
+        return Claim(stored.model_copy(deep=True), cutoffs=cutoffs)
+
+    def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
+        """Give a lease back after an error (only its owner can)."""
+        lease = self.leases.get((message_id, submission))
+        if lease is None or lease.owner != owner:
+            return
+        lease.owner = lease.expires = None
+        lease.releases += 1
+        self.submissions[message_id][submission].reason = reason
+
+    def mark_dead(self, message_id: str, submission: int, reason: str) -> None:
+        """DEAD (claimable again) with the reason, unless it has finished."""
+        stored = self.submissions.get(message_id, {}).get(submission)
+        if stored is None or not stored.status.claimable:
+            return
+        stored.status, stored.reason = Status.DEAD, reason
+        self._update_if_latest(message_id, submission, status=Status.DEAD, reason=reason)
 
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
         for execution in outcome.executions:
             key = (execution.submission, execution.function_id)
             self.executions[message.id][key] = execution.model_copy(deep=True)
         self.submissions[message.id][submission.submission] = submission.model_copy(deep=True)
+        self.leases.pop((message.id, submission.submission), None)  # the item is written whole
         names = {execution.function for execution in outcome.executions}
         self._update_if_latest(
             message.id,
@@ -119,6 +181,7 @@ class FakeMessageStore:
             status=outcome.status,
             provider=outcome.provider,
             summary=outcome.summary,
+            reason=outcome.reason,
             functions=sorted(set(self.messages[message.id].functions) | names),
         )
 
@@ -230,15 +293,19 @@ class FakeConfigStore:
 
 
 class FakeSecretStore:
-    """SSM Parameter Store: secret values by provider id and name, with reads counted."""
+    """SSM Parameter Store: secret values by provider id and name, with reads counted;
+    `error` makes the next reads fail."""
 
     def __init__(self) -> None:
         self.values: dict[str, dict[str, str]] = {}
         self.reads: list[str] = []  # provider ids, one per get_secrets
         self.forgotten = 0
+        self.error: Exception | None = None
 
     def get_secrets(self, provider_id: str) -> Mapping[str, str]:
         self.reads.append(provider_id)
+        if self.error is not None:
+            raise self.error
         return dict(self.values.get(provider_id, {}))
 
     def put_secret(self, provider_id: str, name: str, value: str) -> None:
@@ -267,6 +334,10 @@ class FakeQueue:
         if self.error is not None:
             raise self.error
         self.sent.append((message_id, submission))
+
+    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None:
+        for message_id, submission in submissions:
+            self.send(message_id, submission)
 
 
 class FakeDeadLetters:

@@ -14,7 +14,7 @@ from tests.unit.builders import function, message, provider
 from webhook_engine import wiring
 from webhook_engine.domain.errors import NotFoundError
 from webhook_engine.domain.models import Execution, ExecutionStatus, Mode, Status
-from webhook_engine.domain.ports import MessageFilter, Outcome
+from webhook_engine.domain.ports import ClaimRefusal, MessageFilter, Outcome
 
 KINDS = ["fake", "adapter"]
 
@@ -61,7 +61,7 @@ def execution(name: str, submission: int) -> Execution:
 
 
 def finish(messages, message_id: str, submission: int, status: Status, *names: str) -> None:
-    claimed = messages.claim_submission(message_id, submission)
+    claimed = messages.claim_submission(message_id, submission, "owner", 60).submission
     assert claimed is not None
     claimed.status = status
     outcome = Outcome(status, "P", f"done {submission}", [execution(n, submission) for n in names])
@@ -88,23 +88,59 @@ def test_a_message_reads_back_whole(messages, size):
     ]
 
 
-def test_a_submission_is_claimed_until_it_finishes(messages):
+def test_a_live_lease_is_not_taken_over_and_a_finished_submission_not_claimed(messages):
     # Given a stored message
     messages.put_message(recent("m-1"), Mode.ASYNC)
 
-    # When its submission is claimed twice (a retry), finished, then claimed again
-    first = messages.claim_submission("m-1", 1)
-    retry = messages.claim_submission("m-1", 1)
+    # When its submission is claimed, claimed again while leased, finished, then claimed
+    first = messages.claim_submission("m-1", 1, "one", 60)
+    busy = messages.claim_submission("m-1", 1, "two", 60)
     processing = messages.get_message("m-1").status
-    finish(messages, "m-1", 1, Status.SUCCESS, "a")
-    duplicate = messages.claim_submission("m-1", 1)
+    assert first.submission is not None
+    done = first.submission.model_copy(update={"status": Status.SUCCESS})
+    messages.finish_submission(messages.get_message("m-1"), done, Outcome(Status.SUCCESS))
+    duplicate = messages.claim_submission("m-1", 1, "three", 60)
 
     # Then
-    assert first is not None
-    assert retry is not None
-    assert (first.status, first.attempts, retry.attempts) == (Status.PROCESSING, 1, 2)
+    assert (first.submission.status, first.submission.attempts) == (Status.PROCESSING, 1)
+    assert (first.refused, first.cutoffs) == (None, 0)
+    assert (busy.submission, busy.refused) == (None, ClaimRefusal.LEASED)
     assert processing is Status.PROCESSING
-    assert duplicate is None
+    assert (duplicate.submission, duplicate.refused) == (None, ClaimRefusal.FINISHED)
+
+
+def test_cut_off_attempts_are_counted_and_released_ones_are_not(messages):
+    # Given a stored message
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+
+    # When one delivery is cut off (its lease runs out at once), one releases, one claims
+    messages.claim_submission("m-1", 1, "killed", -1)
+    messages.claim_submission("m-1", 1, "failed", 60)
+    messages.release_submission("m-1", 1, "someone else", "not the owner: ignored")
+    messages.release_submission("m-1", 1, "failed", "DependencyError: SSM throttled")
+    third = messages.claim_submission("m-1", 1, "third", 60)
+
+    # Then the third sees one cut-off, and the release's reason
+    assert third.submission is not None
+    assert (third.submission.attempts, third.cutoffs) == (3, 1)
+    assert third.submission.reason == "DependencyError: SSM throttled"
+
+
+def test_a_dead_submission_is_claimable_and_a_finished_one_stays_finished(messages):
+    # Given two messages, the second finished
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    messages.put_message(recent("m-2"), Mode.ASYNC)
+    finish(messages, "m-2", 1, Status.SUCCESS)
+
+    # When the queue gives up on both
+    messages.mark_dead("m-1", 1, "RuntimeError: gone")
+    messages.mark_dead("m-2", 1, "RuntimeError: late")
+
+    # Then the first is DEAD with its reason and can be claimed again; the second is untouched
+    dead, finished = messages.get_message("m-1"), messages.get_message("m-2")
+    assert (dead.status, dead.reason) == (Status.DEAD, "RuntimeError: gone")
+    assert messages.claim_submission("m-1", 1, "redriven", 60).submission is not None
+    assert (finished.status, finished.reason) == (Status.SUCCESS, None)
 
 
 def test_claiming_what_does_not_exist_is_not_found(messages):
@@ -113,13 +149,28 @@ def test_claiming_what_does_not_exist_is_not_found(messages):
 
     # When / Then
     with pytest.raises(NotFoundError):
-        messages.claim_submission("m-1", 2)
+        messages.claim_submission("m-1", 2, "owner", 60)
     with pytest.raises(NotFoundError):
-        messages.claim_submission("nope", 1)
-    with pytest.raises(NotFoundError):
-        messages.add_submission("nope", Mode.RESUBMIT)
+        messages.claim_submission("nope", 1, "owner", 60)
     with pytest.raises(NotFoundError):
         messages.get_message("nope")
+
+
+def test_submissions_are_added_all_or_none(messages):
+    # Given two stored messages
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    messages.put_message(recent("m-2"), Mode.ASYNC)
+
+    # When a list with an unknown id is resubmitted, then one without
+    with pytest.raises(NotFoundError, match="nope"):
+        messages.add_submissions(["m-1", "nope"], Mode.RESUBMIT)
+    added = messages.add_submissions(["m-1", "m-2"], Mode.RESUBMIT)
+
+    # Then the first changed nothing, the second numbered submission 2 of each
+    assert messages.unknown_ids(["m-2", "nope", "m-1"]) == ["nope"]
+    assert [(s.submission, s.mode) for s in added] == [(2, Mode.RESUBMIT)] * 2
+    assert [messages.get_message(m).submission_count for m in ("m-1", "m-2")] == [2, 2]
+    assert [s.submission for s in messages.get_detail("m-1").submissions] == [1, 2]
 
 
 def test_finishing_records_the_outcome_and_executions(messages):
@@ -140,7 +191,7 @@ def test_finishing_records_the_outcome_and_executions(messages):
 def test_only_the_latest_submission_updates_the_message(messages):
     # Given a message resubmitted before its first submission was processed
     messages.put_message(recent("m-1"), Mode.ASYNC)
-    second = messages.add_submission("m-1", Mode.RESUBMIT)
+    (second,) = messages.add_submissions(["m-1"], Mode.RESUBMIT)
 
     # When the first finishes, then the second
     finish(messages, "m-1", 1, Status.FAILED, "a")

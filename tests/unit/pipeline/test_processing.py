@@ -1,31 +1,38 @@
-"""Processing's decisions: claim a submission once, match and run, record the outcome."""
+"""Processing's decisions: lease a submission, match and run once, record how it ended."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.fakes import FakeSecretStore
-from tests.unit.builders import (
-    config_store,
-    function,
-    message,
-    message_store,
-    plain,
-    provider,
-    secret,
-)
+from tests.fakes import FakeMessageStore, FakeSecretStore
+from tests.unit.builders import config_store, function, message, plain, provider, secret
 from webhook_engine.config.snapshot import ConfigCache
-from webhook_engine.domain.errors import NotFoundError
+from webhook_engine.domain.errors import DependencyError, NotFoundError, SubmissionBusyError
 from webhook_engine.domain.models import ExecutionStatus, Mode, Status
 from webhook_engine.pipeline.processing import Processor
 
 GITHUB = provider("GitHub", match_script='return headers.get("x-github-event") == "push"')
 PUSH = function(GITHUB, "push", script='log.info("first")\nlog.set_message("pushed")')
+LEASE = 60.0
+
+
+class Clock:
+    """time.time for the message store's leases."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Setup:
-    def __init__(self, *items) -> None:
-        self.messages = message_store(message("m-1", headers={"x-github-event": "push"}))
+    def __init__(self, *items, body: bytes = b"{}") -> None:
+        self.clock = Clock()
+        self.messages = FakeMessageStore(clock=self.clock)
+        self.messages.put_message(
+            message("m-1", headers={"x-github-event": "push"}, body=body), Mode.ASYNC
+        )
         self.config, self.secrets = config_store(*items), FakeSecretStore()
         self.processor = Processor(
             messages=self.messages,
@@ -33,14 +40,20 @@ class Setup:
             secrets=self.secrets,
             match_timeout=2.0,
             function_timeout=5.0,
+            lease_seconds=LEASE,
         )
 
     def processed_then_fixed(self) -> None:
         """Process submission 1, then save version 2 of PUSH, which logs "second"."""
         self.processor.process("m-1", 1)
-        self.config.put_function(
-            PUSH.model_copy(update={"script": 'log.info("second")', "version": 2})
-        )
+        fixed = PUSH.model_copy(update={"script": 'log.info("second")', "version": 2})
+        self.config.put_function(fixed)
+
+    def cut_off(self, times: int) -> None:
+        """Deliveries that claimed submission 1 and were killed: their leases ran out."""
+        for attempt in range(times):
+            self.messages.claim_submission("m-1", 1, f"killed-{attempt}", LEASE)
+            self.clock.now += LEASE + 1
 
 
 @pytest.fixture
@@ -63,7 +76,7 @@ def test_the_outcome_is_recorded_on_the_submission_and_the_message(setup):
     detail = setup.messages.get_detail("m-1")
     stored = detail.message
     assert (stored.status, stored.provider, stored.summary) == (Status.SUCCESS, "GitHub", "pushed")
-    assert stored.functions == ["push"]
+    assert (stored.functions, stored.reason) == (["push"], None)
     (submission,) = detail.submissions
     assert (submission.status, submission.attempts) == (Status.SUCCESS, 1)
     assert submission.started_at is not None
@@ -91,7 +104,7 @@ def test_a_duplicate_delivery_returns_none_and_runs_nothing_again(setup):
 def test_a_resubmission_runs_again_and_keeps_the_first_executions(setup):
     # Given a processed first submission and a resubmission after a script change
     setup.processed_then_fixed()
-    resubmission = setup.messages.add_submission("m-1", Mode.RESUBMIT)
+    (resubmission,) = setup.messages.add_submissions(["m-1"], Mode.RESUBMIT)
 
     # When the resubmission is processed
     outcome = setup.processor.process("m-1", resubmission.submission)
@@ -104,17 +117,107 @@ def test_a_resubmission_runs_again_and_keeps_the_first_executions(setup):
     assert detail.message.status is Status.SUCCESS
 
 
-def test_an_older_submission_finishing_late_does_not_overwrite_the_message(setup):
+def test_an_older_submission_is_superseded_without_running(setup):
     # Given a resubmission numbered before the first submission was processed
-    setup.messages.add_submission("m-1", Mode.RESUBMIT)
+    setup.messages.add_submissions(["m-1"], Mode.RESUBMIT)
 
-    # When the first submission is processed
-    setup.processor.process("m-1", 1)
+    # When the first submission is delivered
+    outcome = setup.processor.process("m-1", 1)
 
-    # Then that submission is finished, but the message waits for the latest one
+    # Then it ends SUPERSEDED, nothing ran, and the message waits for the latest one
     detail = setup.messages.get_detail("m-1")
-    assert detail.submissions[0].status is Status.SUCCESS
-    assert (detail.message.status, detail.message.provider) == (Status.RECEIVED, None)
+    assert outcome is not None
+    assert (outcome.status, outcome.reason) == (Status.SUPERSEDED, "superseded by submission 2")
+    assert detail.submissions[0].status is Status.SUPERSEDED
+    assert detail.executions == []
+    assert detail.message.status is Status.RECEIVED
+
+
+def test_a_submission_leased_to_another_delivery_is_busy(setup):
+    # Given another delivery holding the lease
+    setup.messages.claim_submission("m-1", 1, "other", LEASE)
+
+    # When / Then this delivery is refused for a retry, and runs nothing
+    with pytest.raises(SubmissionBusyError):
+        setup.processor.process("m-1", 1)
+    assert setup.messages.get_detail("m-1").executions == []
+
+
+def test_a_lease_that_ran_out_is_taken_over(setup):
+    # Given a delivery that claimed the submission and was killed (its lease ran out)
+    setup.cut_off(1)
+
+    # When the queue delivers it again
+    outcome = setup.processor.process("m-1", 1)
+
+    # Then it runs
+    assert outcome is not None
+    assert outcome.status is Status.SUCCESS
+    assert setup.messages.get_detail("m-1").submissions[0].attempts == 2
+
+
+def test_a_submission_cut_off_twice_fails_without_running_again(setup):
+    # Given two deliveries that were killed while processing
+    setup.cut_off(2)
+
+    # When the queue delivers it a third time
+    outcome = setup.processor.process("m-1", 1)
+
+    # Then it is FAILED with the reason, and no function ran
+    detail = setup.messages.get_detail("m-1")
+    assert outcome is not None
+    assert outcome.status is Status.FAILED
+    assert "cut off 2 times" in (detail.message.reason or "")
+    assert detail.executions == []
+
+
+def test_an_aws_failure_gives_the_lease_back_and_raises_for_a_retry():
+    # Given a provider whose secrets cannot be read
+    keyed = provider("Keyed", properties={"KEY": secret()})
+    setup = Setup(keyed, function(keyed, "f"))
+    setup.secrets.error = RuntimeError("SSM throttled")
+
+    # When it is delivered, fails, then is delivered again once SSM recovers
+    with pytest.raises(DependencyError, match="secrets of provider Keyed"):
+        setup.processor.process("m-1", 1)
+    failed = setup.messages.get_detail("m-1").submissions[0]
+    setup.secrets.error = None
+    outcome = setup.processor.process("m-1", 1)
+
+    # Then the failure was noted and the lease released, so the retry ran at once
+    assert (failed.status, failed.reason) == (
+        Status.PROCESSING,
+        "DependencyError: secrets of provider Keyed: SSM throttled",
+    )
+    assert outcome is not None
+    assert outcome.status is Status.SUCCESS
+
+
+def test_a_processing_error_fails_the_submission_with_its_reason():
+    # Given a JSON body nested deeper than the parser goes
+    setup = Setup(GITHUB, PUSH, body=b"[" * 100_000 + b"]" * 100_000)
+
+    # When
+    outcome = setup.processor.process("m-1", 1)
+
+    # Then it ends FAILED on this delivery, with the reason
+    assert outcome is not None
+    assert outcome.status is Status.FAILED
+    assert "RecursionError" in (setup.messages.get_message("m-1").reason or "")
+
+
+def test_giving_up_marks_the_submission_and_the_message_dead(setup):
+    # Given a stored submission the queue could not process
+    # When the queue's last attempt gives up
+    setup.processor.give_up("m-1", 1, RuntimeError("DynamoDB throttled"))
+
+    # Then
+    detail = setup.messages.get_detail("m-1")
+    assert detail.submissions[0].status is Status.DEAD
+    assert (detail.message.status, detail.message.reason) == (
+        Status.DEAD,
+        "RuntimeError: DynamoDB throttled",
+    )
 
 
 def test_an_unmatched_message_is_recorded_unmatched():
