@@ -18,6 +18,16 @@ from webhook_engine.domain.models import (
 RECEIVED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
+class Clock:
+    """A clock the test moves by hand: pass it where the code under test reads the time."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def provider(
     name: str = "P", *, match_script: str = "return True", position: int = 0, **fields: Any
 ) -> Provider:

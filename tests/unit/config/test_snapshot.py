@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fakes import FakeSecretStore
-from tests.unit.builders import config_store, function, plain, provider, secret
+from tests.unit.builders import Clock, config_store, function, plain, provider, secret
 from webhook_engine.config.snapshot import ConfigCache, RuntimeConfig, resolve_props
 
 FIRST = provider("First", position=0)
@@ -28,14 +28,6 @@ def test_runtime_config_orders_active_providers_and_keeps_active_functions():
     assert [p.provider.name for p in config.providers] == ["First", "Later"]
     assert [f.name for f in config.providers[0].functions_for("x")] == ["a"]
     assert config.providers[1].functions_for("x") == []
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_cache_reloads_only_when_the_revision_moves_or_the_ttl_passes():

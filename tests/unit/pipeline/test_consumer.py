@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LambdaContext
+from tests.conftest import ShortContext
 from tests.fakes import FakeQueue
 from webhook_engine.domain.errors import SubmissionBusyError
 from webhook_engine.pipeline.consumer import Consumer
+from webhooks_local.sqs_events import SqsSource, sqs_record
 
 MAX_RECEIVES = 5
 
@@ -33,32 +34,27 @@ class FakeProcessor:
         self.given_up.append((message_id, submission, str(error)))
 
 
-@dataclass
-class Context(LambdaContext):
-    remaining_ms: int = 30_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+SOURCE = SqsSource(
+    "ProcessFunction", "queue-url", "arn:aws:sqs:us-east-1:1:q", "us-east-1", 10, True
+)
 
 
 def record(message_id: str, submission: int = 1, receives: int = 1, body: Any = None) -> dict:
+    """The event record of a message on its `receives`-th delivery."""
     body = {"message_id": message_id, "submission": submission} if body is None else body
-    return {
-        "messageId": f"sqs-{message_id}",
-        "receiptHandle": "handle",
-        "body": json.dumps(body),
-        "attributes": {
+    message = {
+        "MessageId": f"sqs-{message_id}",
+        "ReceiptHandle": "handle",
+        "Body": json.dumps(body),
+        "Attributes": {
             "ApproximateReceiveCount": str(receives),
             "SentTimestamp": "1",
             "SenderId": "x",
             "ApproximateFirstReceiveTimestamp": "1",
         },
-        "messageAttributes": {},
-        "md5OfBody": "x",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:queue",
-        "awsRegion": "us-east-1",
+        "MD5OfBody": "x",
     }
+    return sqs_record(message, SOURCE)
 
 
 class Setup:
@@ -76,7 +72,7 @@ class Setup:
     def handle(self, *records: dict, remaining_ms: int = 30_000) -> set[str]:
         """The ids of the records reported failed (left for SQS to retry)."""
         answer = self.consumer.handle(
-            {"Records": list(records)}, Context(remaining_ms=remaining_ms)
+            {"Records": list(records)}, ShortContext(left_ms=remaining_ms)
         )
         return {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeMessageStore, FakeSecretStore
-from tests.unit.builders import config_store, function, message, plain, provider, secret
+from tests.unit.builders import Clock, config_store, function, message, plain, provider, secret
 from webhook_engine.config.snapshot import ConfigCache
 from webhook_engine.domain.errors import DependencyError, NotFoundError, SubmissionBusyError
 from webhook_engine.domain.models import ExecutionStatus, Mode, Status
@@ -16,19 +16,9 @@ PUSH = function(GITHUB, "push", script='log.info("first")\nlog.set_message("push
 LEASE = 60.0
 
 
-class Clock:
-    """time.time for the message store's leases."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Setup:
     def __init__(self, *items, body: bytes = b"{}") -> None:
-        self.clock = Clock()
+        self.clock = Clock(1_000_000.0)  # time.time for the message store's leases
         self.messages = FakeMessageStore(clock=self.clock)
         self.messages.put_message(
             message("m-1", headers={"x-github-event": "push"}, body=body), Mode.ASYNC
