@@ -37,20 +37,23 @@ from webhook_engine.domain.ports import (
     Outcome,
     Page,
     RedriveResult,
+    StoredBody,
 )
 from webhook_engine.domain.times import isoformat
 
 INLINE_LIMIT = 262_144
 MAX_SUBMISSIONS_PER_WRITE = 50
+BODY_LINK_SECONDS = 300
 
 
 @dataclass
 class Lease:
-    """What the submission item holds besides the Submission model while it is claimed."""
+    """What the submission item holds besides the Submission model: lease and counters."""
 
     owner: str | None = None
     expires: float | None = None
     releases: int = 0
+    sweeps: int = 0
 
 
 class FakePayloadStore:
@@ -64,6 +67,9 @@ class FakePayloadStore:
 
     def get(self, key: str) -> bytes:
         return self.objects[key]
+
+    def link(self, key: str, seconds: int) -> str:
+        return f"memory://payloads/{key}?expires_in={seconds}"
 
 
 class FakeMessageStore:
@@ -82,6 +88,7 @@ class FakeMessageStore:
         self.leases: dict[tuple[str, int], Lease] = {}
         self.messages: dict[str, Message] = {}  # without their bodies, as the #MESSAGE item
         self.bodies: dict[str, bytes] = {}  # bodies kept inline (#BODY)
+        self.sizes: dict[str, int] = {}  # body sizes, as the #MESSAGE item keeps them
         self.submissions: dict[str, dict[int, Submission]] = {}
         self.executions: dict[str, dict[tuple[int, str], Execution]] = {}
 
@@ -92,6 +99,7 @@ class FakeMessageStore:
         else:
             self.bodies[message.id] = message.body
         self.messages[message.id] = head
+        self.sizes[message.id] = len(message.body)
         first = Submission(submission=1, mode=mode, submitted_at=message.received_at)
         self.submissions[message.id] = {1: first}
         self.executions[message.id] = {}
@@ -104,14 +112,30 @@ class FakeMessageStore:
         return head.model_copy(update={"body": body}, deep=True)
 
     def get_detail(self, message_id: str) -> MessageDetail:
-        message = self.get_message(message_id)
+        """The message with its history; a body in the payload store is not read for it."""
+        head, in_payloads = self._head(message_id), message_id not in self.bodies
+        message = head.model_copy(deep=True) if in_payloads else self.get_message(message_id)
         submissions = [
             s.model_copy(deep=True) for _, s in sorted(self.submissions[message_id].items())
         ]
         executions = [
             e.model_copy(deep=True) for _, e in sorted(self.executions[message_id].items())
         ]
-        return MessageDetail(message=message, submissions=submissions, executions=executions)
+        return MessageDetail(
+            message=message,
+            submissions=submissions,
+            executions=executions,
+            body_size=self.sizes[message_id],
+            body_in_payloads=in_payloads,
+        )
+
+    def get_body(self, message_id: str) -> StoredBody:
+        head = self._head(message_id)
+        size, kind = self.sizes[message_id], head.headers.get("content-type", "")
+        if message_id not in self.bodies:
+            url = self.payloads.link(f"payloads/{message_id}", BODY_LINK_SECONDS)
+            return StoredBody(size, kind, url=url)
+        return StoredBody(size, kind, data=self.bodies[message_id])
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
         return [message_id for message_id in message_ids if message_id not in self.messages]
@@ -160,13 +184,22 @@ class FakeMessageStore:
         lease.releases += 1
         self.submissions[message_id][submission].reason = reason
 
-    def mark_dead(self, message_id: str, submission: int, reason: str) -> None:
-        """DEAD (claimable again) with the reason, unless it has finished."""
+    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
+        """End an unfinished submission as `status` with `reason`; a finished one stays."""
         stored = self.submissions.get(message_id, {}).get(submission)
         if stored is None or not stored.status.claimable:
             return
-        stored.status, stored.reason = Status.DEAD, reason
-        self._update_if_latest(message_id, submission, status=Status.DEAD, reason=reason)
+        stored.status, stored.reason = status, reason
+        self._update_if_latest(message_id, submission, status=status, reason=reason)
+
+    def count_sweep(self, message_id: str, submission: int) -> int:
+        """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
+        stored = self.submissions.get(message_id, {}).get(submission)
+        if stored is None or not stored.status.claimable:
+            return 0
+        lease = self.leases.setdefault((message_id, submission), Lease())
+        lease.sweeps += 1
+        return lease.sweeps
 
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
         for execution in outcome.executions:

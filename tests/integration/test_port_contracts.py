@@ -71,21 +71,28 @@ def finish(messages, message_id: str, submission: int, status: Status, *names: s
 # messages ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [10, 300_000], ids=["inline", "payload store"])
-def test_a_message_reads_back_whole(messages, size):
-    # Given
-    body = bytes(range(256)) * (size // 256 + 1)
+@pytest.mark.parametrize(
+    ("size", "in_payloads"), [(10, False), (300_000, True)], ids=["inline", "payload store"]
+)
+def test_a_message_reads_back_whole(messages, size, in_payloads):
+    # Given a binary body, small or over the inline limit
+    body = (bytes(range(256)) * (size // 256 + 1))[:size]
+    headers = {"content-type": "image/png"}
 
     # When
-    messages.put_message(recent("m-1", body=body), Mode.SYNC)
+    messages.put_message(recent("m-1", body=body, headers=headers), Mode.SYNC)
 
-    # Then
-    detail = messages.get_detail("m-1")
+    # Then the message reads back whole; its detail and body say where the body is
+    detail, stored = messages.get_detail("m-1"), messages.get_body("m-1")
     assert messages.get_message("m-1").body == body
     assert (detail.message.status, detail.message.submission_count) == (Status.RECEIVED, 1)
     assert [(s.submission, s.mode, s.status) for s in detail.submissions] == [
         (1, Mode.SYNC, Status.RECEIVED)
     ]
+    assert (detail.body_size, detail.body_in_payloads) == (size, in_payloads)
+    assert detail.message.body == (b"" if in_payloads else body)
+    assert (stored.size, stored.content_type) == (size, "image/png")
+    assert (stored.data is None, stored.url is None) == (in_payloads, not in_payloads)
 
 
 def test_a_live_lease_is_not_taken_over_and_a_finished_submission_not_claimed(messages):
@@ -133,14 +140,27 @@ def test_a_dead_submission_is_claimable_and_a_finished_one_stays_finished(messag
     finish(messages, "m-2", 1, Status.SUCCESS)
 
     # When the queue gives up on both
-    messages.mark_dead("m-1", 1, "RuntimeError: gone")
-    messages.mark_dead("m-2", 1, "RuntimeError: late")
+    messages.settle("m-1", 1, Status.DEAD, "RuntimeError: gone")
+    messages.settle("m-2", 1, Status.DEAD, "RuntimeError: late")
 
     # Then the first is DEAD with its reason and can be claimed again; the second is untouched
     dead, finished = messages.get_message("m-1"), messages.get_message("m-2")
     assert (dead.status, dead.reason) == (Status.DEAD, "RuntimeError: gone")
     assert messages.claim_submission("m-1", 1, "redriven", 60).submission is not None
     assert (finished.status, finished.reason) == (Status.SUCCESS, None)
+
+
+def test_sweeps_are_counted_until_the_submission_finishes(messages):
+    # Given two messages, the second finished
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    messages.put_message(recent("m-2"), Mode.ASYNC)
+    finish(messages, "m-2", 1, Status.SUCCESS)
+
+    # When each is swept twice
+    counts = [messages.count_sweep(m, 1) for m in ("m-1", "m-1", "m-2", "m-2")]
+
+    # Then the unfinished one counts up, the finished one answers 0
+    assert counts == [1, 2, 0, 0]
 
 
 def test_claiming_what_does_not_exist_is_not_found(messages):

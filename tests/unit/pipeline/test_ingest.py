@@ -13,7 +13,7 @@ from tests.fakes import FakeMessageStore, FakeQueue
 from tests.unit.builders import request
 from webhook_engine.domain.models import Mode, Status
 from webhook_engine.domain.ports import Outcome
-from webhook_engine.pipeline.ingest import Ingest, is_sync
+from webhook_engine.pipeline.ingest import MAX_HEAD_BYTES, Ingest, is_sync
 
 MAX_BODY = 2048
 SYNC = {"flex-sync-webhook": "true"}
@@ -148,6 +148,22 @@ def test_body_over_the_limit_is_413_and_nothing_is_stored(setup, headers):
     assert (status, body["error"]["code"]) == (413, "payload_too_large")
     assert setup.messages.messages == {}
     assert (setup.queue.sent, setup.processor.calls) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [({"x-big": "h" * MAX_HEAD_BYTES}, ""), ({}, "q=" + "x" * MAX_HEAD_BYTES)],
+    ids=["headers", "query string"],
+)
+def test_headers_and_query_over_the_limit_are_431_and_nothing_is_stored(setup, headers, query):
+    # Given headers and query string together over MAX_HEAD_BYTES
+    # When
+    status, body = setup.handle(http_event("hook", b"{}", headers=headers, query=query))
+
+    # Then
+    assert (status, body["error"]["code"]) == (431, "headers_too_large")
+    assert setup.messages.messages == {}
+    assert setup.queue.sent == []
 
 
 def test_body_at_the_limit_is_accepted(setup):
