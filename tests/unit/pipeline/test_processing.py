@@ -7,7 +7,7 @@ import pytest
 from tests.fakes import FakeMessageStore, FakeSecretStore
 from tests.unit.builders import Clock, config_store, function, message, plain, provider, secret
 from webhook_engine.config.snapshot import ConfigCache
-from webhook_engine.domain.errors import DependencyError, NotFoundError, SubmissionBusyError
+from webhook_engine.domain.errors import NotFoundError, SubmissionBusyError, UpstreamError
 from webhook_engine.domain.models import ExecutionStatus, Mode, Status
 from webhook_engine.pipeline.processing import Processor
 
@@ -168,7 +168,7 @@ def test_an_aws_failure_gives_the_lease_back_and_raises_for_a_retry():
     setup.secrets.error = RuntimeError("SSM throttled")
 
     # When it is delivered, fails, then is delivered again once SSM recovers
-    with pytest.raises(DependencyError, match="secrets of provider Keyed"):
+    with pytest.raises(UpstreamError, match="secrets of provider Keyed"):
         setup.processor.process("m-1", 1)
     failed = setup.messages.get_detail("m-1").submissions[0]
     setup.secrets.error = None
@@ -177,7 +177,7 @@ def test_an_aws_failure_gives_the_lease_back_and_raises_for_a_retry():
     # Then the failure was noted and the lease released, so the retry ran at once
     assert (failed.status, failed.reason) == (
         Status.PROCESSING,
-        "DependencyError: secrets of provider Keyed: SSM throttled",
+        "UpstreamError: secrets of provider Keyed: SSM throttled",
     )
     assert outcome is not None
     assert outcome.status is Status.SUCCESS
