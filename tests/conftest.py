@@ -46,6 +46,17 @@ def new_context() -> LocalLambdaContext:
     return LocalLambdaContext(TEST_FUNCTION)
 
 
+class ShortContext(LocalLambdaContext):
+    """An invocation with only `left_ms` milliseconds left, however long it runs."""
+
+    def __init__(self, left_ms: int = 30_000) -> None:
+        super().__init__(TEST_FUNCTION)
+        self.left_ms = left_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.left_ms
+
+
 @pytest.fixture
 def lambda_context() -> LocalLambdaContext:
     return new_context()

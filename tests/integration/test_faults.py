@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import TEST_FUNCTION, http_event, new_context
+from tests.conftest import ShortContext, http_event, new_context
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
 from tests.integration.test_pipeline import GITHUB, PUSH, ingest, signed, stored
@@ -29,17 +29,6 @@ def slow_functions(count: int) -> str:
     return SLOW + "".join(
         f"      - {{name: f{n}, uri: loop, script: 'while True: pass'}}\n" for n in range(count)
     )
-
-
-class ShortContext(LocalLambdaContext):
-    """An invocation with only `left_ms` milliseconds left."""
-
-    def __init__(self, left_ms: int = 30_000) -> None:
-        super().__init__(TEST_FUNCTION)
-        self.left_ms = left_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.left_ms
 
 
 def push(context: LocalLambdaContext) -> str:

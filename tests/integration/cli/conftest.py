@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.unit.cli.fake_api import FakeAdminApi
-from tests.unit.cli.harness import TOKEN, Result, Run
+from tests.integration.cli.fake_api import FakeAdminApi
+from tests.integration.cli.harness import TOKEN, Result, Run
 from webhooks_cli.main import main
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.cli.fake_api import FakeAdminApi, Reply
-from tests.unit.cli.harness import Run
+from tests.integration.cli.fake_api import FakeAdminApi, Reply
+from tests.integration.cli.harness import Run
 
 DOCUMENT = """\
 providers:

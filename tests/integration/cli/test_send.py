@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from tests.unit.cli.fake_api import FakeAdminApi, Reply
-from tests.unit.cli.harness import Run
+from tests.integration.cli.fake_api import FakeAdminApi, Reply
+from tests.integration.cli.harness import Run
 
 BODY = '{"ref": "refs/heads/main"}'
 

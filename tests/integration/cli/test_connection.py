@@ -11,8 +11,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from tests.unit.cli.fake_api import FakeAdminApi, Recorded
-from tests.unit.cli.harness import TOKEN, Run
+from tests.integration.cli.fake_api import FakeAdminApi, Recorded
+from tests.integration.cli.harness import TOKEN, Run
 from webhooks_cli import endpoints
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from tests.unit.cli import samples
-from tests.unit.cli.fake_api import FakeAdminApi, Recorded, Reply
-from tests.unit.cli.harness import Run
+from tests.integration.cli import samples
+from tests.integration.cli.fake_api import FakeAdminApi, Recorded, Reply
+from tests.integration.cli.harness import Run
 
 HEADERS = ["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"]
 

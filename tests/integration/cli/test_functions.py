@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.unit.cli import samples
-from tests.unit.cli.fake_api import FakeAdminApi
-from tests.unit.cli.harness import Run
+from tests.integration.cli import samples
+from tests.integration.cli.fake_api import FakeAdminApi
+from tests.integration.cli.harness import Run
 
 PUSH = samples.function("GitHub", "GitHub - git/push")
 GITLAB_PUSH = samples.function("GitLab", "push", id="f-gitlab-push")

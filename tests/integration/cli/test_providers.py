@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.unit.cli import samples
-from tests.unit.cli.fake_api import FakeAdminApi
-from tests.unit.cli.harness import Run
+from tests.integration.cli import samples
+from tests.integration.cli.fake_api import FakeAdminApi
+from tests.integration.cli.harness import Run
 
 GITHUB = samples.provider(
     "GitHub",

@@ -1,0 +1,401 @@
+"""In-memory fakes of every port in webhook_engine.domain.ports, for unit tests.
+
+Each fake keeps the behaviour its adapter implements (adapters/messages_table.py,
+config_table.py, ssm.py, sqs.py, s3.py) and nothing more: a finished submission is not claimed
+again and a live lease is not taken over, only the latest submission updates its message,
+submissions are added all or none, every configuration write bumps the revision, a script
+version the store has not seen gets a history entry. Stored items are copied
+in and out, as a round trip through DynamoDB would, so a caller cannot change the store by
+mutating what it was given. What the adapters leave to AWS (TTL expiry, the time index's
+shards) is left out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
+from webhook_engine.domain.models import (
+    Execution,
+    Function,
+    Message,
+    MessageDetail,
+    Mode,
+    Provider,
+    ScriptVersion,
+    Status,
+    Submission,
+)
+from webhook_engine.domain.ports import (
+    Claim,
+    ClaimRefusal,
+    MessageFilter,
+    Outcome,
+    Page,
+    RedriveResult,
+    StoredBody,
+)
+from webhook_engine.domain.times import isoformat
+
+INLINE_LIMIT = 262_144
+MAX_SUBMISSIONS_PER_WRITE = 50
+BODY_LINK_SECONDS = 300
+
+
+@dataclass
+class Lease:
+    """What the submission item holds besides the Submission model: lease and counters."""
+
+    owner: str | None = None
+    expires: float | None = None
+    releases: int = 0
+    sweeps: int = 0
+
+
+class FakePayloadStore:
+    """The payload bucket: bodies by key."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, body: bytes) -> None:
+        self.objects[key] = body
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key]
+
+    def link(self, key: str, seconds: int) -> str:
+        return f"memory://payloads/{key}?expires_in={seconds}"
+
+
+class FakeMessageStore:
+    """The messages table: a message, its submissions and executions, bodies over the inline
+    limit in a payload store."""
+
+    def __init__(
+        self,
+        payloads: FakePayloadStore | None = None,
+        inline_limit: int = INLINE_LIMIT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.payloads = payloads or FakePayloadStore()
+        self.inline_limit = inline_limit
+        self.clock = clock  # lease expiry, in seconds as time.time() counts them
+        self.leases: dict[tuple[str, int], Lease] = {}
+        self.messages: dict[str, Message] = {}  # without their bodies, as the #MESSAGE item
+        self.bodies: dict[str, bytes] = {}  # bodies kept inline (#BODY)
+        self.sizes: dict[str, int] = {}  # body sizes, as the #MESSAGE item keeps them
+        self.submissions: dict[str, dict[int, Submission]] = {}
+        self.executions: dict[str, dict[tuple[int, str], Execution]] = {}
+
+    def put_message(self, message: Message, mode: Mode) -> None:
+        head = message.model_copy(update={"body": b""}, deep=True)
+        if len(message.body) > self.inline_limit:
+            self.payloads.put(f"payloads/{message.id}", message.body)
+        else:
+            self.bodies[message.id] = message.body
+        self.messages[message.id] = head
+        self.sizes[message.id] = len(message.body)
+        first = Submission(submission=1, mode=mode, submitted_at=message.received_at)
+        self.submissions[message.id] = {1: first}
+        self.executions[message.id] = {}
+
+    def get_message(self, message_id: str) -> Message:
+        head = self._head(message_id)
+        body = self.bodies.get(message_id)
+        if body is None:
+            body = self.payloads.get(f"payloads/{message_id}")
+        return head.model_copy(update={"body": body}, deep=True)
+
+    def get_detail(self, message_id: str) -> MessageDetail:
+        """The message with its history; a body in the payload store is not read for it."""
+        head, in_payloads = self._head(message_id), message_id not in self.bodies
+        message = head.model_copy(deep=True) if in_payloads else self.get_message(message_id)
+        submissions = [
+            s.model_copy(deep=True) for _, s in sorted(self.submissions[message_id].items())
+        ]
+        executions = [
+            e.model_copy(deep=True) for _, e in sorted(self.executions[message_id].items())
+        ]
+        return MessageDetail(
+            message=message,
+            submissions=submissions,
+            executions=executions,
+            body_size=self.sizes[message_id],
+            body_in_payloads=in_payloads,
+        )
+
+    def get_body(self, message_id: str) -> StoredBody:
+        head = self._head(message_id)
+        size, kind = self.sizes[message_id], head.headers.get("content-type", "")
+        if message_id not in self.bodies:
+            url = self.payloads.link(f"payloads/{message_id}", BODY_LINK_SECONDS)
+            return StoredBody(size, kind, url=url)
+        return StoredBody(size, kind, data=self.bodies[message_id])
+
+    def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
+        return [message_id for message_id in message_ids if message_id not in self.messages]
+
+    def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]:
+        """Number a new submission of each message, all or none."""
+        if len(message_ids) > MAX_SUBMISSIONS_PER_WRITE:
+            raise ValueError(f"at most {MAX_SUBMISSIONS_PER_WRITE} messages per write")
+        missing = self.unknown_ids(message_ids)
+        if missing:
+            raise NotFoundError(f"messages not found: {', '.join(missing)}")
+        now, added = datetime.now(UTC), []
+        for message_id in message_ids:
+            number = self.messages[message_id].submission_count + 1
+            self._update(message_id, submission_count=number, status=Status.RECEIVED)
+            submission = Submission(submission=number, mode=mode, submitted_at=now)
+            self.submissions[message_id][number] = submission.model_copy(deep=True)
+            added.append(submission)
+        return added
+
+    def claim_submission(
+        self, message_id: str, submission: int, owner: str, lease_seconds: float
+    ) -> Claim:
+        """Lease a submission unless it has finished or another lease is live."""
+        stored = self.submissions.get(message_id, {}).get(submission)
+        if stored is None:
+            raise NotFoundError(f"message {message_id} has no submission {submission}")
+        if not stored.status.claimable:
+            return Claim(None, ClaimRefusal.FINISHED)
+        now, lease = self.clock(), self.leases.setdefault((message_id, submission), Lease())
+        if lease.expires is not None and lease.expires >= now:
+            return Claim(None, ClaimRefusal.LEASED)
+        lease.owner, lease.expires = owner, now + lease_seconds
+        stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
+        stored.attempts += 1
+        self._update_if_latest(message_id, submission, status=Status.PROCESSING)
+        cutoffs = stored.attempts - 1 - lease.releases
+        return Claim(stored.model_copy(deep=True), cutoffs=cutoffs)
+
+    def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
+        """Give a lease back after an error (only its owner can)."""
+        lease = self.leases.get((message_id, submission))
+        if lease is None or lease.owner != owner:
+            return
+        lease.owner = lease.expires = None
+        lease.releases += 1
+        self.submissions[message_id][submission].reason = reason
+
+    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
+        """End an unfinished submission as `status` with `reason`; a finished one stays."""
+        stored = self.submissions.get(message_id, {}).get(submission)
+        if stored is None or not stored.status.claimable:
+            return
+        stored.status, stored.reason = status, reason
+        self._update_if_latest(message_id, submission, status=status, reason=reason)
+
+    def count_sweep(self, message_id: str, submission: int) -> int:
+        """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
+        stored = self.submissions.get(message_id, {}).get(submission)
+        if stored is None or not stored.status.claimable:
+            return 0
+        lease = self.leases.setdefault((message_id, submission), Lease())
+        lease.sweeps += 1
+        return lease.sweeps
+
+    def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
+        for execution in outcome.executions:
+            key = (execution.submission, execution.function_id)
+            self.executions[message.id][key] = execution.model_copy(deep=True)
+        self.submissions[message.id][submission.submission] = submission.model_copy(deep=True)
+        self.leases.pop((message.id, submission.submission), None)  # the item is written whole
+        names = {execution.function for execution in outcome.executions}
+        self._update_if_latest(
+            message.id,
+            submission.submission,
+            status=outcome.status,
+            provider=outcome.provider,
+            summary=outcome.summary,
+            reason=outcome.reason,
+            functions=sorted(set(self.messages[message.id].functions) | names),
+        )
+
+    def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page:
+        """Newest first; the cursor is the sort key of the last message of the page."""
+        keyed = sorted(
+            ((_sort_key(m), m) for m in self.messages.values() if _matches(m, filters)),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        if cursor is not None:
+            if "#" not in cursor:
+                raise InvalidRequestError("cursor is not valid")
+            keyed = [(key, m) for key, m in keyed if key < cursor]
+        page = keyed[:limit]
+        next_cursor = page[-1][0] if len(keyed) > limit else None
+        return Page([m.model_copy(deep=True) for _, m in page], next_cursor)
+
+    def _head(self, message_id: str) -> Message:
+        if message_id not in self.messages:
+            raise NotFoundError(f"message {message_id} not found")
+        return self.messages[message_id]
+
+    def _update(self, message_id: str, **changes: object) -> None:
+        self.messages[message_id] = self.messages[message_id].model_copy(update=changes)
+
+    def _update_if_latest(self, message_id: str, submission: int, **changes: object) -> None:
+        """Update the message unless a later submission has started since."""
+        if self.messages[message_id].submission_count <= submission:
+            self._update(message_id, **changes)
+
+
+def _sort_key(message: Message) -> str:
+    return f"{isoformat(message.received_at)}#{message.id}"
+
+
+def _matches(message: Message, filters: MessageFilter) -> bool:
+    return (
+        (filters.status is None or message.status is filters.status)
+        and (filters.provider is None or message.provider == filters.provider)
+        and (filters.uri is None or message.uri == filters.uri)
+        and (filters.function is None or filters.function in message.functions)
+        and (filters.since is None or message.received_at >= filters.since)
+        and (filters.until is None or message.received_at <= filters.until)
+    )
+
+
+class FakeConfigStore:
+    """The configuration table: providers, functions, script versions, a revision counter."""
+
+    def __init__(self) -> None:
+        self.providers: dict[str, Provider] = {}
+        self.functions: dict[str, Function] = {}
+        self.versions: dict[str, dict[int, ScriptVersion]] = {}
+        self.revision_number = 0
+
+    def list_providers(self) -> list[Provider]:
+        providers = [p.model_copy(deep=True) for p in self.providers.values()]
+        return sorted(providers, key=lambda provider: (provider.position, provider.name))
+
+    def list_functions(self) -> list[Function]:
+        functions = [f.model_copy(deep=True) for f in self.functions.values()]
+        return sorted(functions, key=lambda function: (function.provider_id, function.name))
+
+    def get_provider(self, provider_id: str) -> Provider:
+        if provider_id not in self.providers:
+            raise NotFoundError(f"provider {provider_id} not found")
+        return self.providers[provider_id].model_copy(deep=True)
+
+    def get_function(self, function_id: str) -> Function:
+        if function_id not in self.functions:
+            raise NotFoundError(f"function {function_id} not found")
+        return self.functions[function_id].model_copy(deep=True)
+
+    def list_versions(self, owner_id: str) -> list[ScriptVersion]:
+        versions = self.versions.get(owner_id, {})
+        return [versions[number].model_copy() for number in sorted(versions, reverse=True)]
+
+    def revision(self) -> int:
+        return self.revision_number
+
+    def put_provider(self, provider: Provider) -> None:
+        old = self.providers.get(provider.id)
+        self.providers[provider.id] = provider.model_copy(deep=True)
+        self._saved(
+            provider.id, old.version if old else None, provider.version, provider.match_script
+        )
+
+    def put_function(self, function: Function) -> None:
+        old = self.functions.get(function.id)
+        self.functions[function.id] = function.model_copy(deep=True)
+        self._saved(function.id, old.version if old else None, function.version, function.script)
+
+    def delete_provider(self, provider_id: str) -> None:
+        self.providers.pop(provider_id, None)
+        self.revision_number += 1
+
+    def delete_function(self, function_id: str) -> None:
+        self.functions.pop(function_id, None)
+        self.revision_number += 1
+
+    def _saved(self, item_id: str, old_version: int | None, version: int, script: str) -> None:
+        """A version the item did not have before also gets its history entry."""
+        if old_version != version:
+            self.versions.setdefault(item_id, {})[version] = ScriptVersion(
+                version=version, script=script, saved_at=datetime.now(UTC)
+            )
+        self.revision_number += 1
+
+
+class FakeSecretStore:
+    """SSM Parameter Store: secret values by provider id and name, with reads counted;
+    `error` makes the next reads fail."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, str]] = {}
+        self.reads: list[str] = []  # provider ids, one per get_secrets
+        self.forgotten = 0
+        self.error: Exception | None = None
+
+    def get_secrets(self, provider_id: str) -> Mapping[str, str]:
+        self.reads.append(provider_id)
+        if self.error is not None:
+            raise self.error
+        return dict(self.values.get(provider_id, {}))
+
+    def put_secret(self, provider_id: str, name: str, value: str) -> None:
+        self.values.setdefault(provider_id, {})[name] = value
+        self.forget()
+
+    def delete_secret(self, provider_id: str, name: str) -> None:
+        names = self.values.get(provider_id, {})
+        names.pop(name, None)
+        if not names:
+            self.values.pop(provider_id, None)
+        self.forget()
+
+    def forget(self) -> None:
+        self.forgotten += 1
+
+
+class FakeQueue:
+    """The processing queue: records what was sent; `error` makes the next sends fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+        self.error: Exception | None = None
+
+    def send(self, message_id: str, submission: int) -> None:
+        if self.error is not None:
+            raise self.error
+        self.sent.append((message_id, submission))
+
+    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None:
+        for message_id, submission in submissions:
+            self.send(message_id, submission)
+
+
+class FakeDeadLetters:
+    """The dead-letter queue: redrive moves everything back to `queue`."""
+
+    def __init__(self, queue: FakeQueue) -> None:
+        self.queue = queue
+        self.waiting: list[tuple[str, int]] = []
+
+    def approximate_count(self) -> int:
+        return len(self.waiting)
+
+    def redrive(self) -> RedriveResult:
+        moved, self.waiting = self.waiting, []
+        for message_id, submission in moved:
+            self.queue.send(message_id, submission)
+        return RedriveResult(method="in-memory", moved=len(moved))
+
+
+if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
+    from webhook_engine.domain import ports
+
+    _payloads: ports.PayloadStore = FakePayloadStore()
+    _messages: ports.MessageStore = FakeMessageStore()
+    _config: ports.ConfigStore = FakeConfigStore()
+    _secrets: ports.SecretStore = FakeSecretStore()
+    _queue: ports.Queue = FakeQueue()
+    _dead_letters: ports.DeadLetters = FakeDeadLetters(FakeQueue())

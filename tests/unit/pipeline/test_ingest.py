@@ -1,0 +1,224 @@
+"""Ingest's decisions: store first, then queue (202) or process inline (200/404/500)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.conftest import http_event
+from tests.fakes import FakeMessageStore, FakeQueue
+from tests.unit.builders import request
+from webhook_engine.domain.models import Mode, Status
+from webhook_engine.domain.ports import Outcome
+from webhook_engine.pipeline.ingest import MAX_HEAD_BYTES, Ingest, is_sync
+
+MAX_BODY = 2048
+SYNC = {"flex-sync-webhook": "true"}
+
+
+@dataclass
+class FakeProcessor:
+    """Stands in for Processor: answers `outcome` (or raises `error`) and records its calls."""
+
+    outcome: Outcome | None = None
+    error: Exception | None = None
+    calls: list[tuple[str, int, float | None]] = field(default_factory=list)
+
+    def process(self, message_id: str, submission: int, budget: float | None = None):
+        self.calls.append((message_id, submission, budget))
+        if self.error is not None:
+            raise self.error
+        return self.outcome
+
+
+class Setup:
+    def __init__(self) -> None:
+        self.messages, self.queue = FakeMessageStore(), FakeQueue()
+        self.processor, self.builds = FakeProcessor(), 0
+        self.ingest = Ingest(
+            messages=self.messages,
+            queue=self.queue,
+            processor=self._build,
+            max_body_bytes=MAX_BODY,
+            sync_budget=20.0,
+        )
+
+    def _build(self) -> Any:
+        self.builds += 1
+        return self.processor
+
+    def handle(self, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = self.ingest.handle(event)
+        return response["statusCode"], json.loads(response["body"])
+
+
+@pytest.fixture
+def setup() -> Setup:
+    return Setup()
+
+
+def test_async_is_stored_queued_once_and_answered_202(setup):
+    # Given an ordinary webhook
+    event = http_event("/git//push/", b'{"ref": "main"}')
+
+    # When
+    status, body = setup.handle(event)
+
+    # Then
+    detail = setup.messages.get_detail(body["message_id"])
+    assert (status, list(body)) == (202, ["message_id"])
+    assert setup.queue.sent == [(body["message_id"], 1)]
+    assert (detail.message.uri, detail.message.body) == ("git/push", b'{"ref": "main"}')
+    assert [(s.submission, s.mode) for s in detail.submissions] == [(1, Mode.ASYNC)]
+    assert setup.builds == 0
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code", "status"),
+    [
+        (Outcome(Status.SUCCESS), 200, "SUCCESS"),
+        (Outcome(Status.UNMATCHED), 404, "UNMATCHED"),
+        (Outcome(Status.FAILED), 500, "FAILED"),
+        (None, 500, "PROCESSING"),
+    ],
+    ids=["success", "unmatched", "failed", "already being processed"],
+)
+def test_sync_answers_with_the_outcome(setup, outcome, code, status):
+    # Given a processor that decides `outcome`
+    setup.processor.outcome = outcome
+
+    # When a synchronous webhook arrives
+    answer, body = setup.handle(http_event("hook", b"{}", headers=SYNC))
+
+    # Then it was stored, processed inline within the budget, and not queued
+    assert (answer, body["status"]) == (code, status)
+    assert setup.processor.calls == [(body["message_id"], 1, 20.0)]
+    assert setup.queue.sent == []
+    submission = setup.messages.get_detail(body["message_id"]).submissions[0]
+    assert submission.mode is Mode.SYNC
+
+
+def test_queue_failure_is_503_with_the_id_and_the_message_stays_stored(setup):
+    # Given a queue that refuses
+    setup.queue.error = RuntimeError("SQS is down")
+
+    # When
+    status, body = setup.handle(http_event("hook", b"{}"))
+
+    # Then the sender learns the id, and the message can be resubmitted
+    assert (status, body["status"]) == (503, "RECEIVED")
+    assert setup.messages.get_message(body["message_id"]).status is Status.RECEIVED
+
+
+def test_processor_exception_is_500_and_the_message_is_queued_for_a_retry(setup):
+    # Given a processor that raises
+    setup.processor.error = RuntimeError("DynamoDB throttled")
+
+    # When
+    status, body = setup.handle(http_event("hook", b"{}", headers=SYNC))
+
+    # Then
+    assert (status, body["status"]) == (500, "RECEIVED")
+    assert setup.queue.sent == [(body["message_id"], 1)]
+
+
+def test_processor_exception_and_queue_failure_is_still_a_500_with_the_id(setup):
+    # Given a processor that raises and a queue that refuses
+    setup.processor.error = RuntimeError("DynamoDB throttled")
+    setup.queue.error = RuntimeError("SQS is down")
+
+    # When
+    status, body = setup.handle(http_event("hook", b"{}", headers=SYNC))
+
+    # Then
+    assert (status, body["status"]) == (500, "RECEIVED")
+    assert setup.messages.get_message(body["message_id"]).status is Status.RECEIVED
+
+
+@pytest.mark.parametrize("headers", [{}, SYNC], ids=["async", "sync"])
+def test_body_over_the_limit_is_413_and_nothing_is_stored(setup, headers):
+    # Given a maximum of MAX_BODY bytes
+    # When
+    status, body = setup.handle(http_event("hook", b"x" * (MAX_BODY + 1), headers=headers))
+
+    # Then
+    assert (status, body["error"]["code"]) == (413, "payload_too_large")
+    assert setup.messages.messages == {}
+    assert (setup.queue.sent, setup.processor.calls) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [({"x-big": "h" * MAX_HEAD_BYTES}, ""), ({}, "q=" + "x" * MAX_HEAD_BYTES)],
+    ids=["headers", "query string"],
+)
+def test_headers_and_query_over_the_limit_are_431_and_nothing_is_stored(setup, headers, query):
+    # Given headers and query string together over MAX_HEAD_BYTES
+    # When
+    status, body = setup.handle(http_event("hook", b"{}", headers=headers, query=query))
+
+    # Then
+    assert (status, body["error"]["code"]) == (431, "headers_too_large")
+    assert setup.messages.messages == {}
+    assert setup.queue.sent == []
+
+
+def test_body_at_the_limit_is_accepted(setup):
+    # Given a maximum of MAX_BODY bytes
+    # When
+    status, body = setup.handle(http_event("hook", b"x" * MAX_BODY, binary=True))
+
+    # Then
+    assert status == 202
+    assert setup.messages.get_message(body["message_id"]).body == b"x" * MAX_BODY
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"hello": "world"}, {**http_event("hook"), "body": "@@@", "isBase64Encoded": True}],
+    ids=["not an HTTP API event", "bad base64 body"],
+)
+def test_bad_event_is_400_and_nothing_is_stored(setup, event):
+    # Given an event ingest cannot read
+    # When
+    status, body = setup.handle(event)
+
+    # Then
+    assert (status, body["error"]["code"]) == (400, "invalid_request")
+    assert setup.messages.messages == {}
+    assert setup.queue.sent == []
+
+
+def test_binary_body_is_stored_byte_for_byte(setup):
+    # Given a body that is not UTF-8
+    raw = bytes(range(256))
+
+    # When
+    _, body = setup.handle(
+        http_event("hook", raw, headers={"content-type": "image/png"}, binary=True)
+    )
+
+    # Then
+    assert setup.messages.get_message(body["message_id"]).body == raw
+
+
+@pytest.mark.parametrize(
+    ("value", "sync"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        (" true ", True),
+        ("false", False),
+        ("1", False),
+        (None, False),
+    ],
+)
+def test_sync_header(value, sync):
+    # Given
+    headers = {} if value is None else {"flex-sync-webhook": value}
+
+    # When / Then
+    assert is_sync(request(headers=headers)) is sync

@@ -1,0 +1,97 @@
+"""The sweeper's decisions: queue unfinished messages again, or give them up as lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.fakes import FakeQueue
+from tests.unit.builders import RECEIVED_AT, message, message_store
+from webhook_engine.domain.models import Mode, Status
+from webhook_engine.domain.ports import Outcome
+from webhook_engine.pipeline.sweeper import Sweeper
+
+AFTER, WINDOW = timedelta(minutes=40), timedelta(days=2)
+NOW = RECEIVED_AT + timedelta(hours=1)  # RECEIVED_AT: when builders' messages arrive
+
+
+def received(message_id: str, ago: timedelta):
+    return message(message_id).model_copy(update={"received_at": NOW - ago})
+
+
+class Setup:
+    def __init__(self, *messages, max_sweeps: int = 2) -> None:
+        self.messages, self.queue = message_store(*messages), FakeQueue()
+        self.sweeper = Sweeper(self.messages, self.queue, AFTER, WINDOW, max_sweeps)
+
+    def finish(self, message_id: str) -> None:
+        claim = self.messages.claim_submission(message_id, 1, "worker", 60)
+        assert claim.submission is not None
+        done = claim.submission.model_copy(update={"status": Status.SUCCESS})
+        self.messages.finish_submission(
+            self.messages.get_message(message_id), done, Outcome(Status.SUCCESS)
+        )
+
+
+def test_only_messages_unfinished_past_the_retries_and_within_the_window_are_queued_again():
+    # Given messages received long enough ago, too recently, too long ago, and one finished
+    setup = Setup(
+        received("stuck", timedelta(hours=1)),
+        received("recent", timedelta(minutes=10)),
+        received("ancient", timedelta(days=3)),
+        received("done", timedelta(hours=1)),
+    )
+    setup.finish("done")
+
+    # When
+    report = setup.sweeper.sweep(NOW)
+
+    # Then
+    assert (report.requeued, report.lost) == (["stuck"], [])
+    assert setup.queue.sent == [("stuck", 1)]
+
+
+def test_a_processing_message_is_queued_again_with_its_latest_submission():
+    # Given a message left PROCESSING at its second submission (a killed delivery)
+    setup = Setup(received("stuck", timedelta(hours=1)))
+    setup.messages.add_submissions(["stuck"], Mode.RESUBMIT)
+    setup.messages.claim_submission("stuck", 2, "killed", 60)
+
+    # When
+    report = setup.sweeper.sweep(NOW)
+
+    # Then
+    assert report.requeued == ["stuck"]
+    assert setup.queue.sent == [("stuck", 2)]
+
+
+def test_a_message_swept_more_than_max_sweeps_times_is_failed_as_lost():
+    # Given a message that never finishes, and at most two sweeps
+    setup = Setup(received("stuck", timedelta(hours=1)), max_sweeps=2)
+
+    # When it is swept three times
+    reports = [setup.sweeper.sweep(NOW) for _ in range(3)]
+
+    # Then it was queued twice, then FAILED as lost
+    stored = setup.messages.get_message("stuck")
+    assert [(r.requeued, r.lost) for r in reports] == [
+        (["stuck"], []),
+        (["stuck"], []),
+        ([], ["stuck"]),
+    ]
+    assert setup.queue.sent == [("stuck", 1), ("stuck", 1)]
+    assert stored.status is Status.FAILED
+    assert (stored.reason or "").startswith("lost: queued again 2 times")
+
+
+@pytest.mark.parametrize("count", [0, 1, 150])
+def test_every_page_of_stuck_messages_is_swept(count):
+    # Given more stuck messages than one page holds
+    setup = Setup(*(received(f"m-{n:03d}", timedelta(hours=1)) for n in range(count)))
+
+    # When
+    report = setup.sweeper.sweep(NOW)
+
+    # Then
+    assert sorted(report.requeued) == [f"m-{n:03d}" for n in range(count)]
