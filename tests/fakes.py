@@ -91,6 +91,7 @@ class FakeMessageStore:
         self.sizes: dict[str, int] = {}  # body sizes, as the #MESSAGE item keeps them
         self.submissions: dict[str, dict[int, Submission]] = {}
         self.executions: dict[str, dict[tuple[int, str], Execution]] = {}
+        self.deliveries: dict[tuple[str, str], tuple[str, float]] = {}  # -> message, expiry
 
     def put_message(self, message: Message, mode: Mode) -> None:
         head = message.model_copy(update={"body": b""}, deep=True)
@@ -201,6 +202,18 @@ class FakeMessageStore:
         lease.sweeps += 1
         return lease.sweeps
 
+    def first_delivery(
+        self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
+    ) -> str:
+        first = self.deliveries.get((provider_id, delivery_id))
+        if first is not None and first[1] >= self.clock() and first[0] != message_id:
+            return first[0]
+        self.deliveries[(provider_id, delivery_id)] = (
+            message_id,
+            self.clock() + window_hours * 3600,
+        )
+        return message_id
+
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
         for execution in outcome.executions:
             key = (execution.submission, execution.function_id)
@@ -215,6 +228,7 @@ class FakeMessageStore:
             provider=outcome.provider,
             summary=outcome.summary,
             reason=outcome.reason,
+            duplicate_of=outcome.duplicate_of,
             functions=sorted(set(self.messages[message.id].functions) | names),
         )
 

@@ -163,6 +163,28 @@ def test_sweeps_are_counted_until_the_submission_finishes(messages):
     assert counts == [1, 2, 0, 0]
 
 
+def test_the_first_delivery_of_an_id_is_remembered_within_its_window(messages):
+    # When three messages carry delivery ids, two of them the same one
+    first = messages.first_delivery("p-1", "d-1", "m-1", window_hours=1)
+    again = messages.first_delivery("p-1", "d-1", "m-2", window_hours=1)
+    own = messages.first_delivery("p-1", "d-1", "m-1", window_hours=1)
+    other_provider = messages.first_delivery("p-2", "d-1", "m-3", window_hours=1)
+
+    # Then the first one is named for the repeat, and each other one is its own first
+    assert (first, again, own, other_provider) == ("m-1", "m-1", "m-1", "m-3")
+
+
+def test_an_expired_delivery_id_belongs_to_the_next_message(messages):
+    # Given a delivery id whose window has passed
+    messages.first_delivery("p-1", "d-1", "m-1", window_hours=-1)
+
+    # When it arrives again
+    first = messages.first_delivery("p-1", "d-1", "m-2", window_hours=1)
+
+    # Then the new message is its first
+    assert first == "m-2"
+
+
 def test_claiming_what_does_not_exist_is_not_found(messages):
     # Given
     messages.put_message(recent("m-1"), Mode.ASYNC)
