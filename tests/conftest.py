@@ -20,6 +20,7 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from hypothesis import settings
 from moto import mock_aws
 
 from admin import deps as admin_deps
@@ -32,6 +33,10 @@ from webhooks_local.authorizer import iam_authorizer
 from webhooks_local.context import LocalLambdaContext
 from webhooks_local.functions import FunctionConfig
 from webhooks_local.template import ProvisionedStack, function_environment, provision
+
+# Property-based tests draw the same examples on every run: the suite stays deterministic.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.load_profile("deterministic")
 
 EVENTS = Path(__file__).parent / "events"
 REPO = Path(__file__).parents[1]

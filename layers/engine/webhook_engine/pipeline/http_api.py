@@ -20,12 +20,18 @@ BASE_PATH = "/webhooks/"
 
 
 def parse_event(event: dict[str, Any]) -> IncomingRequest:
-    """Turn an HTTP API event into a request; the body is kept byte for byte."""
+    """Turn an HTTP API event into a request; the body is kept byte for byte.
+
+    Anything else is an InvalidRequestError: the model's validators can raise more than
+    ValidationError on values of the wrong type (a source IP that is not a string).
+    """
     try:
         parsed = APIGatewayProxyEventV2Model.model_validate(event)
     except ValidationError as error:
         count = error.error_count()
         raise InvalidRequestError(f"not an HTTP API payload 2.0 event ({count} errors)") from error
+    except (TypeError, ValueError, AttributeError) as error:
+        raise InvalidRequestError(f"not an HTTP API payload 2.0 event ({error})") from error
     context = parsed.requestContext
     headers = dict(parsed.headers)
     if parsed.cookies:
