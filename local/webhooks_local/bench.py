@@ -1,5 +1,5 @@
 """`webhooks-local bench`: figures, no thresholds. Cold-start imports of the handlers, the script
-sandbox, and the local stack over HTTP next to a peer's figures (DESIGN section 8)."""
+sandbox, the local stack over HTTP next to a peer's figures, and a load audit of mixed webhooks."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import yaml
 from webhook_engine.domain.models import IncomingRequest
 from webhook_engine.sandbox import compile_script, run_script
 from webhook_engine.sandbox.names import ScriptLog, script_names
+from webhooks_local.bench_audit import check, send_mixed, write_config
 from webhooks_local.bench_http import (
     BenchError,
     Load,
@@ -52,7 +53,9 @@ NOTE = (
 )
 
 
-def bench(*, requests: int, concurrency: int, timeout: float, as_json: bool) -> int:
+def bench(
+    *, requests: int, concurrency: int, timeout: float, as_json: bool, audit: int = 2000
+) -> int:
     """Measure, then print the report (or JSON); 1 when a part could not run."""
     deadline = time.monotonic() + timeout
     figures: dict[str, Any] = {}
@@ -64,6 +67,9 @@ def bench(*, requests: int, concurrency: int, timeout: float, as_json: bool) -> 
         figures["sandbox"] = sandbox_figures()
         _progress(f"local stack over HTTP ({requests} requests per mode)")
         figures["http"] = http_figures(requests, concurrency, deadline)
+        if audit:
+            _progress(f"load audit ({audit} mixed webhooks)")
+            figures["audit"] = audit_figures(audit, concurrency, deadline)
     except BenchError as failure:
         error = str(failure)
     except KeyboardInterrupt:
@@ -243,6 +249,19 @@ def http_figures(requests: int, concurrency: int, deadline: float) -> dict[str, 
     }
 
 
+# The load audit
+
+
+def audit_figures(count: int, concurrency: int, deadline: float) -> dict[str, Any]:
+    """Mixed webhooks through a fresh local stack, every acknowledged message audited."""
+    token = secrets.token_urlsafe(16)
+    with tempfile.TemporaryDirectory(prefix="webhooks-audit-") as directory:
+        config = write_config(Path(directory))
+        with local_stack(Path(directory), token, config, deadline) as port:
+            sent = send_mixed(port, count, concurrency, deadline)
+            return check(port, token, sent, deadline).figures()
+
+
 # Report
 
 
@@ -252,6 +271,7 @@ def report(figures: dict[str, Any]) -> str:
         _imports_report(figures["imports"]) if "imports" in figures else "",
         _sandbox_report(figures["sandbox"]) if "sandbox" in figures else "",
         _http_report(figures["http"]) if "http" in figures else "",
+        _audit_report(figures["audit"]) if "audit" in figures else "",
     ]
     return "\n\n".join(part for part in parts if part)
 
@@ -310,3 +330,16 @@ def _answers(figures: dict[str, Any]) -> str:
     if figures["errors"]:
         answers.append(f"errors x{figures['errors']}")
     return ", ".join(answers)
+
+
+def _audit_report(audit: dict[str, Any]) -> str:
+    kinds = ", ".join(f"{count} {kind}" for kind, count in audit["by_kind"].items())
+    lines = [
+        f"Load audit: {audit['sent']} webhooks ({kinds}) in {audit['send_seconds']} s",
+        f"  acknowledged {audit['acknowledged']}, final with the right status and each"
+        f" function run once: {audit['final_and_right']}",
+        f"  wrong answers {audit['wrong_answers']}, connection errors"
+        f" {audit['connection_errors']}, problems {audit['problems']}",
+    ]
+    lines += [f"    {problem}" for problem in audit["first_problems"]]
+    return "\n".join(lines)

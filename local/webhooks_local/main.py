@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=args.concurrency,
             timeout=args.timeout,
             as_json=args.json,
+            audit=args.audit,
         )
     code = _serve(config_path, quiet=args.quiet)
     sys.stdout.flush()
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--concurrency", type=int, default=8, help="connections (default 8)")
     figures.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
     figures.add_argument("--json", action="store_true", help="print the figures as JSON")
+    figures.add_argument(
+        "--audit", type=int, default=2000, help="mixed webhooks to audit (default 2000; 0: none)"
+    )
     return parser
 
 

@@ -1,0 +1,34 @@
+"""The load audit of `make bench`, small: mixed webhooks through the local stack, every
+acknowledged message stored, final, with the right status, each function run once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from webhooks_local.bench_audit import KINDS, check, send_mixed, write_config
+from webhooks_local.child import serving
+
+pytestmark = pytest.mark.e2e
+COUNT = 48
+TOKEN = "audit-token"
+
+
+def test_mixed_webhooks_end_final_right_and_run_once(tmp_path):
+    # Given a local stack with the audit's configuration
+    deadline = time.monotonic() + 240
+    with serving(tmp_path, TOKEN, write_config(tmp_path)) as port:
+        # When the four kinds are sent interleaved over four connections, then audited
+        audit = check(port, TOKEN, send_mixed(port, COUNT, 4, deadline), deadline)
+
+    # Then every request was acknowledged as its kind expects, and every record is right
+    figures = audit.figures()
+    assert figures["by_kind"] == {kind.name: COUNT // len(KINDS) for kind in KINDS}
+    assert (figures["acknowledged"], figures["wrong_answers"], figures["connection_errors"]) == (
+        COUNT,
+        0,
+        0,
+    )
+    assert figures["first_problems"] == []
+    assert figures["final_and_right"] == COUNT
