@@ -87,10 +87,9 @@ def _process(consumer: Consumer, record: SubmissionRecord, budget: float) -> Non
     body = record.body
     try:
         consumer.processor.process(body.message_id, body.submission, budget=budget)
-    except SubmissionBusyError:
-        logger.info("submission busy in another delivery; retried later")
-        raise
     except Exception as error:
+        if isinstance(error, SubmissionBusyError):
+            logger.info("submission busy in another delivery; retried later")
         if int(record.attributes.ApproximateReceiveCount) >= consumer.max_receives:
             logger.exception("last delivery failed; the submission is dead-lettered")
             consumer.processor.give_up(body.message_id, body.submission, error)
