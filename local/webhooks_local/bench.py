@@ -33,6 +33,7 @@ from webhooks_local.bench_http import (
     run_load,
     wait_for_success,
 )
+from webhooks_local.costs import cost_figures
 from webhooks_local.main import DEFAULT_CONFIG
 from webhooks_local.template import TEMPLATE_PATH
 
@@ -61,6 +62,8 @@ def bench(
     figures: dict[str, Any] = {}
     error = None
     try:
+        _progress("AWS requests and capacity units per message (moto, in process)")
+        figures["costs"] = cost_figures()
         _progress("cold-start imports")
         figures["imports"] = import_figures(deadline)
         _progress("sandbox")
@@ -268,6 +271,7 @@ def audit_figures(count: int, concurrency: int, deadline: float) -> dict[str, An
 def report(figures: dict[str, Any]) -> str:
     """The figures as a compact text report."""
     parts = [
+        _costs_report(figures["costs"]) if "costs" in figures else "",
         _imports_report(figures["imports"]) if "imports" in figures else "",
         _sandbox_report(figures["sandbox"]) if "sandbox" in figures else "",
         _http_report(figures["http"]) if "http" in figures else "",
@@ -342,4 +346,20 @@ def _audit_report(audit: dict[str, Any]) -> str:
         f" {audit['connection_errors']}, problems {audit['problems']}",
     ]
     lines += [f"    {problem}" for problem in audit["first_problems"]]
+    return "\n".join(lines)
+
+
+def _costs_report(costs: dict[str, Any]) -> str:
+    lines = [f"Cost of one message: {costs['message']}"]
+    for state in ("cold", "warm"):
+        for handler in ("ingest", "process"):
+            cost = costs[state][handler]
+            operations = ", ".join(f"{op} {n}" for op, n in cost["by_operation"].items())
+            lines.append(
+                f"  {state} {handler}: {cost['requests']} requests ({operations}),"
+                f" {cost['write_units']:g} write / {cost['read_units']:g} read units"
+            )
+    price = costs["price_per_million"]
+    shares = ", ".join(f"{name} ${value:.2f}" for name, value in price.items() if name != "total")
+    lines.append(f"  list price per million (warm): ${price['total']:.2f} ({shares})")
     return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""What one webhook costs, counted on moto: requests and capacity units are deterministic.
+
+These are today's figures (make bench prints them with prices); a change to the data model
+that moves them must change this test on purpose.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from webhooks_local.costs import cost_figures
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict:
+    return cost_figures(messages=3)
+
+
+def test_ingest_stores_in_one_request_and_queues_in_another(figures):
+    # Then (a warm ingest of an asynchronous 1 KB push)
+    ingest = figures["warm"]["ingest"]
+    assert ingest["by_operation"] == {"dynamodb.BatchWriteItem": 1, "sqs.SendMessage": 1}
+    assert (ingest["write_units"], ingest["read_units"]) == (5.0, 0.0)
+
+
+def test_warm_processing_reads_no_secret_and_no_configuration_but_the_revision(figures):
+    # Then (GitHub matched, two functions run)
+    process = figures["warm"]["process"]
+    assert process["by_operation"] == {
+        "dynamodb.BatchWriteItem": 1,  # the executions and the submission
+        "dynamodb.GetItem": 1,  # the configuration revision (consistent)
+        "dynamodb.Query": 1,  # the message and its body
+        "dynamodb.UpdateItem": 3,  # the claim, the message PROCESSING, the outcome
+    }
+    assert (process["write_units"], process["read_units"]) == (8.0, 1.5)
+
+
+def test_a_cold_container_also_loads_the_configuration_and_the_secrets(figures):
+    # Then
+    cold = figures["cold"]["process"]["by_operation"]
+    assert cold["ssm.GetParametersByPath"] == 1
+    assert cold["dynamodb.Query"] == 3  # providers, functions, the message
+
+
+def test_the_price_per_million_adds_up(figures):
+    # Then
+    price = figures["price_per_million"]
+    assert price["total"] == pytest.approx(
+        sum(value for name, value in price.items() if name != "total"), abs=0.01
+    )
+    assert price["dynamodb"] == pytest.approx((5 + 8) * 0.625 + 1.5 * 0.125, abs=0.001)
