@@ -1,7 +1,63 @@
-"""Powertools logger, tracer and metrics shared by every function."""
+"""Powertools logger, tracer and metrics shared by every function.
+
+X-Ray's SDK costs about 350 ms of a cold start to import, so the tracer loads it only when
+tracing is on: with POWERTOOLS_TRACE_DISABLED set, it traces into a provider that does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
+
+from webhook_engine.settings import get_settings
+
+
+class _NoSegment(BaseSegment):
+    def close(self, end_time: int | None = None) -> None: ...
+
+    def add_subsegment(self, subsegment: Any) -> None: ...
+
+    def remove_subsegment(self, subsegment: Any) -> None: ...
+
+    def put_annotation(self, key: str, value: Any) -> None: ...
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None: ...
+
+    def add_exception(self, exception: BaseException, stack: Any, remote: bool = False) -> None: ...
+
+
+class _NoTracing(BaseProvider):
+    """The tracer's provider when tracing is off: every segment goes nowhere."""
+
+    @contextmanager
+    def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Iterator[BaseSegment]:
+        yield _NoSegment()
+
+    @asynccontextmanager
+    async def in_subsegment_async(
+        self, name: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[BaseSegment]:
+        yield _NoSegment()
+
+    def put_annotation(self, key: str, value: Any) -> None: ...
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None: ...
+
+    def patch(self, modules: Any) -> None: ...
+
+    def patch_all(self) -> None: ...
+
+
+def _tracer() -> Tracer:
+    if get_settings().powertools_trace_disabled:
+        return Tracer(provider=_NoTracing(), disabled=True)
+    return Tracer()
+
 
 logger = Logger()
-tracer = Tracer()
+tracer = _tracer()
 metrics = Metrics()

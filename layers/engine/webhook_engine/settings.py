@@ -37,6 +37,7 @@ class Settings(BaseModel):
     max_sweeps: int = Field(default=3, ge=1)
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
+    powertools_trace_disabled: bool = False
 
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Settings:
