@@ -33,6 +33,7 @@ from webhooks_local.bench_http import (
     run_load,
     wait_for_success,
 )
+from webhooks_local.bench_layer import layer_import_figures
 from webhooks_local.costs import cost_figures
 from webhooks_local.main import DEFAULT_CONFIG
 from webhooks_local.template import TEMPLATE_PATH
@@ -66,6 +67,8 @@ def bench(
         figures["costs"] = cost_figures()
         _progress("cold-start imports")
         figures["imports"] = import_figures(deadline)
+        _progress("cold start from the engine layer, without and with bytecode")
+        figures["layer"] = layer_import_figures(deadline)
         _progress("sandbox")
         figures["sandbox"] = sandbox_figures()
         _progress(f"local stack over HTTP ({requests} requests per mode)")
@@ -273,6 +276,7 @@ def report(figures: dict[str, Any]) -> str:
     parts = [
         _costs_report(figures["costs"]) if "costs" in figures else "",
         _imports_report(figures["imports"]) if "imports" in figures else "",
+        _layer_report(figures["layer"]) if "layer" in figures else "",
         _sandbox_report(figures["sandbox"]) if "sandbox" in figures else "",
         _http_report(figures["http"]) if "http" in figures else "",
         _audit_report(figures["audit"]) if "audit" in figures else "",
@@ -362,4 +366,14 @@ def _costs_report(costs: dict[str, Any]) -> str:
     price = costs["price_per_million"]
     shares = ", ".join(f"{name} ${value:.2f}" for name, value in price.items() if name != "total")
     lines.append(f"  list price per million (warm): ${price['total']:.2f} ({shares})")
+    return "\n".join(lines)
+
+
+def _layer_report(layer: dict[str, Any]) -> str:
+    lines = ["Cold start from the engine layer (python -I -B, read-only like /opt), ms:"]
+    lines.append(f"  {'':<22} {'no bytecode':>12} {'bytecode':>10} {'x boto3':>8}")
+    for name, ms in layer["with_bytecode_ms"].items():
+        ratio = layer["ratio_to_boto3"].get(name)
+        shown = f"{ratio:>8.2f}" if ratio is not None else f"{'':>8}"
+        lines.append(f"  {name:<22} {layer['without_bytecode_ms'][name]:>12.1f} {ms:>10.1f}{shown}")
     return "\n".join(lines)
