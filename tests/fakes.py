@@ -375,16 +375,20 @@ class FakeQueue:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, int]] = []
+        self.revisions: list[int | None] = []  # the configuration revision each one requires
         self.error: Exception | None = None
 
-    def send(self, message_id: str, submission: int) -> None:
+    def send(self, message_id: str, submission: int, config_revision: int | None = None) -> None:
         if self.error is not None:
             raise self.error
         self.sent.append((message_id, submission))
+        self.revisions.append(config_revision)
 
-    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None:
+    def send_many(
+        self, submissions: Sequence[tuple[str, int]], config_revision: int | None = None
+    ) -> None:
         for message_id, submission in submissions:
-            self.send(message_id, submission)
+            self.send(message_id, submission, config_revision)
 
 
 class FakeDeadLetters:

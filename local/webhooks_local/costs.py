@@ -143,12 +143,13 @@ def _handlers(stack: Any) -> Handlers:
     from ingest.handler import lambda_handler as ingest_handler
     from process.handler import lambda_handler as process_handler
     from webhook_engine import wiring
+    from webhook_engine.settings import get_settings
     from webhooks_local.configure import apply_file
 
     wiring.reset()
     apply_file(EXAMPLE_CONFIG)
     config = FunctionConfig("Bench", "bench", "bench", 60, 512, "us-east-1")
-    settings = wiring.get_settings()
+    settings = get_settings()
     source = SqsSource(
         "ProcessFunction", settings.queue_url, settings.queue_arn, "us-east-1", 10, True
     )

@@ -171,3 +171,28 @@ def test_redrive_refused_by_sqs_is_a_502_in_the_error_shape(stack, monkeypatch):
     assert status == 502
     assert body["error"]["code"] == "upstream_error"
     assert "StartMessageMoveTask: ResourceNotFoundException" in body["error"]["message"]
+
+
+def test_a_resubmission_runs_the_scripts_edited_just_before_it_in_a_warm_container(
+    stack, monkeypatch
+):
+    # Given a warm processing container that may use its configuration for an hour
+    monkeypatch.setenv("CONFIG_CACHE_SECONDS", "3600")
+    wiring.reset()
+    call("PUT", "/config", CONFIG)
+    message_id = send("invoice.payment_failed")
+    drain_queue(new_context())
+
+    # When the script is fixed, a new webhook arrives, and the failed message is resubmitted
+    call("PUT", "/config", FIXED)
+    fresh = send("invoice.payment_failed")
+    drain_queue(new_context())
+    call("POST", f"/messages/{message_id}/resubmit")
+    drain_queue(new_context())
+
+    # Then the new webhook ran the cached (old) script, within the cache window, and the
+    # resubmission, which carries the revision after the fix, ran the fixed one
+    assert call("GET", f"/messages/{fresh}")[1]["status"] == "FAILED"
+    _, resubmitted = call("GET", f"/messages/{message_id}")
+    assert [s["status"] for s in resubmitted["submissions"]] == ["FAILED", "SUCCESS"]
+    assert resubmitted["executions"][-1]["script_version"] == 2

@@ -74,11 +74,11 @@ def test_a_failure_after_the_first_chunk_reports_exactly_what_was_done(stored, m
     monkeypatch.setattr(routes, "BULK_BUDGET_SECONDS", 600.0)
     queue, sent = wiring.queue(), []
 
-    def send_many(submissions):
+    def send_many(submissions, config_revision=None):
         if sent:
             raise RuntimeError("SQS is down")
         sent.append(submissions)
-        type(queue).send_many(queue, submissions)
+        type(queue).send_many(queue, submissions, config_revision)
 
     monkeypatch.setattr(queue, "send_many", send_many)
 

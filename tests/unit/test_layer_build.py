@@ -31,4 +31,4 @@ def test_every_module_of_the_layer_has_bytecode_that_needs_no_source_check(built
     assert len(sources) > 500
     assert missing == []
     assert flags == {0b01}
-    assert importlib.util.MAGIC_NUMBER == compiled[0].read_bytes()[:4]
+    assert compiled[0].read_bytes()[:4] == importlib.util.MAGIC_NUMBER

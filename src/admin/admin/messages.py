@@ -106,14 +106,16 @@ def resubmit_selection(
     if ids is None:
         filters = (request.filter or MessageQuery()).to_filter()
         ids = matching_ids(filters, request.limit, messages)
-    done = resubmit_many(ids, messages, queue, budget=BULK_BUDGET_SECONDS)
+    revision = wiring.config_store().revision()
+    done = resubmit_many(ids, messages, queue, BULK_BUDGET_SECONDS, revision)
     answer = BulkResubmitOut(count=len(done.message_ids), **vars(done))
     return accepted(answer)
 
 
 @router.post("/messages/<message_id>/resubmit", summary="Process a message again")
 def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
-    submission = resubmit(message_id, wiring.message_store(), wiring.queue())
+    revision = wiring.config_store().revision()
+    submission = resubmit(message_id, wiring.message_store(), wiring.queue(), revision)
     return accepted(ResubmitOut(message_id=message_id, submission=submission.submission))
 
 

@@ -30,39 +30,57 @@ def test_runtime_config_orders_active_providers_and_keeps_active_functions():
     assert config.providers[1].functions_for("x") == []
 
 
-def test_cache_reloads_only_when_the_revision_moves_or_the_ttl_passes():
+def test_within_its_ttl_the_cache_reads_nothing_and_then_only_the_revision():
     # Given a cache with a 60 s TTL over a store holding one provider
     store, clock, reloads = config_store(FIRST), Clock(), []
     cache = ConfigCache(store, ttl=60, on_reload=lambda: reloads.append(1), clock=clock)
 
-    # When it is used twice, then after a write, then after the TTL
+    # When it is used, used again within the TTL after a write, then after the TTL twice
     first = cache.get()
-    clock.now = 30
-    same_revision = cache.get()
     store.put_provider(LATER)
-    after_write = cache.get()
-    clock.now = 200
-    cache.get()
+    clock.now = 30
+    within_ttl = cache.get()
+    clock.now = 61
+    after_ttl = cache.get()
+    clock.now = 130
+    unchanged = cache.get()
 
-    # Then it reloaded on first use, after the write and after the TTL, not in between
-    assert same_revision is first
-    assert [p.provider.name for p in after_write.providers] == ["First", "Later"]
-    assert len(reloads) == 3
-
-
-def test_cache_with_a_zero_ttl_reloads_every_time():
-    # Given
-    reloads: list[int] = []
-    cache = ConfigCache(
-        config_store(FIRST), ttl=0, on_reload=lambda: reloads.append(1), clock=Clock()
-    )
-
-    # When
-    cache.get()
-    cache.get()
-
-    # Then
+    # Then the write shows only once the TTL passed, and an unchanged revision loads nothing
+    assert [p.provider.name for p in first.providers] == ["First"]
+    assert within_ttl is first
+    assert [p.provider.name for p in after_ttl.providers] == ["First", "Later"]
+    assert unchanged is after_ttl
     assert len(reloads) == 2
+
+
+def test_a_required_revision_reloads_within_the_ttl():
+    # Given a warm cache, then an edit (a resubmission carries the revision after it)
+    store, clock = config_store(FIRST), Clock()
+    cache = ConfigCache(store, ttl=60, clock=clock)
+    cache.get()
+    store.put_provider(LATER)
+
+    # When a submission requiring the new revision is processed within the TTL
+    config = cache.get(required=store.revision())
+
+    # Then it sees the edit
+    assert [p.provider.name for p in config.providers] == ["First", "Later"]
+
+
+def test_cache_with_a_zero_ttl_checks_the_revision_every_time():
+    # Given
+    store, reloads = config_store(FIRST), []
+    cache = ConfigCache(store, ttl=0, on_reload=lambda: reloads.append(1), clock=Clock())
+
+    # When used twice unchanged, then after a write
+    cache.get()
+    cache.get()
+    store.put_provider(LATER)
+    config = cache.get()
+
+    # Then it loaded on first use and after the write only
+    assert len(reloads) == 2
+    assert len(config.providers) == 2
 
 
 def test_props_read_the_secret_store_only_for_secrets_without_a_value():

@@ -16,13 +16,14 @@ def test_resubmit_numbers_a_new_submission_and_queues_it():
     messages, queue = message_store(message("m-1")), FakeQueue()
 
     # When it is resubmitted twice
-    first = resubmit("m-1", messages, queue)
-    second = resubmit("m-1", messages, queue)
+    first = resubmit("m-1", messages, queue, config_revision=7)
+    second = resubmit("m-1", messages, queue, config_revision=8)
 
     # Then
     detail = messages.get_detail("m-1")
     assert (first.submission, second.submission) == (2, 3)
     assert queue.sent == [("m-1", 2), ("m-1", 3)]
+    assert queue.revisions == [7, 8]  # each runs with the configuration of its time, or later
     assert [(s.submission, s.mode) for s in detail.submissions] == [
         (1, Mode.ASYNC),
         (2, Mode.RESUBMIT),
@@ -37,7 +38,7 @@ def test_resubmitting_an_unknown_message_queues_nothing():
 
     # When / Then
     with pytest.raises(NotFoundError):
-        resubmit("nope", message_store(), queue)
+        resubmit("nope", message_store(), queue, config_revision=1)
     assert queue.sent == []
 
 
@@ -53,7 +54,7 @@ def test_resubmit_many_writes_and_queues_every_chunk():
     queue = FakeQueue()
 
     # When they are resubmitted, one of them twice in the list
-    done = resubmit_many([*ids, ids[0]], messages, queue, budget=60)
+    done = resubmit_many([*ids, ids[0]], messages, queue, budget=60, config_revision=1)
 
     # Then each got one new submission, queued once
     assert (done.message_ids, done.remaining, done.error) == (ids, [], None)
@@ -68,7 +69,7 @@ def test_resubmit_many_with_an_unknown_id_does_nothing():
 
     # When / Then the unknown id is named and nothing was resubmitted
     with pytest.raises(NotFoundError, match="nope"):
-        resubmit_many([*ids, "nope"], messages, queue, budget=60)
+        resubmit_many([*ids, "nope"], messages, queue, budget=60, config_revision=1)
     assert queue.sent == []
     assert {messages.get_message(m).submission_count for m in ids} == {1}
 
@@ -78,7 +79,7 @@ def test_resubmit_many_without_time_left_reports_what_remains():
     ids, messages = stored(3)
 
     # When
-    done = resubmit_many(ids, messages, FakeQueue(), budget=0)
+    done = resubmit_many(ids, messages, FakeQueue(), budget=0, config_revision=1)
 
     # Then
     assert (done.message_ids, done.remaining) == ([], ids)
@@ -91,11 +92,11 @@ class FailingSecondTime(FakeQueue):
         super().__init__()
         self.batches = 0
 
-    def send_many(self, submissions):
+    def send_many(self, submissions, config_revision=None):
         self.batches += 1
         if self.batches == 2:
             raise RuntimeError("SQS is down")
-        super().send_many(submissions)
+        super().send_many(submissions, config_revision)
 
 
 def test_resubmit_many_reports_exactly_what_was_done_when_a_later_chunk_fails():
@@ -103,7 +104,7 @@ def test_resubmit_many_reports_exactly_what_was_done_when_a_later_chunk_fails():
     ids, messages = stored(CHUNK + 3)
 
     # When
-    done = resubmit_many(ids, messages, FailingSecondTime(), budget=60)
+    done = resubmit_many(ids, messages, FailingSecondTime(), budget=60, config_revision=1)
 
     # Then the first chunk is reported done, the rest remaining, with the error
     assert (done.message_ids, done.remaining) == (ids[:CHUNK], ids[CHUNK:])

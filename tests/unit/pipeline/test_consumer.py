@@ -23,10 +23,18 @@ class FakeProcessor:
 
     error: Exception | None = None
     processed: list[tuple[str, int, float | None]] = field(default_factory=list)
+    revisions: list[int | None] = field(default_factory=list)
     given_up: list[tuple[str, int, str]] = field(default_factory=list)
 
-    def process(self, message_id: str, submission: int, budget: float | None = None) -> None:
+    def process(
+        self,
+        message_id: str,
+        submission: int,
+        budget: float | None = None,
+        config_revision: int | None = None,
+    ) -> None:
         self.processed.append((message_id, submission, budget))
+        self.revisions.append(config_revision)
         if self.error is not None:
             raise self.error
 
@@ -111,8 +119,14 @@ def test_a_record_without_enough_time_left_is_queued_again_not_failed(setup):
 
 
 class FailsM2(FakeProcessor):
-    def process(self, message_id: str, submission: int, budget: float | None = None) -> None:
-        super().process(message_id, submission, budget)
+    def process(
+        self,
+        message_id: str,
+        submission: int,
+        budget: float | None = None,
+        config_revision: int | None = None,
+    ) -> None:
+        super().process(message_id, submission, budget, config_revision)
         if message_id == "m-2":
             raise RuntimeError("DynamoDB throttled")
 
@@ -164,3 +178,18 @@ def test_a_record_that_is_not_a_submission_fails_without_processing(setup, body)
     # Then
     assert failed == {"sqs-m-1"}
     assert setup.processor.processed == []
+
+
+def test_the_required_configuration_revision_reaches_processing_and_survives_a_deferral():
+    # Given a resubmission's record (it carries a revision) and one without
+    resubmitted = record("m-1", body={"message_id": "m-1", "submission": 2, "config_revision": 9})
+    setup = Setup()
+
+    # When both are processed, then the resubmission arrives with no time left
+    setup.handle(resubmitted, record("m-2"))
+    late = Setup()
+    late.handle(resubmitted, remaining_ms=0)
+
+    # Then processing was asked for revision 9 (and any for the other); the deferred copy keeps 9
+    assert setup.processor.revisions == [9, None]
+    assert late.queue.revisions == [9]

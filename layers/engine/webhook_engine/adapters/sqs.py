@@ -16,16 +16,17 @@ class SqsQueue:
     def __init__(self, queue_url: str) -> None:
         self.queue_url = queue_url
 
-    def send(self, message_id: str, submission: int) -> None:
-        client("sqs").send_message(
-            QueueUrl=self.queue_url, MessageBody=_body(message_id, submission)
-        )
+    def send(self, message_id: str, submission: int, config_revision: int | None = None) -> None:
+        body = _body(message_id, submission, config_revision)
+        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=body)
 
-    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None:
+    def send_many(
+        self, submissions: Sequence[tuple[str, int]], config_revision: int | None = None
+    ) -> None:
         """Queue submissions ten per request; raises naming any that SQS refused."""
         for start in range(0, len(submissions), 10):
             entries = [
-                {"Id": str(index), "MessageBody": _body(*submission)}
+                {"Id": str(index), "MessageBody": _body(*submission, config_revision)}
                 for index, submission in enumerate(submissions[start : start + 10])
             ]
             response = client("sqs").send_message_batch(QueueUrl=self.queue_url, Entries=entries)
@@ -34,8 +35,12 @@ class SqsQueue:
                 raise RuntimeError(f"SQS refused to queue: {', '.join(refused)}")
 
 
-def _body(message_id: str, submission: int) -> str:
-    return json.dumps({"message_id": message_id, "submission": submission})
+def _body(message_id: str, submission: int, config_revision: int | None) -> str:
+    """The queue message: which submission, and the configuration revision it must see."""
+    body: dict[str, object] = {"message_id": message_id, "submission": submission}
+    if config_revision is not None:
+        body["config_revision"] = config_revision
+    return json.dumps(body)
 
 
 class SqsDeadLetters:

@@ -40,10 +40,12 @@ class RuntimeConfig:
 
 
 class ConfigCache:
-    """The configuration, reloaded when the store's revision moves or after `ttl` seconds.
+    """The configuration as one container last read it (docs/architecture.md, "Freshness").
 
-    One consistent read per use tells whether anything changed, so a script fixed just before
-    a resubmission is the one that runs. `on_reload` lets cached secrets go at the same time.
+    Within `ttl` seconds of its last check it is used as it is, with no read at all, unless
+    the caller requires a later revision (a queue message of a resubmission carries the
+    revision current when it was made). Past that, one consistent read of the revision
+    counter tells whether to load it again. `on_reload` lets cached secrets go at the same time.
     """
 
     def __init__(
@@ -56,17 +58,22 @@ class ConfigCache:
         self.store, self.ttl, self.clock, self.on_reload = store, ttl, clock, on_reload
         self._config: RuntimeConfig | None = None
         self._revision = -1
-        self._loaded_at = 0.0
+        self._checked_at = 0.0
 
-    def get(self) -> RuntimeConfig:
-        now, revision = self.clock(), self.store.revision()
-        stale = revision != self._revision or now - self._loaded_at >= self.ttl
-        if self._config is None or stale:
+    def get(self, required: int | None = None) -> RuntimeConfig:
+        """The configuration, at least at revision `required` when one is given."""
+        now = self.clock()
+        fresh = now - self._checked_at < self.ttl and (required or 0) <= self._revision
+        if self._config is not None and fresh:
+            return self._config
+        revision = self.store.revision()
+        if self._config is None or revision != self._revision:
             self.on_reload()
             self._config = RuntimeConfig.build(
                 self.store.list_providers(), self.store.list_functions()
             )
-            self._revision, self._loaded_at = revision, now
+            self._revision = revision
+        self._checked_at = now
         return self._config
 
 

@@ -152,9 +152,13 @@ class SecretStore(Protocol):
 
 
 class Queue(Protocol):
-    def send(self, message_id: str, submission: int) -> None: ...
+    def send(
+        self, message_id: str, submission: int, config_revision: int | None = None
+    ) -> None: ...
 
-    def send_many(self, submissions: Sequence[tuple[str, int]]) -> None: ...
+    def send_many(
+        self, submissions: Sequence[tuple[str, int]], config_revision: int | None = None
+    ) -> None: ...
 
 
 class DeadLetters(Protocol):

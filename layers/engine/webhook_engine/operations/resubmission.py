@@ -22,15 +22,22 @@ class Resubmitted:
     error: str | None = None  # why the rest was not reached, when not for lack of time
 
 
-def resubmit(message_id: str, messages: MessageStore, queue: Queue) -> Submission:
-    """Number a new submission and queue it; earlier executions stay on record."""
+def resubmit(
+    message_id: str, messages: MessageStore, queue: Queue, config_revision: int
+) -> Submission:
+    """Number a new submission and queue it, to run with the configuration at
+    `config_revision` or later; earlier executions stay on record."""
     (submission,) = messages.add_submissions([message_id], Mode.RESUBMIT)
-    queue.send(message_id, submission.submission)
+    queue.send(message_id, submission.submission, config_revision)
     return submission
 
 
 def resubmit_many(
-    message_ids: Sequence[str], messages: MessageStore, queue: Queue, budget: float
+    message_ids: Sequence[str],
+    messages: MessageStore,
+    queue: Queue,
+    budget: float,
+    config_revision: int,
 ) -> Resubmitted:
     """Resubmit in chunks while `budget` seconds last; report exactly what was done.
 
@@ -51,7 +58,8 @@ def resubmit_many(
         chunk = ids[start : start + CHUNK]
         try:
             submissions = messages.add_submissions(chunk, Mode.RESUBMIT)
-            queue.send_many([(m, s.submission) for m, s in zip(chunk, submissions, strict=True)])
+            numbered = [(m, s.submission) for m, s in zip(chunk, submissions, strict=True)]
+            queue.send_many(numbered, config_revision)
         except Exception as error:
             if not done.message_ids:
                 raise

@@ -34,6 +34,8 @@ class QueueMessage(BaseModel):
 
     message_id: str = Field(min_length=1)
     submission: int = Field(ge=1)
+    # Set by resubmissions: the configuration revision current when they were made.
+    config_revision: int | None = Field(default=None, ge=0)
 
 
 class SubmissionRecord(SqsRecordModel):
@@ -86,7 +88,9 @@ def handle_record(
 def _process(consumer: Consumer, record: SubmissionRecord, budget: float) -> None:
     body = record.body
     try:
-        consumer.processor.process(body.message_id, body.submission, budget=budget)
+        consumer.processor.process(
+            body.message_id, body.submission, budget=budget, config_revision=body.config_revision
+        )
     except Exception as error:
         if isinstance(error, SubmissionBusyError):
             logger.info("submission busy in another delivery; retried later")
@@ -98,6 +102,6 @@ def _process(consumer: Consumer, record: SubmissionRecord, budget: float) -> Non
 
 def _defer(queue: Queue, body: QueueMessage) -> None:
     """Queue the submission again, as a new message: this delivery ran out of time for it."""
-    queue.send(body.message_id, body.submission)
+    queue.send(body.message_id, body.submission, body.config_revision)
     metrics.add_metric(name="SubmissionsDeferred", unit=MetricUnit.Count, value=1)
     logger.info("not enough time left in this invocation; submission queued again")

@@ -55,7 +55,11 @@ class Processor:
     lease_seconds: float
 
     def process(
-        self, message_id: str, submission: int, budget: float | None = None
+        self,
+        message_id: str,
+        submission: int,
+        budget: float | None = None,
+        config_revision: int | None = None,
     ) -> Outcome | None:
         """Run a submission once; None when it had already run (a duplicate delivery).
 
@@ -70,7 +74,7 @@ class Processor:
         if claim.submission is None:
             raise SubmissionBusyError(f"submission {submission} is being processed elsewhere")
         try:
-            return self._run(message_id, claim.submission, claim.cutoffs, budget)
+            return self._run(message_id, claim.submission, claim.cutoffs, budget, config_revision)
         except Exception as error:
             reason = describe_error(error)
             self.messages.release_submission(message_id, submission, owner, reason)
@@ -82,7 +86,12 @@ class Processor:
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
     def _run(
-        self, message_id: str, claimed: Submission, cutoffs: int, budget: float | None
+        self,
+        message_id: str,
+        claimed: Submission,
+        cutoffs: int,
+        budget: float | None,
+        config_revision: int | None,
     ) -> Outcome:
         message = self.messages.get_message(message_id)
         if message.submission_count > claimed.submission:
@@ -94,7 +103,7 @@ class Processor:
                 "was killed or timed out); not run again"
             )
             return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
-        config = self.config.get()
+        config = self.config.get(config_revision)
         deadline = None if budget is None else time.monotonic() + budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
         try:
