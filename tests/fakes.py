@@ -172,7 +172,6 @@ class FakeMessageStore:
         lease.owner, lease.expires = owner, now + lease_seconds
         stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
         stored.attempts += 1
-        self._update_if_latest(message_id, submission, status=Status.PROCESSING)
         cutoffs = stored.attempts - 1 - lease.releases
         return Claim(stored.model_copy(deep=True), cutoffs=cutoffs)
 

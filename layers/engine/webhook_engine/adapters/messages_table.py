@@ -234,13 +234,6 @@ class DynamoMessageStore:
                 return self._refusal(message_id, submission)
             raise
         item = response["Attributes"]
-        self._update_if_latest(
-            message_id,
-            submission,
-            "SET #s = :status",
-            {"#s": "status"},
-            {":status": Status.PROCESSING.value},
-        )
         cutoffs = int(item["attempts"]) - 1 - int(item.get("releases", 0))
         return Claim(_submission_from_item(item), cutoffs=cutoffs)
 
