@@ -4,7 +4,7 @@ and this module reads what only SAM declares (functions, handlers, limits, event
 `provision` derives a plain CloudFormation template (the parameters, conditions and the
 resources of `LOCAL_TYPES`), adds outputs so that moto itself evaluates each function's
 environment variables and the ARNs of the queues that feed functions, creates the stack in
-moto and reads the answers back. moto 5.2's CloudFormation leaves two properties of ours out
+moto and reads the answers back. moto 5.2's CloudFormation leaves three properties of ours out
 (see `_COMPLETIONS`); those are applied with one API call each once the stack exists.
 """
 
@@ -243,6 +243,14 @@ def _enable_time_to_live(client: _Client, table: str, spec: dict[str, Any]) -> N
         client("dynamodb").update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
 
 
+def _enable_point_in_time_recovery(client: _Client, table: str, spec: dict[str, Any]) -> None:
+    if _true(spec.get("PointInTimeRecoveryEnabled")):
+        client("dynamodb").update_continuous_backups(
+            TableName=table,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+
+
 def _enable_versioning(client: _Client, bucket: str, spec: dict[str, Any]) -> None:
     client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration=spec)
 
@@ -254,6 +262,7 @@ def _true(value: Any) -> bool:
 # What moto 5.2's CloudFormation creates these resources without, and the call that adds it.
 _COMPLETIONS: dict[tuple[str, str], _Completion] = {
     ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _enable_time_to_live,
+    ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification"): _enable_point_in_time_recovery,
     ("AWS::S3::Bucket", "VersioningConfiguration"): _enable_versioning,
 }
 

@@ -258,3 +258,159 @@ def test_function_environment_is_evaluated_by_moto(aws_credentials: None, tmp_pa
         "SUFFIX": "amazonaws.com",
     }
     assert stack.attrs == {("Q", "Arn"): arn}
+
+
+def test_messages_and_configuration_tables_have_point_in_time_recovery(
+    session: boto3.session.Session, provisioned: ProvisionedStack
+) -> None:
+    # Given
+    dynamodb = session.client("dynamodb")
+
+    # When
+    statuses = [
+        dynamodb.describe_continuous_backups(TableName=provisioned.refs[table])[
+            "ContinuousBackupsDescription"
+        ]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
+        for table in ("MessagesTable", "ConfigTable")
+    ]
+
+    # Then
+    assert statuses == ["ENABLED", "ENABLED"]
+
+
+def test_queues_are_encrypted_by_sqs_without_a_key(
+    session: boto3.session.Session, provisioned: ProvisionedStack
+) -> None:
+    # When
+    attributes = [
+        session.client("sqs").get_queue_attributes(
+            QueueUrl=provisioned.refs[queue], AttributeNames=["All"]
+        )["Attributes"]
+        for queue in ("WebhookQueue", "DeadLetterQueue")
+    ]
+
+    # Then
+    assert [queue.get("SqsManagedSseEnabled") for queue in attributes] == ["true", "true"]
+    assert [queue.get("KmsMasterKeyId") for queue in attributes] == [None, None]
+
+
+def test_a_customer_managed_key_encrypts_queues_topic_and_bucket(
+    session: boto3.session.Session,
+) -> None:
+    # (moto's CloudFormation leaves the tables' SSESpecification out: not checked here)
+    # Given
+    key_arn = session.client("kms").create_key()["KeyMetadata"]["Arn"]
+
+    # When
+    stack = provision(session, parameter_overrides={"KmsKeyArn": key_arn})
+
+    # Then
+    queue = session.client("sqs").get_queue_attributes(
+        QueueUrl=stack.refs["WebhookQueue"], AttributeNames=["All"]
+    )["Attributes"]
+    assert queue["KmsMasterKeyId"] == key_arn
+    topic = session.client("sns").get_topic_attributes(TopicArn=stack.refs["AlarmTopic"])
+    assert topic["Attributes"]["KmsMasterKeyId"] == key_arn
+    encryption = session.client("s3").get_bucket_encryption(Bucket=stack.refs["PayloadBucket"])
+    [rule] = encryption["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": key_arn,
+    }
+
+
+def _resource(logical_id: str) -> dict:
+    return load_template()["Resources"][logical_id]
+
+
+def _parameter_statements(function_id: str) -> list[dict]:
+    """The function's inline policy statements that grant an SSM action."""
+    policies = _resource(function_id)["Properties"]["Policies"]
+    statements = [
+        statement
+        for policy in policies
+        if isinstance(policy, dict)
+        for statement in policy.get("Statement", [])
+    ]
+    return [
+        statement
+        for statement in statements
+        if any(str(action).startswith("ssm:") for action in statement["Action"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("function_id", "reads_secrets"),
+    [
+        ("IngestFunction", True),  # synchronous requests run scripts inline
+        ("ProcessFunction", True),
+        ("AdminFunction", True),
+        ("SweeperFunction", False),
+    ],
+)
+def test_only_functions_that_run_or_manage_scripts_reach_the_stacks_parameters(
+    function_id: str, reads_secrets: bool
+) -> None:
+    # When
+    statements = _parameter_statements(function_id)
+
+    # Then
+    assert bool(statements) is reads_secrets
+    for statement in statements:
+        assert statement["Resource"] == [
+            {
+                "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/${{AWS::StackName}}{tail}"
+            }
+            for tail in ("", "/*")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("function_id", "parameter"),
+    [
+        ("IngestFunction", "IngestReservedConcurrency"),
+        ("ProcessFunction", "ProcessReservedConcurrency"),
+        ("AdminFunction", "AdminReservedConcurrency"),
+    ],
+)
+def test_reserved_concurrency_is_left_unreserved_by_default(
+    function_id: str, parameter: str
+) -> None:
+    # Given
+    template = load_template()
+
+    # When
+    reserved = _resource(function_id)["Properties"]["ReservedConcurrentExecutions"]
+
+    # Then 0 (the default) leaves the property out rather than reserving zero
+    condition, value, otherwise = reserved["Fn::If"]
+    assert (value, otherwise) == ({"Ref": parameter}, {"Ref": "AWS::NoValue"})
+    assert template["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, 0]}]
+    }
+    assert template["Parameters"][parameter]["Default"] == 0
+
+
+def test_webhook_api_is_throttled_by_parameters() -> None:
+    # When
+    settings = _resource("WebhookApi")["Properties"]["DefaultRouteSettings"]
+
+    # Then
+    assert settings == {
+        "ThrottlingRateLimit": {"Ref": "WebhookThrottlingRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "WebhookThrottlingBurstLimit"},
+    }
+
+
+@pytest.mark.parametrize("parameter", sorted(load_template()["Parameters"]))
+def test_readme_lists_every_parameter_with_its_default(parameter: str) -> None:
+    # Given
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    default = load_template()["Parameters"][parameter].get("Default", "")
+
+    # When
+    rows = [line for line in readme.splitlines() if line.startswith(f"| `{parameter}` |")]
+
+    # Then
+    [row] = rows
+    assert f"| `{default}` |" in row or (default == "" and "| empty |" in row)
