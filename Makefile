@@ -6,12 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# checkov in its own environment: its pinned dependencies must not meet the project's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # sam build needs python3.13 on PATH: the project's virtual environment provides it.
 SAM_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0
 FUNCTION ?= IngestFunction
 EVENT ?= events/webhook_github_push.json
 
-.PHONY: serve test unit integration e2e lint format validate build deploy invoke bench openapi clean
+.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +28,19 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
 	touch $@
 
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+	touch $@
+
 serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
 	$(BIN)/python -m webhooks_local serve
 
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
 	$(BIN)/python -m webhooks_local invoke $(FUNCTION) $(EVENT)
 
-test: lint validate build ## everything CI checks: lint, template, build, all tests
+test: lint validate scan build ## everything CI checks: lint, template, scan, build, all tests
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 unit: $(BIN)/.installed
@@ -54,6 +63,9 @@ format: $(BIN)/.installed
 
 validate: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) validate --lint
+
+scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: fails on any check neither passed nor skipped with a reason
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 build: $(BIN)/.installed $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build
