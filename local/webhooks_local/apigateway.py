@@ -15,7 +15,10 @@ from urllib.parse import parse_qsl, unquote
 
 from webhooks_local import template as cfn
 
-BODY_LIMIT = 10 * 1024 * 1024  # what an HTTP API accepts
+# An HTTP API's request quotas: a body of at most 10 MB, and at most 10,240 bytes for the
+# request line and the header values together; a request over either is refused unread.
+BODY_LIMIT = 10 * 1024 * 1024
+HEADER_LIMIT = 10240
 TEXT_MARKERS = ("json", "xml", "javascript", "x-www-form-urlencoded")
 _PARAMETER = re.compile(r"\{(\w+)(\+?)\}")
 

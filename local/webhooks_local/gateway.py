@@ -8,11 +8,13 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from webhooks_local.apigateway import (
     BODY_LIMIT,
+    HEADER_LIMIT,
     HttpRequest,
     HttpResponse,
     Route,
@@ -25,7 +27,7 @@ from webhooks_local.authorizer import bearer_authorizer
 from webhooks_local.functions import FunctionConfig
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
 
-INTEGRATION_TIMEOUT = 30.0  # an HTTP API waits at most this long for Lambda
+INTEGRATION_TIMEOUT = 30.0  # an HTTP API waits at most this long for Lambda, then answers 503
 logger = logging.getLogger("webhooks_local.gateway")
 
 
@@ -39,6 +41,12 @@ class Function(Protocol):
 
 class RequestTooLarge(Exception):
     """The body exceeds what an HTTP API accepts."""
+
+
+# API Gateway's answers to requests over its quotas; the connection is closed, the rest of
+# the request unread.
+HEADERS_TOO_LARGE = error_response(431, "Request Header Fields Too Large")
+BODY_TOO_LARGE = error_response(413, "Request Entity Too Large")
 
 
 class Gateway:
@@ -133,22 +141,58 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         started = time.perf_counter()
         gateway = self.server.gateway
-        try:
-            body = self._read_body()
-        except RequestTooLarge:
-            self.close_connection = True
-            response = error_response(413, "Request Entity Too Large")
-        except ValueError:
-            self.close_connection = True
-            response = error_response(400, "Bad Request")
-        else:
-            response = gateway.respond(self._request(body))
+        response = self._refusal() or self._respond(gateway)
         self._write(response)
         if not gateway.quiet:
             elapsed = (time.perf_counter() - started) * 1000
             logger.info("%s %s %d %.1fms", self.command, self.path, response.status, elapsed)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    def _respond(self, gateway: Gateway) -> HttpResponse:
+        try:
+            body = self._read_body()
+        except RequestTooLarge:
+            self.close_connection = True
+            return BODY_TOO_LARGE
+        except ValueError:
+            self.close_connection = True
+            return error_response(400, "Bad Request")
+        return gateway.respond(self._request(body))
+
+    def _refusal(self) -> HttpResponse | None:
+        """The answer to a request over the header quota, or to a declared body over the body
+        quota, before any of the body is read; None when the request is within both."""
+        if self._header_size() > HEADER_LIMIT:
+            self.close_connection = True
+            return HEADERS_TOO_LARGE
+        if _declared_length(self.headers.get("Content-Length")) > BODY_LIMIT:
+            self.close_connection = True
+            return BODY_TOO_LARGE
+        return None
+
+    def _header_size(self) -> int:
+        """Bytes of the request line and the header values, as the HTTP API quota counts them."""
+        values = sum(len(value.encode("latin-1", "replace")) for value in self.headers.values())
+        return len(self.requestline.encode("latin-1", "replace")) + values
+
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue`: refuse a request over the quotas before the client sends its
+        body, as API Gateway does, instead of inviting it."""
+        refusal = self._refusal()
+        if refusal is None:
+            return super().handle_expect_100()
+        self._write(refusal)
+        return False
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Requests that http.server itself refuses (a line over 64 KiB, over 100 headers,
+        malformed) get API Gateway's JSON answers: anything too large is a 431."""
+        self.close_connection = True
+        if code in (HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE):
+            self._write(HEADERS_TOO_LARGE)
+        else:
+            self._write(error_response(code, HTTPStatus(code).phrase))
 
     def _request(self, body: bytes) -> HttpRequest:
         return HttpRequest(
@@ -165,9 +209,9 @@ class _Handler(BaseHTTPRequestHandler):
         """The exact body bytes: Content-Length or chunked; RequestTooLarge past the limit."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunks()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _declared_length(self.headers.get("Content-Length"))
         if length < 0:
-            raise ValueError("negative Content-Length")
+            raise ValueError("invalid Content-Length")
         if length > BODY_LIMIT:
             raise RequestTooLarge
         return self.rfile.read(length)
@@ -202,3 +246,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug(format, *args)
+
+
+def _declared_length(value: str | None) -> int:
+    """The Content-Length header's value: 0 without one, -1 when it is no number."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return -1

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from webhooks_local.apigateway import BODY_LIMIT, Route
+from webhooks_local.apigateway import BODY_LIMIT, HEADER_LIMIT, Route
 from webhooks_local.authorizer import iam_authorizer
 from webhooks_local.functions import FunctionConfig
-from webhooks_local.gateway import Gateway
+from webhooks_local.gateway import INTEGRATION_TIMEOUT, Gateway
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
 
 
@@ -22,11 +22,13 @@ class Function:
 
     def __init__(self):
         self.events: list[dict[str, Any]] = []
+        self.timeouts: list[float | None] = []
         self.error: Exception | None = None
         self.result: object = None
 
     def invoke(self, event: dict[str, Any], timeout: float | None = None) -> object:
         self.events.append(event)
+        self.timeouts.append(timeout)
         if self.error:
             raise self.error
         return self.result or {
@@ -227,3 +229,145 @@ def test_routes_without_the_iam_authorizer_get_no_identity(connection, function)
 
     # Then
     assert "authorizer" not in function.events[0]["requestContext"]
+
+
+REQUEST_LINE = "POST /webhooks/x HTTP/1.1"
+
+
+def send(connection, headers: list[tuple[str, str]], body: bytes = b"") -> tuple[int, Any]:
+    """POST /webhooks/x with exactly these headers (no Host or Accept-Encoding added)."""
+    connection.putrequest("POST", "/webhooks/x", skip_host=True, skip_accept_encoding=True)
+    for name, value in [*headers, ("Content-Length", str(len(body)))]:
+        connection.putheader(name, value)
+    connection.endheaders(body)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def padding(size: int) -> list[tuple[str, str]]:
+    """Headers whose values, with the request line and a Content-Length of 0, make `size`."""
+    return [("X-Pad", "p" * (size - len(REQUEST_LINE) - len("0")))]
+
+
+def test_request_line_and_header_values_up_to_the_limit_are_taken(connection, function):
+    # When
+    status, _ = send(connection, padding(HEADER_LIMIT))
+
+    # Then
+    assert status == 202
+    assert len(function.events) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        padding(HEADER_LIMIT + 1),
+        [(f"X-Part-{n}", "v" * 1000) for n in range(11)],  # many headers, none large
+        [("Cookie", "c" * (HEADER_LIMIT + 1))],
+        [("X-Huge", "h" * 70_000)],  # past http.server's own 64 KiB line limit
+        [(f"X-N-{n}", "1") for n in range(101)],  # past http.server's 100 headers
+    ],
+    ids=["one-byte-over", "many-headers", "cookie", "line-over-64k", "over-100-headers"],
+)
+def test_request_line_and_header_values_over_the_limit_are_refused(connection, function, headers):
+    # When
+    status, body = send(connection, headers)
+
+    # Then
+    assert (status, body) == (431, {"message": "Request Header Fields Too Large"})
+    assert function.events == []
+
+
+def test_a_long_query_string_counts_toward_the_header_limit(gateway, function):
+    # Given
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=5)
+    target = "/webhooks/x?q=" + "a" * HEADER_LIMIT
+
+    # When
+    connection.request("GET", target)
+    response = connection.getresponse()
+
+    # Then
+    assert response.status == 431
+    assert response.getheader("connection") == "close"
+    assert json.loads(response.read()) == {"message": "Request Header Fields Too Large"}
+    assert function.events == []
+    connection.close()
+
+
+def test_a_body_of_exactly_ten_megabytes_is_delivered(connection, function):
+    # Given
+    body = b"x" * BODY_LIMIT
+
+    # When
+    status, _ = send(connection, [("Content-Type", "text/plain")], body)
+
+    # Then
+    assert status == 202
+    assert len(function.events[0]["body"]) == BODY_LIMIT
+
+
+def test_chunked_body_over_ten_megabytes_is_refused(connection, function):
+    # Given chunks that pass the limit only together
+    chunks = iter([b"x" * (BODY_LIMIT // 2), b"x" * (BODY_LIMIT // 2), b"x"])
+
+    # When
+    connection.request("POST", "/webhooks/x", chunks, encode_chunked=True)
+    response = connection.getresponse()
+
+    # Then
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Entity Too Large"}
+    assert function.events == []
+
+
+def test_expect_continue_over_the_body_limit_is_refused_before_the_body(connection, function):
+    # Given a client that waits for 100 Continue before sending its body
+    connection.putrequest("POST", "/webhooks/x")
+    connection.putheader("Content-Length", str(BODY_LIMIT + 1))
+    connection.putheader("Expect", "100-continue")
+    connection.endheaders()
+
+    # When
+    response = connection.getresponse()
+
+    # Then the final answer comes first, and nothing reached the function
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Entity Too Large"}
+    assert function.events == []
+
+
+def test_an_invalid_content_length_is_a_bad_request(connection, function):
+    # When
+    status, body = send(connection, [("Content-Length", "ten")])
+
+    # Then
+    assert (status, body) == (400, {"message": "Bad Request"})
+    assert function.events == []
+
+
+class SlowFunction(Function):
+    """A function whose own timeout is past the HTTP API's 30 s integration timeout."""
+
+    config = FunctionConfig(
+        "IngestFunction", "local-IngestFunction", "x.handler", 60, 512, "us-east-1"
+    )
+
+
+def test_a_function_running_past_the_integration_timeout_is_service_unavailable(
+    gateway, connection
+):
+    # Given a 60 s function that the gateway stops waiting for at 30 s
+    function = gateway.workers["IngestFunction"] = SlowFunction()
+    function.error = FunctionTimeout("no answer within 30.00 seconds")
+
+    # When
+    connection.request("POST", "/webhooks/x", b"{}")
+    response = connection.getresponse()
+
+    # Then
+    assert function.timeouts == [INTEGRATION_TIMEOUT]
+    assert (response.status, json.loads(response.read())) == (
+        503,
+        {"message": "Service Unavailable"},
+    )
