@@ -4,19 +4,25 @@ On AWS the admin HTTP API's AWS_IAM authorizer refuses unsigned calls itself; th
 answers 401 to any event without the caller identity it adds (the local gateway plays the
 authorizer, and forwards calls without valid credentials with no identity). Checked before
 the resolver runs, so that no route, not even request validation, answers an
-unauthenticated caller with anything but 401; a malformed event is unauthenticated too.
+unauthenticated caller with anything but 401; a malformed event, or a caller that is not an
+IAM or STS principal, is unauthenticated too.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from webhook_engine.pipeline.http_api import error_response
 
+# What the IAM authorizer puts in `userArn`: an IAM or STS principal of a 12-digit account
+# (`arn:aws:iam::123456789012:user/ops`, `arn:aws:sts::123456789012:assumed-role/R/s`, ...).
+_PRINCIPAL_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:(?:iam|sts)::[0-9]{12}:[!-~]+")
+
 
 def refusal(event: Any) -> dict[str, Any] | None:
     """A 401 response unless the IAM authorizer identified the caller; None when it did."""
-    if _caller_arn(event):
+    if _PRINCIPAL_ARN.fullmatch(_caller_arn(event)):
         return None
     return error_response(401, "unauthorized", "missing or invalid credentials")
 
