@@ -414,3 +414,22 @@ def test_readme_lists_every_parameter_with_its_default(parameter: str) -> None:
     # Then
     [row] = rows
     assert f"| `{default}` |" in row or (default == "" and "| empty |" in row)
+
+
+@pytest.mark.parametrize("function_id", functions())
+def test_functions_outside_a_vpc_cannot_manage_network_interfaces(function_id: str) -> None:
+    # Given SAM's VPC access policy, attached whenever VpcConfig is written, even as an Fn::If
+    policies = _resource(function_id)["Properties"]["Policies"]
+
+    # When
+    outside_vpc = [
+        policy["Fn::If"][2]
+        for policy in policies
+        if isinstance(policy, dict) and policy.get("Fn::If", [None])[0] == "InVpc"
+    ]
+
+    # Then
+    [policy] = outside_vpc
+    [statement] = policy["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert "ec2:CreateNetworkInterface" in statement["Action"]
