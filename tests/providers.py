@@ -108,6 +108,7 @@ class Entry:
     headers: dict[str, str]  # what the sender sends besides the signature
     sign: Signer
     props: dict[str, str] = field(default_factory=lambda: {"SECRET": SECRET})
+    signs_body: bool = True  # False: a shared token or password, which the body cannot change
 
     @property
     def path(self) -> Path:
@@ -121,6 +122,14 @@ class Entry:
         """The sender's headers and its signature of `body` (default: the payload) at `at`."""
         signature = self.sign(self.body if body is None else body, self.props, at, self.headers)
         return self.headers | signature
+
+    def forged(self, at: datetime) -> tuple[bytes, dict[str, str]]:
+        """A copy that must match nothing: one body byte changed under the example's
+        signature, or, where the sender signs nothing, its token or password one byte off."""
+        if self.signs_body:
+            return tampered(self.body), self.signed_headers(at)
+        wrong = {name: value + "!" for name, value in self.props.items()}
+        return self.body, self.headers | self.sign(self.body, wrong, at, self.headers)
 
 
 JSON = "application/json"
@@ -157,6 +166,7 @@ ENTRIES = [
         },
         sign_gitlab,
         {"TOKEN": SECRET},
+        signs_body=False,
     ),
     Entry(
         "bitbucket.yaml",
@@ -181,6 +191,7 @@ ENTRIES = [
         {"Content-Type": "application/json; charset=utf-8"},
         sign_basic,
         {"USER": "azure-devops", "PASSWORD": SECRET},
+        signs_body=False,
     ),
     Entry(
         "jira.yaml",
@@ -249,6 +260,7 @@ ENTRIES = [
         {"Content-Type": JSON, "User-Agent": "Grafana"},
         sign_token,
         {"TOKEN": SECRET},
+        signs_body=False,
     ),
 ]
 

@@ -124,18 +124,32 @@ def test_a_signed_example_is_matched_by_its_provider_alone(entry):
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
-def test_a_tampered_example_is_matched_by_none(entry):
-    # Given the example's headers, and a body with one byte changed
-    body = tampered(entry.body)
-    incoming = request(entry, body=entry.body).model_copy(update={"body": body})
+def test_a_forged_copy_is_matched_by_none(entry):
+    # Given a copy of the example with one byte changed: in the body under the example's
+    # signature, or in the token of a sender that signs nothing
+    body, headers = entry.forged(SENT_AT)
+    incoming = request(entry).model_copy(
+        update={"body": body, "headers": {name.lower(): value for name, value in headers.items()}}
+    )
 
     # When every match script runs on it
     matched = matching(incoming)
 
-    # Then no provider matches (the token senders excepted: a token does not sign the body)
-    token_senders = {"GitLab", "Azure DevOps", "Generic token"}
-    assert body != entry.body
-    assert matched == ([entry.provider] if entry.provider in token_senders else [])
+    # Then no provider matches
+    assert (body, headers) != (entry.body, entry.signed_headers(SENT_AT))
+    assert matched == []
+
+
+TOKEN_SENDERS = [entry for entry in ENTRIES if not entry.signs_body]
+
+
+@pytest.mark.parametrize("entry", TOKEN_SENDERS, ids=[entry.provider for entry in TOKEN_SENDERS])
+def test_a_token_does_not_protect_the_body(entry):
+    # Given a token sender's example with one body byte changed, and the right token
+    incoming = request(entry).model_copy(update={"body": tampered(entry.body)})
+
+    # Then its provider still matches: the README says so, and to use HTTPS
+    assert matching(incoming) == [entry.provider]
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
