@@ -201,6 +201,7 @@ ENTRIES = [
         {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "Atlassian Webhook HTTP Client",
+            "X-Atlassian-Webhook-Flow": "Primary",
             "X-Atlassian-Webhook-Identifier": "b3f1a3c4-5d6e-4f70-8a91-b2c3d4e5f601",
             "X-Atlassian-Webhook-Retry": "0",
         },
