@@ -12,9 +12,11 @@ shards) is left out.
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,7 @@ from webhook_engine.domain.models import (
 from webhook_engine.domain.ports import (
     Claim,
     ClaimRefusal,
+    DeadLetter,
     MessageFilter,
     Outcome,
     Page,
@@ -140,6 +143,9 @@ class FakeMessageStore:
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
         return [message_id for message_id in message_ids if message_id not in self.messages]
+
+    def find_messages(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        return {m: self._head(m).model_copy(deep=True) for m in message_ids if m in self.messages}
 
     def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]:
         """Number a new submission of each message, all or none."""
@@ -391,20 +397,56 @@ class FakeQueue:
 
 
 class FakeDeadLetters:
-    """The dead-letter queue: redrive moves everything back to `queue`."""
+    """The dead-letter queue: records by id in arrival order, each listing or search counting a
+    receive as SQS does; redrive moves everything back to `queue`, or one record."""
 
     def __init__(self, queue: FakeQueue) -> None:
         self.queue = queue
-        self.waiting: list[tuple[str, int]] = []
+        self.waiting: dict[str, DeadLetter] = {}
+        self._ids = itertools.count(1)
+
+    def add(self, message_id: str, submission: int) -> str:
+        """Dead-letter a submission, as the queue does after its last delivery; the record id."""
+        record_id = f"record-{next(self._ids)}"
+        body = json.dumps({"message_id": message_id, "submission": submission})
+        self.waiting[record_id] = DeadLetter(
+            record_id, body, 0, datetime.now(UTC), message_id, submission
+        )
+        return record_id
 
     def approximate_count(self) -> int:
         return len(self.waiting)
 
     def redrive(self) -> RedriveResult:
-        moved, self.waiting = self.waiting, []
-        for message_id, submission in moved:
-            self.queue.send(message_id, submission)
+        moved = list(self.waiting)
+        for record_id in moved:
+            self.redrive_record(record_id)
         return RedriveResult(method="in-memory", moved=len(moved))
+
+    def records(self, limit: int) -> list[DeadLetter]:
+        return [self._received(record_id) for record_id in list(self.waiting)[:limit]]
+
+    def record(self, record_id: str) -> DeadLetter:
+        return self._received(record_id)
+
+    def redrive_record(self, record_id: str) -> DeadLetter:
+        record = self.discard_record(record_id)
+        named = json.loads(record.body)  # as queued, the revision it requires included
+        self.queue.send(named["message_id"], named["submission"], named.get("config_revision"))
+        return record
+
+    def discard_record(self, record_id: str) -> DeadLetter:
+        record = self._received(record_id)
+        del self.waiting[record_id]
+        return record
+
+    def _received(self, record_id: str) -> DeadLetter:
+        if record_id not in self.waiting:
+            raise NotFoundError(f"no record {record_id} in the dead-letter queue")
+        record = self.waiting[record_id]
+        record = replace(record, receive_count=record.receive_count + 1)
+        self.waiting[record_id] = record
+        return record
 
 
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port

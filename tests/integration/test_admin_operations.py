@@ -9,7 +9,7 @@ import boto3
 from ingest.handler import lambda_handler as ingest_handler
 from tests.conftest import http_event, new_context
 from tests.integration.admin_client import call
-from tests.integration.sqs import drain_queue
+from tests.integration.sqs import dead_letter, drain_queue
 from webhook_engine import wiring
 
 CONFIG = """
@@ -100,11 +100,7 @@ def test_bulk_resubmit_needs_ids_or_filter(stack):
 def test_redrive_moves_dead_letters_back_through_processing(stack):
     # Given a submission that ended in the dead-letter queue (its config was missing)
     message_id = send("invoice.paid")
-    sqs = boto3.client("sqs")
-    settings = wiring.get_settings()
-    body = sqs.receive_message(QueueUrl=settings.queue_url)["Messages"][0]
-    sqs.send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=body["Body"])
-    sqs.delete_message(QueueUrl=settings.queue_url, ReceiptHandle=body["ReceiptHandle"])
+    dead_letter()
     call("PUT", "/config", CONFIG)
     _, before = call("GET", "/dead-letters")
 
@@ -115,6 +111,7 @@ def test_redrive_moves_dead_letters_back_through_processing(stack):
     # Then SQS's message move task took it back to the queue, and it processed
     _, after = call("GET", "/dead-letters")
     _, message = call("GET", f"/messages/{message_id}")
+    settings, sqs = wiring.get_settings(), boto3.client("sqs")
     [task] = sqs.list_message_move_tasks(SourceArn=settings.dead_letter_queue_arn)["Results"]
     assert before == {"approximate_count": 1}
     assert (status, result["method"], result["moved"]) == (202, "StartMessageMoveTask", None)

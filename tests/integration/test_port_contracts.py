@@ -5,11 +5,19 @@ Unit tests trust the fakes to behave as the adapters do; these tests are what ea
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 
-from tests.fakes import FakeConfigStore, FakeMessageStore, FakeSecretStore
+from tests.fakes import (
+    FakeConfigStore,
+    FakeDeadLetters,
+    FakeMessageStore,
+    FakeQueue,
+    FakeSecretStore,
+)
 from tests.unit.builders import function, message, provider
 from webhook_engine import wiring
 from webhook_engine.domain.errors import NotFoundError
@@ -275,6 +283,22 @@ def test_listing_is_newest_first_filtered_and_paged(messages):
     assert old.items == []
 
 
+def test_messages_are_found_by_ids_without_their_bodies(messages):
+    # Given two stored messages, one of them dead
+    messages.put_message(recent("m-1", body=b"one"), Mode.ASYNC)
+    messages.put_message(recent("m-2", body=b"two"), Mode.ASYNC)
+    messages.settle("m-2", 1, Status.DEAD, "ThrottlingException")
+
+    # When ids are asked for, repeated and unknown among them
+    found = messages.find_messages(["m-2", "gone", "m-1", "m-2"])
+
+    # Then each stored one is found once, as its #MESSAGE item holds it
+    assert sorted(found) == ["m-1", "m-2"]
+    assert (found["m-2"].status, found["m-2"].reason) == (Status.DEAD, "ThrottlingException")
+    assert (found["m-1"].status, found["m-1"].body) == (Status.RECEIVED, b"")
+    assert messages.find_messages([]) == {}
+
+
 # configuration ----------------------------------------------------------------------------
 
 
@@ -346,3 +370,62 @@ def test_secrets_are_kept_per_provider(secrets):
     assert dict(secrets.get_secrets("p1")) == {"KEY": "n3w"}
     assert dict(secrets.get_secrets("p2")) == {"KEY": "another"}
     assert dict(secrets.get_secrets("p3")) == {}
+
+
+# dead letters -----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=KINDS)
+def dead_letters(request):
+    """The dead-letter port, and a way to dead-letter a submission in it (the record id)."""
+    if request.param == "fake":
+        fake = FakeDeadLetters(FakeQueue())
+        return fake, fake.add
+    request.getfixturevalue("stack")
+
+    def add(message_id: str, submission: int) -> str:
+        body = json.dumps({"message_id": message_id, "submission": submission})
+        url = wiring.get_settings().dead_letter_queue_url
+        return str(boto3.client("sqs").send_message(QueueUrl=url, MessageBody=body)["MessageId"])
+
+    return wiring.dead_letters(), add
+
+
+def test_records_are_listed_once_each_and_every_listing_counts_a_receive(dead_letters):
+    # Given two dead-lettered submissions
+    port, add = dead_letters
+    first, second = add("m-1", 1), add("m-2", 3)
+
+    # When they are listed twice, then at most one
+    port.records(10)
+    listed = port.records(10)
+    one = port.records(1)
+
+    # Then
+    assert {(r.record_id, r.message_id, r.submission) for r in listed} == {
+        (first, "m-1", 1),
+        (second, "m-2", 3),
+    }
+    assert [r.receive_count for r in listed] == [2, 2]
+    assert all(r.sent_at is not None for r in listed)
+    assert json.loads(listed[0].body)["message_id"] == listed[0].message_id
+    assert len(one) == 1
+
+
+def test_a_record_is_found_removed_once_and_then_not_found(dead_letters):
+    # Given
+    port, add = dead_letters
+    redriven, discarded, kept = add("m-1", 1), add("m-2", 1), add("m-3", 1)
+
+    # When
+    shown = port.record(redriven)
+    port.redrive_record(redriven)
+    port.discard_record(discarded)
+
+    # Then only the third is left, and the others are not found
+    assert (shown.record_id, shown.message_id) == (redriven, "m-1")
+    assert [r.record_id for r in port.records(10)] == [kept]
+    assert port.approximate_count() == 1
+    for gone in (redriven, discarded, "no-such-record"):
+        with pytest.raises(NotFoundError):
+            port.discard_record(gone)

@@ -131,6 +131,34 @@ def test_process_function_reads_the_queue_in_batches() -> None:
     assert event.properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_admin_function_may_make_every_dead_letter_call() -> None:
+    # Given the admin function's policies
+    policies = load_template()["Resources"]["AdminFunction"]["Properties"]["Policies"]
+
+    # When the statements on the dead-letter queue and the queues it may send to are read
+    dead_letter_queue = {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    actions = {
+        action
+        for policy in policies
+        for statement in policy.get("Statement", [])
+        if statement["Resource"] == dead_letter_queue
+        for action in statement["Action"]
+    }
+    sends = [
+        p["SQSSendMessagePolicy"]["QueueName"] for p in policies if "SQSSendMessagePolicy" in p
+    ]
+
+    # Then: the count, listing (receive, release), discard, redrive one record or the whole queue
+    assert {
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:StartMessageMoveTask",
+    } <= actions
+    assert sends == [{"Fn::GetAtt": ["WebhookQueue", "QueueName"]}]
+
+
 @pytest.mark.parametrize("function_id", functions())
 def test_function_code_exists(function_id: str) -> None:
     # Given

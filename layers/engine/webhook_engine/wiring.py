@@ -66,9 +66,10 @@ def dead_letters() -> DeadLetters:
 
     settings = get_settings()
     return SqsDeadLetters(
-        settings.queue_arn,
-        settings.dead_letter_queue_url,
-        settings.dead_letter_queue_arn,
+        queue_url=settings.queue_url,
+        queue_arn=settings.queue_arn,
+        dlq_url=settings.dead_letter_queue_url,
+        dlq_arn=settings.dead_letter_queue_arn,
     )
 
 

@@ -152,18 +152,25 @@ class DynamoMessageStore:
         heads = self._heads(message_ids)
         return [message_id for message_id in message_ids if message_id not in heads]
 
-    def _heads(self, message_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Counter and expiry of each existing message, by id (one BatchGetItem per 100)."""
+    def find_messages(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        """The stored messages among `message_ids`, by id, without their bodies."""
+        heads = self._heads(message_ids, projection=None)
+        return {message_id: _message_from_item(item, b"") for message_id, item in heads.items()}
+
+    def _heads(
+        self,
+        message_ids: Sequence[str],
+        projection: str | None = "pk, submission_count, expires_at",
+    ) -> dict[str, dict[str, Any]]:
+        """The `#MESSAGE` item of each existing message, by id, by default only its counter
+        and expiry (`projection=None`: all of it); one BatchGetItem per 100 ids."""
         keys = [{"pk": {"S": _pk(m)}, "sk": {"S": "#MESSAGE"}} for m in dict.fromkeys(message_ids)]
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), 100):
-            request = {
-                self.table_name: {
-                    "Keys": keys[start : start + 100],
-                    "ConsistentRead": True,
-                    "ProjectionExpression": "pk, submission_count, expires_at",
-                }
-            }
+            read: dict[str, Any] = {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            if projection:
+                read["ProjectionExpression"] = projection
+            request = {self.table_name: read}
             while request:
                 response = self._client.batch_get_item(RequestItems=request)
                 for raw in response["Responses"].get(self.table_name, []):

@@ -94,6 +94,8 @@ class MessageStore(Protocol):
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]: ...
 
+    def find_messages(self, message_ids: Sequence[str]) -> dict[str, Message]: ...
+
     def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]: ...
 
     def claim_submission(
@@ -161,10 +163,30 @@ class Queue(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record of the dead-letter queue: the submission it names, as SQS holds it."""
+
+    record_id: str  # SQS's message id of the record
+    body: str  # as queued: {"message_id", "submission"}, maybe "config_revision"
+    receive_count: int  # SQS's ApproximateReceiveCount: the queue's deliveries, then listings
+    sent_at: datetime | None = None
+    message_id: str | None = None  # None when the body names no submission
+    submission: int | None = None
+
+
 class DeadLetters(Protocol):
     def approximate_count(self) -> int: ...
 
     def redrive(self) -> RedriveResult: ...
+
+    def records(self, limit: int) -> list[DeadLetter]: ...
+
+    def record(self, record_id: str) -> DeadLetter: ...
+
+    def redrive_record(self, record_id: str) -> DeadLetter: ...
+
+    def discard_record(self, record_id: str) -> DeadLetter: ...
 
 
 @dataclass(frozen=True)
