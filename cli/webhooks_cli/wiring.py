@@ -44,7 +44,15 @@ def add_command(
     return parser
 
 
-def add_group(commands: Subparsers, name: str, summary: str) -> Subparsers:
-    """A command with subcommands, e.g. `providers list`."""
-    parser = commands.add_parser(name, help=summary, description=summary)
-    return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+def add_group(
+    commands: Subparsers, name: str, summary: str, default: Handler | None = None
+) -> Subparsers:
+    """A command with subcommands, e.g. `providers list`; with `default`, the command alone
+    runs that handler (and takes the global options), e.g. `dead-letters`."""
+    parents = [] if default is None else [_COMMON]
+    parser = commands.add_parser(name, help=summary, description=summary, parents=parents)
+    if default is not None:
+        parser.set_defaults(handler=default)
+    return parser.add_subparsers(
+        dest=f"{name}_command", required=default is None, metavar="COMMAND"
+    )

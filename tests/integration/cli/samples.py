@@ -1,4 +1,4 @@
-"""Admin API answers shaped like the real ones (docs: /tmp/spec/admin_api.md, DESIGN section 7)."""
+"""Admin API answers shaped like the real ones (the response models in src/admin/admin/)."""
 
 from __future__ import annotations
 
@@ -81,5 +81,25 @@ def evaluation(provider_name: str, matched: bool, **fields: Any) -> dict[str, An
         "duration_ms": 0.4,
         "error": None,
         "logs": [],
+        **fields,
+    }
+
+
+def dead_letter(record_id: str, message_id: str | None = "m1", **fields: Any) -> dict[str, Any]:
+    """A dead-letter record naming submission 1 of `message_id`, stored as DEAD."""
+    return {
+        "record_id": record_id,
+        "message_id": message_id,
+        "submission": 1,
+        "sent_at": "2026-05-01T10:00:00+00:00",
+        "receive_count": 6,
+        "message": {
+            "status": "DEAD",
+            "uri": "git/push",
+            "provider": None,
+            "reason": "ThrottlingException: Rate exceeded",
+            "received_at": "2026-05-01T09:59:59+00:00",
+            "submission_count": 1,
+        },
         **fields,
     }
