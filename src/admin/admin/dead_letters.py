@@ -50,7 +50,7 @@ class DeadLetterOut(BaseModel):
     submission: int | None = Field(description="The submission of that message it names")
     sent_at: datetime | None = Field(description="When the record was first queued")
     receive_count: int = Field(
-        description="SQS's ApproximateReceiveCount: the queue's deliveries, then one per listing"
+        description="SQS's ApproximateReceiveCount; each listing or search adds one"
     )
     message: StoredMessageOut | None = Field(
         description="The stored message; null when it is not (or no longer) stored"

@@ -169,7 +169,7 @@ class DeadLetter:
 
     record_id: str  # SQS's message id of the record
     body: str  # as queued: {"message_id", "submission"}, maybe "config_revision"
-    receive_count: int  # SQS's ApproximateReceiveCount: the queue's deliveries, then listings
+    receive_count: int  # SQS's ApproximateReceiveCount; each listing or search adds one
     sent_at: datetime | None = None
     message_id: str | None = None  # None when the body names no submission
     submission: int | None = None
