@@ -181,7 +181,6 @@ def test_functions_share_one_budget_per_submission(configure, lambda_context, mo
     assert detail.message.status is Status.FAILED
     assert len(detail.executions) == 3
     assert all("Timeout" in (e.error or "") for e in detail.executions)
-    assert sum(e.duration_ms for e in detail.executions) < 3_000
 
 
 @pytest.mark.parametrize("left_ms", [0, 14_999])
