@@ -1,4 +1,4 @@
-"""`webhooks export` and `webhooks apply`: the configuration document (DESIGN section 4)."""
+"""`webhooks export` and `webhooks apply`: the configuration document (README, "Configuration file")."""
 
 from __future__ import annotations
 
