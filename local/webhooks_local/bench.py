@@ -21,9 +21,8 @@ from typing import Any
 
 import yaml
 
-from webhook_engine.domain.models import IncomingRequest
 from webhook_engine.sandbox import compile_script, run_script
-from webhook_engine.sandbox.names import ScriptLog, script_names
+from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 from webhooks_local.bench_audit import check, send_mixed, write_config
 from webhooks_local.bench_http import (
     BenchError,
@@ -154,9 +153,10 @@ def sandbox_figures() -> dict[str, float]:
     provider = _github_provider()
     source, props = provider["match_script"], _props(provider)
     body = PUSH_BODY.read_bytes()
-    request = IncomingRequest(
-        request_id="bench",
+    request = RequestData(
+        message_id="bench",
         method="POST",
+        query_string="",
         uri="git/push",
         headers=github_headers(body, props["SECRET"]),
         body=body,
@@ -164,7 +164,7 @@ def sandbox_figures() -> dict[str, float]:
         received_at=datetime.now(UTC),
     )
     script = compile_script(source, "provider:GitHub")
-    names = script_names(request, "bench", props, ScriptLog())
+    names = script_names(request, props, ScriptLog(LogBook()))
     if run_script(script, names, 2.0) is not True:
         raise BenchError("the GitHub match script did not match the signed push")
     return {
@@ -175,7 +175,7 @@ def sandbox_figures() -> dict[str, float]:
             lambda _: compile_script(source, "provider:GitHub"), CACHED_COMPILE_RUNS
         ),
         "script_names_us": _microseconds(
-            lambda _: script_names(request, "bench", props, ScriptLog()), SCRIPT_RUNS
+            lambda _: script_names(request, props, ScriptLog(LogBook())), SCRIPT_RUNS
         ),
         "run_script_us": _microseconds(lambda _: run_script(script, names, 2.0), SCRIPT_RUNS),
     }

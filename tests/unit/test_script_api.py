@@ -7,27 +7,35 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import EVENTS
-from webhook_engine.domain.models import IncomingRequest
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
-from webhook_engine.sandbox.names import MAX_LOG_ENTRIES, Headers, ScriptLog, script_names
+from webhook_engine.sandbox.names import (
+    MAX_LOG_ENTRIES,
+    Headers,
+    LogBook,
+    RequestData,
+    ScriptLog,
+    script_names,
+)
 
 
-def request(body: bytes, content_type: str, query: str = "") -> IncomingRequest:
-    return IncomingRequest(
-        request_id="r",
+def request(body: bytes, content_type: str, query: str = "") -> RequestData:
+    return RequestData(
+        message_id="m1",
         method="POST",
         uri="hook",
         query_string=query,
         headers={"content-type": content_type, "X-Token": "t"},
         body=body,
+        source_ip="192.0.2.1",
         received_at=datetime(2026, 11, 29, tzinfo=UTC),
     )
 
 
-def run(source: str, incoming: IncomingRequest, log: ScriptLog | None = None) -> object:
-    log = log or ScriptLog()
-    names = script_names(incoming, "m1", {"KEY": "v"}, log)
-    return run_script(compile_script(source, "test"), names, timeout=2)
+def run(source: str, incoming: RequestData, book: LogBook | None = None) -> object:
+    book = book or LogBook()
+    names = script_names(incoming, {"KEY": "v"}, ScriptLog(book))
+    printed = lambda line: book.add("INFO", line)  # noqa: E731
+    return run_script(compile_script(source, "test"), names, 2, printed)
 
 
 def test_headers_are_case_insensitive_and_read_only():
@@ -88,26 +96,28 @@ def test_scripts_see_query_all_props_and_raw_body():
 
 def test_print_and_set_message_reach_the_log():
     # Given
-    log = ScriptLog()
+    book = LogBook()
 
     # When
-    run('print("hello", 42)\nlog.set_message("first line\\nsecond")', request(b"", ""), log)
+    run('print("hello", 42)\nlog.set_message("first line\\nsecond")', request(b"", ""), book)
 
     # Then
-    assert [(e.level, e.message) for e in log.finish()] == [("INFO", "hello 42")]
-    assert log.summary == "first line"
+    assert [(e["level"], e["message"]) for e in book.finish()] == [("INFO", "hello 42")]
+    assert book.summary == "first line"
 
 
-def test_log_is_capped_and_scripts_cannot_reach_its_list():
+@pytest.mark.parametrize("source", ["getattr(log, '_book').entries.clear()", "log.finish()"])
+def test_log_is_capped_and_scripts_cannot_reach_its_entries(source):
     # Given a script logging past the cap, then one poking at the entries
-    log = ScriptLog()
-    run(f"for i in range({MAX_LOG_ENTRIES + 5}):\n    log.info(i)", request(b"", ""), log)
+    book = LogBook()
+    run(f"for i in range({MAX_LOG_ENTRIES + 5}):\n    log.info(i)", request(b"", ""), book)
 
     # When
-    with pytest.raises(ScriptError):
-        run("getattr(log, '_entries').clear()", request(b"", ""), log)
+    with pytest.raises(ScriptError) as caught:
+        run(source, request(b"", ""), book)
 
     # Then
-    entries = log.finish()
+    entries = book.finish()
+    assert caught.value.error_type == "AttributeError"
     assert len(entries) == MAX_LOG_ENTRIES + 1
-    assert entries[-1].message == f"5 more log entries dropped (limit {MAX_LOG_ENTRIES})"
+    assert entries[-1]["message"] == f"5 more log entries dropped (limit {MAX_LOG_ENTRIES})"

@@ -126,11 +126,13 @@ def test_unpacking_and_star_calls_work():
     assert result == (6, [("x", 1)], ((1,), {"k": 2}))
 
 
-def test_print_goes_to_the_print_name_when_given():
+def test_print_goes_to_the_print_sink_when_given():
     # Given a print sink
     lines: list[str] = []
     # When the script prints
-    run("print('hello', 42)\nprint('bye')", print=lines.append)
+    run_script(
+        compile_script("print('hello', 42)\nprint('bye')", "function:test"), {}, 2.0, lines.append
+    )
     # Then each printed line reached the sink
     assert lines == ["hello 42", "bye"]
 

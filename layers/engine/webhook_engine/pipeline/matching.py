@@ -15,12 +15,13 @@ from webhook_engine.domain.models import (
     ExecutionStatus,
     Function,
     IncomingRequest,
+    LogEntry,
     Provider,
     Status,
 )
 from webhook_engine.observability import logger
 from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_script, run_script
-from webhook_engine.sandbox.names import ScriptLog, script_names
+from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
 # After a provider matched: the id of the message this one repeats (same delivery), or None.
@@ -55,7 +56,7 @@ class Result:
 
 @dataclass
 class _Run:
-    log: ScriptLog
+    log: LogBook
     started_at: datetime
     ok: bool = False
     value: object = None
@@ -64,17 +65,39 @@ class _Run:
     error_line: int | None = None
 
 
+def _names(
+    request: IncomingRequest, message_id: str, props: Mapping[str, str], book: LogBook
+) -> dict[str, object]:
+    data = RequestData(
+        message_id=message_id,
+        method=request.method,
+        uri=request.uri,
+        query_string=request.query_string,
+        headers=request.headers,
+        body=request.body,
+        source_ip=request.source_ip,
+        received_at=request.received_at,
+    )
+    return script_names(data, props, ScriptLog(book))
+
+
+def _entries(book: LogBook) -> list[LogEntry]:
+    return [LogEntry.model_validate(entry) for entry in book.finish()]
+
+
 def _run(
-    source: str, name: str, names: Callable[[ScriptLog], dict[str, object]], timeout: float
+    source: str, name: str, names: Callable[[LogBook], dict[str, object]], timeout: float
 ) -> _Run:
     """Compile (cached) and run one script; its failures become the run's error."""
-    run = _Run(log=ScriptLog(), started_at=datetime.now(UTC))
+    run = _Run(log=LogBook(), started_at=datetime.now(UTC))
     start = time.perf_counter()
     try:
         if timeout <= 0:
             run.error = "ScriptTimeoutError: no time left in the submission's budget"
         else:
-            run.value = run_script(compile_script(source, name), names(run.log), timeout)
+            script, book = compile_script(source, name), run.log
+            printed = partial(book.add, "INFO")
+            run.value = run_script(script, names(book), timeout, printed)
             run.ok = True
     except ScriptCompileError as error:
         run.error, run.error_line = f"SyntaxError: {error.message}", error.line
@@ -99,7 +122,7 @@ def process_request(
     for active in config.providers:
         provider = active.provider
         props = props_of(provider)
-        names = partial(script_names, request, message_id, props)
+        names = partial(_names, request, message_id, props)
         run = _run(
             provider.match_script,
             f"provider:{provider.name}",
@@ -113,7 +136,7 @@ def process_request(
                 matched=matched,
                 duration_ms=run.duration_ms,
                 error=run.error,
-                logs=run.log.finish(),
+                logs=_entries(run.log),
                 script_version=provider.version,
             )
         )
@@ -134,7 +157,7 @@ def process_request(
 def _run_functions(
     result: Result,
     functions: list[Function],
-    names: Callable[[ScriptLog], dict[str, object]],
+    names: Callable[[LogBook], dict[str, object]],
     submission: int,
     limits: Limits,
 ) -> None:
@@ -153,7 +176,7 @@ def _run_functions(
                 submission=submission,
                 started_at=run.started_at,
                 duration_ms=run.duration_ms,
-                logs=run.log.finish(),
+                logs=_entries(run.log),
                 error=run.error,
                 error_line=run.error_line,
                 script_version=function.version,

@@ -24,6 +24,7 @@ class CompiledScript:
     name: str  # shown as the file name in tracebacks, e.g. "function:GitHub - git/push"
     source_hash: str  # sha256 hex of the source
     code: types.CodeType
+    names: frozenset[str]  # every name its code (and nested code) refers to
 
 
 class _ScriptPolicy(RestrictingNodeTransformer):
@@ -72,7 +73,8 @@ def _compile(source_hash: str, name: str, source: str) -> CompiledScript:
     if result.errors:
         raise _restricted_error(result.errors)
     assert result.code is not None  # no errors means code
-    return CompiledScript(name=name, source_hash=source_hash, code=_function_code(result.code))
+    code = _function_code(result.code)
+    return CompiledScript(name=name, source_hash=source_hash, code=code, names=_names(code))
 
 
 def _compile_restricted(source: str, name: str) -> CompileResult:
@@ -90,6 +92,12 @@ def _function_code(module_code: types.CodeType) -> types.CodeType:
         for const in module_code.co_consts
         if isinstance(const, types.CodeType) and const.co_name == _FUNCTION_NAME
     )
+
+
+def _names(code: types.CodeType) -> frozenset[str]:
+    """Global and attribute names of `code` and the functions and lambdas it defines."""
+    nested = (const for const in code.co_consts if isinstance(const, types.CodeType))
+    return frozenset(code.co_names).union(*(_names(inner) for inner in nested))
 
 
 def _restricted_error(errors: Sequence[str]) -> ScriptCompileError:

@@ -2,15 +2,14 @@
 
 RestrictedPython rewrites `a.b` into `_getattr_(a, "b")`, `a[b] = c` into `_write_(a)[b] = c`,
 `for x in y` into `for x in _getiter_(y)`, `print(...)` into `_print._call_print(...)`, and so on;
-this module supplies those functions. Nothing here has per-object permissions: what a script must
-not change (module proxies, the read-only mappings it is given) refuses changes itself, and
+this module supplies those functions. Reads go through the allow-list of `allowed`; what a
+script must not change (module proxies, the facades it is given) refuses changes itself, and
 `_write_` only lets writes through to plain containers.
 """
 
 import builtins
 import collections
 import operator
-import types
 from collections.abc import Callable, Mapping
 
 from RestrictedPython.Guards import (
@@ -18,16 +17,10 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safe_builtins,
 )
-from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+from webhook_engine.sandbox.allowed import check_attribute
 from webhook_engine.sandbox.modules import guarded_import
 
-# Objects whose every attribute leads to frames, code or globals.
-_INTERNAL_TYPES = (types.FrameType, types.CodeType, types.TracebackType)
-# Names leading there from other objects (`gi_frame`, `f_back`, `tb_frame`, ...), and `mro`.
-_INTERNAL_NAMES = INSPECT_ATTRIBUTES | {"mro"}
-# `str.format` (and `UserString.format`) read attributes named in the format string.
-_FORMAT_METHODS = frozenset({"format", "format_map"})
 # Writes are allowed into plain containers only (exact types: a read-only mapping built on
 # dict stays read-only); scripts own every such container except those they are given.
 _WRITABLE_TYPES = frozenset(
@@ -46,15 +39,10 @@ _MISSING = object()
 
 
 def guarded_getattr(obj: object, name: str, default: object = _MISSING) -> object:
-    """`getattr` for scripts: no `_` names, no frame/code/traceback internals, no `format`."""
+    """`getattr` for scripts: only what the allow-list grants (a refusal ignores `default`)."""
     if not isinstance(name, str):
         raise TypeError("attribute name must be a string")
-    if name.startswith("_"):
-        raise AttributeError(f'"{name}" is an invalid attribute name because it starts with "_"')
-    if name in _INTERNAL_NAMES or isinstance(obj, _INTERNAL_TYPES):
-        raise AttributeError(f'"{name}" is not available to scripts')
-    if name in _FORMAT_METHODS:
-        raise AttributeError(f'"{name}" is not available to scripts; use f-strings or %')
+    check_attribute(obj, name)
     if default is _MISSING:
         return getattr(obj, name)
     return getattr(obj, name, default)
@@ -155,6 +143,7 @@ _HARMLESS_BUILTINS = (
     "next",
 )
 _DROPPED_SAFE_BUILTINS = (
+    "_getattr_",  # RestrictedPython's own getattr; scripts get the allow-list's
     "__build_class__",  # class definitions are refused at compile time
     "setattr",  # could only ever fail
     "delattr",
@@ -184,12 +173,12 @@ _GUARDS: dict[str, object] = {
 }
 
 
-def script_globals(names: Mapping[str, object]) -> dict[str, object]:
+def script_globals(
+    names: Mapping[str, object], print_sink: Callable[[str], object] | None = None
+) -> dict[str, object]:
     """Fresh globals for one run: `names`, then the guards (which `names` cannot replace).
 
-    `print(...)` in a script calls `names["print"]` with the printed line when given, and is
+    `print(...)` in a script hands each printed line to `print_sink` when given, and is
     otherwise only collected (readable by the script as `printed`).
     """
-    sink = names.get("print")
-    printer_sink = sink if callable(sink) else None
-    return {**names, **_GUARDS, "_print_": lambda _getattr: Printer(printer_sink)}
+    return {**names, **_GUARDS, "_print_": lambda _getattr: Printer(print_sink)}

@@ -5,10 +5,14 @@ Several allow-listed modules carry other modules as attributes (`uuid.os`, `json
 it gets a `ModuleProxy` holding only the module's public functions, classes and constants.
 """
 
+import collections
 import functools
 import importlib
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from webhook_engine.sandbox.allowed import ScriptFacade, register_script_type
 
 ALLOWED_MODULES = (
     "json",
@@ -45,10 +49,13 @@ _WITHHELD = {
     "uuid": {"getnode", "uuid1", "main"},
     # change the state of the whole process
     "time": {"tzset", "clock_settime", "clock_settime_ns"},
+    # read from file objects: scripts have none, and file readers stay out of reach
+    "hashlib": {"file_digest"},
+    "base64": {"encode", "decode"},
 }
 
 
-class ModuleProxy:
+class ModuleProxy(ScriptFacade):
     """Read-only view of a module's public API; no `__name__`, no submodules."""
 
     __slots__ = ("_members", "_module")
@@ -71,6 +78,13 @@ class ModuleProxy:
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"module {self._module!r} is read-only")
+
+    def offers(self, name: str) -> bool:
+        return name in self._members
+
+    def members(self) -> Mapping[str, object]:
+        """What scripts get from this module."""
+        return self._members
 
     def __dir__(self) -> list[str]:
         return sorted(self._members)
@@ -96,9 +110,18 @@ def _public_members(module: types.ModuleType) -> dict[str, object]:
         for name in public
         if not name.startswith("_") and name not in withheld
     }
+    if module.__name__ == "collections":
+        members["namedtuple"] = namedtuple
     return {
         name: value for name, value in members.items() if not isinstance(value, types.ModuleType)
     }
+
+
+def namedtuple(
+    typename: str, field_names: str | Iterable[str], **options: Any
+) -> type[tuple[Any, ...]]:
+    """`collections.namedtuple` for scripts: the class it makes is readable by scripts."""
+    return register_script_type(collections.namedtuple(typename, field_names, **options))
 
 
 def guarded_import(

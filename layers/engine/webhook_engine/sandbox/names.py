@@ -1,22 +1,53 @@
-"""The names a script sees (DESIGN section 5): request data, `props` and `log`."""
+"""The names a script sees: request data, `props` and `log`, as plain data and small facades.
+
+Scripts never get an engine object: `headers` is a read-only case-insensitive mapping,
+`query`, `query_all` and `props` are read-only mappings over fresh dicts, `log` offers its five
+methods and nothing else, and `received_at` is a plain timezone-aware datetime. This module runs
+in the script worker and imports nothing but the standard library and the sandbox.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping, ValuesView
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
-from webhook_engine.domain.models import IncomingRequest, LogEntry
+from webhook_engine.sandbox.allowed import ScriptFacade
 
 MAX_LOG_ENTRIES = 200
 MAX_LOG_LENGTH = 4000
+MAX_SUMMARY_LENGTH = 500
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-class Headers(Mapping[str, str]):
+@dataclass(frozen=True)
+class RequestData:
+    """One message's request, as the worker receives it."""
+
+    message_id: str
+    method: str
+    uri: str
+    query_string: str
+    headers: dict[str, str]
+    body: bytes
+    source_ip: str
+    received_at: datetime
+    content_type: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        given = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        object.__setattr__(self, "content_type", given.split(";")[0].strip().lower())
+
+
+class Headers(ScriptFacade, Mapping[str, str]):
     """Read-only, case-insensitive header mapping."""
+
+    __slots__ = ("_items",)
+    script_attributes: ClassVar[frozenset[str]] = frozenset({"get", "keys", "values", "items"})
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self._items = {name.lower(): value for name, value in headers.items()}
@@ -34,96 +65,134 @@ class Headers(Mapping[str, str]):
         return isinstance(name, str) and name.lower() in self._items
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._items.get(name.lower(), default)
+        return self._items.get(name.lower(), default) if isinstance(name, str) else default
+
+    def keys(self) -> KeysView[str]:
+        return self._items.keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._items.values()
+
+    def items(self) -> Any:
+        return self._items.items()
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
 
 
-class ScriptLog:
-    """`log` in scripts: entries kept with the execution, plus a one-line summary.
-
-    State lives in underscore attributes, which the sandbox keeps out of scripts' reach, so a
-    script cannot bypass the caps by editing the list directly.
-    """
+class LogBook:
+    """What a script logged: entries (capped), a one-line summary and a count of dropped ones."""
 
     def __init__(self) -> None:
-        self._entries: list[LogEntry] = []
-        self._summary: str | None = None
-        self._dropped = 0
+        self.entries: list[dict[str, str]] = []
+        self.summary: str | None = None
+        self.dropped = 0
 
-    @property
-    def summary(self) -> str | None:
-        return self._summary
-
-    def _add(self, level: str, text: object) -> None:
-        if len(self._entries) >= MAX_LOG_ENTRIES:
-            self._dropped += 1
+    def add(self, level: str, text: object) -> None:
+        if len(self.entries) >= MAX_LOG_ENTRIES:
+            self.dropped += 1
             return
         message = str(text)[:MAX_LOG_LENGTH]
-        self._entries.append(LogEntry(level=level, message=message, at=datetime.now(UTC)))
+        self.entries.append({"level": level, "message": message, "at": _now()})
+
+    def set_summary(self, text: object) -> None:
+        lines = str(text).splitlines()
+        self.summary = lines[0][:MAX_SUMMARY_LENGTH] if lines else None
+
+    def finish(self) -> list[dict[str, str]]:
+        """The entries, with a note when some were dropped over the cap."""
+        if self.dropped:
+            note = f"{self.dropped} more log entries dropped (limit {MAX_LOG_ENTRIES})"
+            self.entries.append({"level": "WARNING", "message": note, "at": _now()})
+            self.dropped = 0
+        return self.entries
+
+
+class ScriptLog(ScriptFacade):
+    """`log` in scripts: `debug`, `info`, `warning`, `error` and `set_message`, nothing else."""
+
+    __slots__ = ("_book",)
+    script_attributes: ClassVar[frozenset[str]] = frozenset(
+        {"debug", "info", "warning", "error", "set_message"}
+    )
+
+    def __init__(self, book: LogBook) -> None:
+        self._book = book
 
     def debug(self, text: object) -> None:
-        self._add("DEBUG", text)
+        self._book.add("DEBUG", text)
 
     def info(self, text: object) -> None:
-        self._add("INFO", text)
+        self._book.add("INFO", text)
 
     def warning(self, text: object) -> None:
-        self._add("WARNING", text)
+        self._book.add("WARNING", text)
 
     def error(self, text: object) -> None:
-        self._add("ERROR", text)
+        self._book.add("ERROR", text)
 
     def set_message(self, text: object) -> None:
-        lines = str(text).splitlines()
-        self._summary = lines[0][:500] if lines else None
+        self._book.set_summary(text)
 
-    def print(self, text: object) -> None:
-        """The sandbox hands each `print()` line here; it is logged at INFO."""
-        self._add("INFO", str(text).rstrip("\n"))
-
-    def finish(self) -> list[LogEntry]:
-        """The entries, with a note when some were dropped over the cap."""
-        if self._dropped:
-            note = f"{self._dropped} more log entries dropped (limit {MAX_LOG_ENTRIES})"
-            self._entries.append(LogEntry(level="WARNING", message=note, at=datetime.now(UTC)))
-            self._dropped = 0
-        return self._entries
+    def __repr__(self) -> str:
+        return "<log>"
 
 
-def parse_payload(request: IncomingRequest) -> Any:
+def parse_payload(body: bytes, content_type: str) -> Any:
     """JSON -> dict/list; form-urlencoded -> dict of first values; anything else -> None."""
-    kind = request.content_type
-    if kind == "application/x-www-form-urlencoded":
-        text = request.body.decode("utf-8", errors="replace")
+    if content_type == "application/x-www-form-urlencoded":
+        text = body.decode("utf-8", errors="replace")
         return {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
-    looks_json = not kind and request.body.lstrip()[:1] in (b"{", b"[")
-    if kind.endswith("json") or kind.endswith("+json") or looks_json:
+    looks_json = not content_type and body.lstrip()[:1] in (b"{", b"[")
+    if content_type.endswith("json") or looks_json:
         try:
-            return json.loads(request.body)
+            return json.loads(body)
         except ValueError:
             return None
     return None
 
 
+def _query_all(request: RequestData) -> dict[str, list[str]]:
+    return parse_qs(request.query_string, keep_blank_values=True)
+
+
+_Builder = Callable[[RequestData], object]
+# How each request name is built, so that a script gets only the names it uses (a match
+# script that never reads `payload` does not pay for parsing it).
+_REQUEST_NAMES: dict[str, _Builder] = {
+    "message_id": lambda request: request.message_id,
+    "method": lambda request: request.method,
+    "uri": lambda request: request.uri,
+    "headers": lambda request: Headers(request.headers),
+    "query": lambda request: MappingProxyType(
+        {name: values[0] for name, values in _query_all(request).items()}
+    ),
+    "query_all": lambda request: MappingProxyType(_query_all(request)),
+    "payload": lambda request: parse_payload(request.body, request.content_type),
+    "body": lambda request: request.body.decode("utf-8", errors="replace"),
+    "raw_body": lambda request: request.body,
+    "source_ip": lambda request: request.source_ip,
+    "received_at": lambda request: request.received_at,
+}
+NAMES = (*_REQUEST_NAMES, "props", "log")
+
+
 def script_names(
-    request: IncomingRequest, message_id: str, props: Mapping[str, str], log: ScriptLog
+    request: RequestData,
+    props: Mapping[str, str],
+    log: ScriptLog,
+    used: frozenset[str] | None = None,
 ) -> dict[str, object]:
-    """The globals of one script run; mutable values are fresh for every script."""
-    return {
-        "message_id": message_id,
-        "method": request.method,
-        "uri": request.uri,
-        "headers": Headers(request.headers),
-        "query": MappingProxyType(request.query),
-        "query_all": MappingProxyType(request.query_all),
-        "payload": parse_payload(request),
-        "body": request.body.decode("utf-8", errors="replace"),
-        "raw_body": request.body,
-        "source_ip": request.source_ip,
-        "received_at": request.received_at,
-        "props": MappingProxyType(dict(props)),
-        "log": log,
-        "print": log.print,
+    """The globals of one script run (only the `used` ones when given); fresh for every run."""
+    names: dict[str, object] = {
+        name: build(request)
+        for name, build in _REQUEST_NAMES.items()
+        if used is None or name in used
     }
+    names["props"] = MappingProxyType(dict(props))
+    names["log"] = log
+    return names
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

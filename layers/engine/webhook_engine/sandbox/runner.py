@@ -1,7 +1,7 @@
 """Running a compiled script: fresh globals, a time limit, and errors that name the script's line."""
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from webhook_engine.sandbox.compiler import CompiledScript
 from webhook_engine.sandbox.errors import ScriptError, ScriptTimeoutError
@@ -11,13 +11,19 @@ from webhook_engine.sandbox.limits import Deadline
 _MAX_DETAIL = 500
 
 
-def run_script(script: CompiledScript, names: Mapping[str, object], timeout: float) -> object:
+def run_script(
+    script: CompiledScript,
+    names: Mapping[str, object],
+    timeout: float,
+    print_sink: Callable[[str], object] | None = None,
+) -> object:
     """Run `script` with `names` as its globals and return its return value.
 
-    Raises ScriptError for anything the script raises, with the script's line, and
-    ScriptTimeoutError when it runs longer than `timeout` seconds.
+    Each line the script prints goes to `print_sink`. Raises ScriptError for anything the
+    script raises, with the script's line, and ScriptTimeoutError when it runs longer than
+    `timeout` seconds.
     """
-    function = types.FunctionType(script.code, script_globals(names))
+    function = types.FunctionType(script.code, script_globals(names, print_sink))
     deadline = Deadline(script.name, timeout)
     try:
         result = deadline.run(function)
