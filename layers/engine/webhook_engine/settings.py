@@ -35,6 +35,7 @@ class Settings(BaseModel):
     sweep_after_minutes: float = Field(default=35.0, gt=0)
     sweep_window_hours: float = Field(default=24.0, gt=0)
     max_sweeps: int = Field(default=3, ge=1)
+    script_memory_mb: int = Field(default=256, ge=64)
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
     powertools_trace_disabled: bool = False
