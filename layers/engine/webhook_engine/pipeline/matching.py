@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 
 from webhook_engine.config.snapshot import RuntimeConfig
 from webhook_engine.domain.models import (
@@ -20,8 +19,14 @@ from webhook_engine.domain.models import (
     Status,
 )
 from webhook_engine.observability import logger
-from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_script, run_script
-from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
+from webhook_engine.sandbox.supervisor import (
+    Kind,
+    ScriptOutcome,
+    ScriptRequest,
+    ScriptRun,
+    default_supervisor,
+    script_request,
+)
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
 # After a provider matched: the id of the message this one repeats (same delivery), or None.
@@ -56,19 +61,38 @@ class Result:
 
 @dataclass
 class _Run:
-    log: LogBook
     started_at: datetime
-    ok: bool = False
-    value: object = None
+    outcome: ScriptOutcome = field(default_factory=ScriptOutcome)
     duration_ms: float = 0.0
-    error: str | None = None
-    error_line: int | None = None
+
+    @property
+    def logs(self) -> list[LogEntry]:
+        lines = self.outcome.logs
+        return [LogEntry(level=line.level, message=line.message, at=line.at) for line in lines]
 
 
-def _names(
-    request: IncomingRequest, message_id: str, props: Mapping[str, str], book: LogBook
-) -> dict[str, object]:
-    data = RequestData(
+@dataclass(frozen=True)
+class _ProviderScripts:
+    """What the scripts of one provider run with: the message's request and its props."""
+
+    request: ScriptRequest
+    props: Mapping[str, str]
+
+    def run(self, source: str, name: str, kind: Kind, timeout: float) -> _Run:
+        """Run one script in the script worker; its failures become the run's error."""
+        run = _Run(started_at=datetime.now(UTC))
+        start = time.perf_counter()
+        if timeout <= 0:
+            run.outcome.error = "ScriptTimeoutError: no time left in the submission's budget"
+        else:
+            script = ScriptRun(source, name, kind, self.props, timeout)
+            run.outcome = default_supervisor().run(self.request, script)
+        run.duration_ms = round((time.perf_counter() - start) * 1000, 3)
+        return run
+
+
+def _script_request(request: IncomingRequest, message_id: str) -> ScriptRequest:
+    return script_request(
         message_id=message_id,
         method=request.method,
         uri=request.uri,
@@ -78,33 +102,6 @@ def _names(
         source_ip=request.source_ip,
         received_at=request.received_at,
     )
-    return script_names(data, props, ScriptLog(book))
-
-
-def _entries(book: LogBook) -> list[LogEntry]:
-    return [LogEntry.model_validate(entry) for entry in book.finish()]
-
-
-def _run(
-    source: str, name: str, names: Callable[[LogBook], dict[str, object]], timeout: float
-) -> _Run:
-    """Compile (cached) and run one script; its failures become the run's error."""
-    run = _Run(log=LogBook(), started_at=datetime.now(UTC))
-    start = time.perf_counter()
-    try:
-        if timeout <= 0:
-            run.error = "ScriptTimeoutError: no time left in the submission's budget"
-        else:
-            script, book = compile_script(source, name), run.log
-            printed = partial(book.add, "INFO")
-            run.value = run_script(script, names(book), timeout, printed)
-            run.ok = True
-    except ScriptCompileError as error:
-        run.error, run.error_line = f"SyntaxError: {error.message}", error.line
-    except ScriptError as error:
-        run.error, run.error_line = error.message, error.line
-    run.duration_ms = round((time.perf_counter() - start) * 1000, 3)
-    return run
 
 
 def process_request(
@@ -119,29 +116,29 @@ def process_request(
     """Evaluate match scripts in order; run every active function of the first match,
     unless the delivery repeats one already stored."""
     result = Result(status=Status.UNMATCHED)
+    sent = _script_request(request, message_id)  # sent to the worker once for every script
     for active in config.providers:
         provider = active.provider
-        props = props_of(provider)
-        names = partial(_names, request, message_id, props)
-        run = _run(
+        scripts = _ProviderScripts(sent, props_of(provider))
+        run = scripts.run(
             provider.match_script,
             f"provider:{provider.name}",
-            names,
+            "match",
             limits.timeout(limits.match_timeout),
         )
-        matched = run.ok and bool(run.value)
+        matched = run.outcome.truthy
         result.evaluations.append(
             Evaluation(
                 provider=provider.name,
                 matched=matched,
                 duration_ms=run.duration_ms,
-                error=run.error,
-                logs=_entries(run.log),
+                error=run.outcome.error,
+                logs=run.logs,
                 script_version=provider.version,
             )
         )
-        if run.error:
-            logger.warning("match script failed", provider=provider.name, error=run.error)
+        if run.outcome.error:
+            logger.warning("match script failed", provider=provider.name, error=run.outcome.error)
         if matched:
             result.provider = provider.name
             result.duplicate_of = duplicate_of(provider)
@@ -149,7 +146,7 @@ def process_request(
                 result.status = Status.DUPLICATE
             else:
                 functions = active.functions_for(request.uri)
-                _run_functions(result, functions, names, submission, limits)
+                _run_functions(result, functions, scripts, submission, limits)
             break
     return result
 
@@ -157,32 +154,32 @@ def process_request(
 def _run_functions(
     result: Result,
     functions: list[Function],
-    names: Callable[[LogBook], dict[str, object]],
+    scripts: _ProviderScripts,
     submission: int,
     limits: Limits,
 ) -> None:
     for function in functions:
-        run = _run(
+        run = scripts.run(
             function.script,
             f"function:{function.name}",
-            names,
+            "function",
             limits.timeout(limits.function_timeout),
         )
         result.executions.append(
             Execution(
                 function=function.name,
                 function_id=function.id,
-                status=ExecutionStatus.SUCCESS if run.ok else ExecutionStatus.FAILED,
+                status=ExecutionStatus.SUCCESS if run.outcome.ok else ExecutionStatus.FAILED,
                 submission=submission,
                 started_at=run.started_at,
                 duration_ms=run.duration_ms,
-                logs=_entries(run.log),
-                error=run.error,
-                error_line=run.error_line,
+                logs=run.logs,
+                error=run.outcome.error,
+                error_line=run.outcome.error_line,
                 script_version=function.version,
             )
         )
-        result.summary = run.log.summary or result.summary
+        result.summary = run.outcome.summary or result.summary
     if not result.executions:
         result.status = Status.UNMATCHED
     elif any(e.status is ExecutionStatus.FAILED for e in result.executions):

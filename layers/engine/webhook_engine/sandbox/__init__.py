@@ -1,11 +1,17 @@
-"""The script sandbox: RestrictedPython compilation, restricted globals, time limits.
+"""The script sandbox: three walls between a script and the engine's credentials.
 
-    script = compile_script("return payload['ref'] == 'refs/heads/main'", "provider:GitHub")
-    matched = run_script(script, {"payload": payload}, timeout=1.0)
+    outcome = default_supervisor().run(request, ScriptRun(source, "provider:GitHub", "match",
+                                                          props, timeout=2.0))
 
-Scripts are function bodies. They see the names they are given plus harmless builtins, import
-only allow-listed modules (as read-only proxies), cannot touch attributes starting with `_` or
-frame, code and traceback internals, and can only write into their own dicts and lists.
+1. The language (`compiler`, `guards`, `allowed`, `modules`, `names`): RestrictedPython, an
+   attribute allow-list, read-only module proxies, and facades instead of engine objects.
+2. The process (`worker`, `supervisor`, `protocol`): scripts run in a separate worker process
+   without credentials or environment, limited by setrlimit, fed and answered over a JSON pipe,
+   killed and replaced from outside when they overrun or crash.
+3. What comes back is validated, and the pipeline replaces known secret values by `***`.
+
+`compile_script` and `run_script` are the in-process core the worker uses; the engine compiles
+with them when a script is saved, and runs scripts only through the supervisor.
 """
 
 from webhook_engine.sandbox.compiler import CompiledScript, compile_script

@@ -172,7 +172,8 @@ class Worker:
             value = self._run(script, frame, book)
             result |= {"ok": True, "truthy": bool(value)}
         except ScriptCompileError as error:
-            result["error"] = {"type": "SyntaxError", "message": error.message, "line": error.line}
+            message = f"SyntaxError: {error.message}"
+            result["error"] = {"type": "SyntaxError", "message": message, "line": error.line}
         except ScriptError as error:
             result["error"] = {
                 "type": error.error_type,
