@@ -305,3 +305,51 @@ def test_ingest_normalises_the_uri_as_configuration_does(configure, lambda_conte
     # Then slashes do not matter and case does
     assert stored(answer["message_id"]).message.uri == expected
     assert status == (200 if expected == "git/push" else 404)
+
+
+LEAKY = f"""
+providers:
+  - name: Leaky
+    properties:
+      SECRET: {{value: "{SECRET}", secret: true}}
+      PLAIN: not secret
+    match_script: |
+      log.info("checking with " + props["SECRET"])
+      return True
+    functions:
+      - name: logs it
+        uri: leak
+        script: |
+          log.warning(props["SECRET"] + " / " + props["PLAIN"])
+          print("printed", repr(dict(props)))
+          log.set_message("summary " + props["SECRET"])
+      - name: raises it
+        uri: leak
+        script: |
+          raise ValueError(props["SECRET"])
+  - name: Other
+    match_script: return False
+"""
+
+
+def test_secret_values_never_reach_stored_records_or_logs(configure, lambda_context, capsys):
+    # Given scripts that log, print, summarise and raise their provider's secret
+    configure(LEAKY)
+    event = http_event("leak", b"{}", headers={"flex-sync-webhook": "true"})
+
+    # When the message is processed
+    _, body = ingest(event, lambda_context)
+
+    # Then the stored message, evaluations and executions carry *** instead, and the function's
+    # own log lines do not carry it either
+    detail = stored(body["message_id"])
+    text = detail.model_dump_json()
+    assert SECRET not in text
+    assert SECRET.replace("'", "\\\\'") not in text
+    messages = {e.function: [line.message for line in e.logs] for e in detail.executions}
+    assert messages["logs it"][0] == "*** / not secret"
+    assert detail.message.summary == "summary ***"
+    errors = {e.function: e.error for e in detail.executions}
+    assert errors["raises it"] == "ValueError: *** (line 1)"
+    assert detail.submissions[0].evaluations[0].logs[0].message == "checking with ***"
+    assert SECRET not in capsys.readouterr().out

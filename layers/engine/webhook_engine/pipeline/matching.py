@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Self
 
 from webhook_engine.config.snapshot import RuntimeConfig
 from webhook_engine.domain.models import (
@@ -19,6 +20,7 @@ from webhook_engine.domain.models import (
     Status,
 )
 from webhook_engine.observability import logger
+from webhook_engine.sandbox.redaction import Redactor
 from webhook_engine.sandbox.supervisor import (
     Kind,
     ScriptOutcome,
@@ -73,10 +75,17 @@ class _Run:
 
 @dataclass(frozen=True)
 class _ProviderScripts:
-    """What the scripts of one provider run with: the message's request and its props."""
+    """What the scripts of one provider run with: the message's request and its props, and
+    what is redacted from their outcomes (the provider's secret values)."""
 
     request: ScriptRequest
     props: Mapping[str, str]
+    redactor: Redactor
+
+    @classmethod
+    def of(cls, request: ScriptRequest, provider: Provider, props: Mapping[str, str]) -> Self:
+        secrets = [props.get(name, "") for name, p in provider.properties.items() if p.secret]
+        return cls(request, props, Redactor(secrets))
 
     def run(self, source: str, name: str, kind: Kind, timeout: float) -> _Run:
         """Run one script in the script worker; its failures become the run's error."""
@@ -86,7 +95,7 @@ class _ProviderScripts:
             run.outcome.error = "ScriptTimeoutError: no time left in the submission's budget"
         else:
             script = ScriptRun(source, name, kind, self.props, timeout)
-            run.outcome = default_supervisor().run(self.request, script)
+            run.outcome = self.redactor.outcome(default_supervisor().run(self.request, script))
         run.duration_ms = round((time.perf_counter() - start) * 1000, 3)
         return run
 
@@ -119,7 +128,7 @@ def process_request(
     sent = _script_request(request, message_id)  # sent to the worker once for every script
     for active in config.providers:
         provider = active.provider
-        scripts = _ProviderScripts(sent, props_of(provider))
+        scripts = _ProviderScripts.of(sent, provider, props_of(provider))
         run = scripts.run(
             provider.match_script,
             f"provider:{provider.name}",
