@@ -23,6 +23,11 @@ def register(commands: Subparsers) -> None:
     parser.add_argument(
         "--config", type=yaml_document, help="a draft configuration file to test instead"
     )
+    parser.add_argument(
+        "--inherit-secrets",
+        action="store_true",
+        help="let the draft use stored secret values it leaves out (recorded with your identity)",
+    )
     parser.epilog = "exit code 0 when the status is SUCCESS, 1 otherwise"
 
 
@@ -41,6 +46,7 @@ def request_body(ctx: Context) -> Item:
         query=args.query,
         headers=dict(args.header) or None,
         config=args.config,
+        inherit_secrets=args.inherit_secrets or None,
     )
     if args.body is not None:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 import yaml
@@ -321,3 +323,42 @@ def test_function_uris_are_normalised_on_every_write_path(github, uri):
     assert (status, created["uri"]) == (201, "git/push")
     document = ConfigDocument.from_text(CONFIG.replace("uri: git/push", f"uri: '{uri}'"))
     assert document.providers[0].functions[0].uri == "git/push"
+
+
+DRAFT_WITHOUT_SECRET = {
+    "providers": [
+        {
+            "name": "GitHub",
+            "properties": {"SECRET": {"secret": True}},
+            "match_script": "return True",
+            "functions": [
+                {
+                    "name": "length",
+                    "uri": "hook",
+                    "script": 'log.info("length " + str(len(props["SECRET"])))',
+                }
+            ],
+        }
+    ]
+}
+
+
+def test_a_draft_does_not_inherit_stored_secrets_unless_asked(github, caplog):
+    # Given a stored provider GitHub with a secret, and a draft GitHub leaving its value out
+    request = {"uri": "hook", "body": "{}", "config": DRAFT_WITHOUT_SECRET}
+
+    # When the draft is tested, then tested again asking for the stored secrets
+    _, plain = call("POST", "/test", request)
+    _, lent = call("POST", "/test", request | {"inherit_secrets": True})
+
+    # Then the first run saw an empty secret and says so; the second saw the stored one,
+    # and the admin function's log records who asked for it
+    assert plain["executions"][0]["logs"][0]["message"] == "length 0"
+    assert plain["secrets_left_out"] == ["GitHub/SECRET"]
+    assert lent["executions"][0]["logs"][0]["message"] == "length 7"
+    assert lent["secrets_left_out"] == []
+    (audit,) = [r for r in caplog.records if r.getMessage().startswith("dry run lends")]
+    assert audit.caller.startswith("arn:aws:iam::123456789012:")
+    assert audit.caller.endswith(" from 203.0.113.17")
+    assert audit.secrets == ["GitHub/SECRET"]
+    assert "hunter2" not in json.dumps(lent)

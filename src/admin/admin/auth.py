@@ -34,3 +34,13 @@ def _caller_arn(event: Any) -> str:
     except (KeyError, TypeError, IndexError):
         return ""
     return arn if isinstance(arn, str) else ""
+
+
+def caller(event: Any) -> str:
+    """Who made an authenticated call (the principal the IAM authorizer identified) and from
+    where."""
+    try:
+        source = event["requestContext"]["http"]["sourceIp"]
+    except (KeyError, TypeError, IndexError):
+        source = "an unknown address"
+    return f"{_caller_arn(event)} from {source}"

@@ -8,13 +8,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from admin.auth import caller
 from admin.deps import dry_run_limits
 from admin.dry_runs import DryRunRequest, DryRunResult
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument
 from webhook_engine.domain.models import Function, Property, Provider
-from webhook_engine.operations.dry_run import dry_run
+from webhook_engine.observability import logger
+from webhook_engine.operations.dry_run import dry_run, secrets_left_out
 
 router = APIGatewayHttpRouter()
 
@@ -48,14 +50,23 @@ def put_config(
 @router.post("/test", summary="Dry-run a request against stored or draft scripts")
 def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
     draft = None if request.config is None else ConfigDocument.parse(request.config)
+    left_out = [] if draft is None else secrets_left_out(draft)
+    inherit = request.inherit_secrets and bool(left_out)
+    if inherit:
+        logger.warning(
+            "dry run lends stored secrets to a draft",
+            caller=caller(router.current_event.raw_event),
+            secrets=left_out,
+        )
     result = dry_run(
         request.incoming(),
         draft,
         wiring.config_store(),
         wiring.secret_store(),
         dry_run_limits(),
+        inherit_secrets=inherit,
     )
-    return DryRunResult.of(result)
+    return DryRunResult.of(result, [] if inherit else left_out)
 
 
 def export_document(providers: list[Provider], functions: list[Function]) -> ConfigDocument:

@@ -25,6 +25,12 @@ class DryRunRequest(BaseModel):
     config: dict[str, Any] | None = Field(
         default=None, description="A draft configuration document used instead of the stored one"
     )
+    inherit_secrets: bool = Field(
+        default=False,
+        description="Let a draft provider use the stored secret values of the stored provider "
+        "with the same name, for secret properties the draft gives no value. Recorded, with "
+        "the caller, in the admin function's log",
+    )
 
     def incoming(self) -> IncomingRequest:
         """The request as ingest would have stored it."""
@@ -54,6 +60,11 @@ class DryRunResult(BaseModel):
     message: str | None
     evaluations: list[Evaluation]
     executions: list[Execution]
+    secrets_left_out: list[str] = Field(
+        default_factory=list,
+        description="`provider/NAME` of the draft's secret properties without a value: empty "
+        "strings in this run, unless inherit_secrets",
+    )
     actions: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Actions scripts asked for, recorded and not performed "
@@ -61,11 +72,12 @@ class DryRunResult(BaseModel):
     )
 
     @classmethod
-    def of(cls, result: Result) -> DryRunResult:
+    def of(cls, result: Result, secrets_left_out: list[str]) -> DryRunResult:
         return cls(
             status=result.status.value,
             provider=result.provider,
             message=result.summary,
             evaluations=result.evaluations,
             executions=result.executions,
+            secrets_left_out=secrets_left_out,
         )

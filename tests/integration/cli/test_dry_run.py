@@ -45,6 +45,21 @@ def test_posts_the_request_and_a_draft_config(api: FakeAdminApi, run: Run, tmp_p
     }
 
 
+def test_inherit_secrets_is_asked_for_explicitly(
+    api: FakeAdminApi, run: Run, tmp_path: Path
+) -> None:
+    # Given a draft leaving a secret value out
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("providers:\n  - name: GitHub\n    match_script: return True\n")
+    api.admin("POST", "/test", {**RESULT, "status": "SUCCESS"})
+
+    # When it is tested with --inherit-secrets
+    run("test", "--uri", "git/push", "--config", str(draft), "--inherit-secrets")
+
+    # Then the request asks for the stored secrets
+    assert api.sent("POST", "/test")[0].json()["inherit_secrets"] is True
+
+
 def test_shows_evaluations_executions_and_actions_and_exits_1_unless_success(
     api: FakeAdminApi, run: Run
 ) -> None:

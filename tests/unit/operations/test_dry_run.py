@@ -43,9 +43,9 @@ class Stored:
         self.secrets.put_secret(GITHUB.id, "KEY", "k3y")
         self.secrets.reads.clear()
 
-    def run(self, draft: dict[str, Any] | None = None) -> Result:
+    def run(self, draft: dict[str, Any] | None = None, inherit: bool = False) -> Result:
         document = None if draft is None else ConfigDocument.parse(draft)
-        return dry_run(request(), document, self.store, self.secrets, LIMITS)
+        return dry_run(request(), document, self.store, self.secrets, LIMITS, inherit)
 
 
 @pytest.fixture
@@ -67,15 +67,25 @@ def test_without_a_draft_the_stored_scripts_run(stored):
     assert logs(result) == [f"stored {DRY_RUN_ID}"]
 
 
-def test_a_draft_runs_its_own_scripts_with_the_stored_secret(stored):
+def test_a_draft_runs_its_own_scripts_with_the_stored_secret_when_asked(stored):
     # Given a draft whose secret has no value (as an export shows it)
-    # When
-    result = stored.run(DRAFT)
+    # When it is run asking for the stored secrets
+    result = stored.run(DRAFT, inherit=True)
 
     # Then the draft's function ran, and the draft provider matched on the stored secret
     assert (result.status, result.provider) == (Status.SUCCESS, "GitHub")
     assert logs(result) == ["draft"]
     assert stored.secrets.reads == [GITHUB.id]
+
+
+def test_a_draft_does_not_see_stored_secrets_unless_asked(stored):
+    # Given the same draft
+    # When it is run without asking for the stored secrets
+    result = stored.run(DRAFT)
+
+    # Then its secret is empty, it does not match, and no stored secret was read
+    assert (result.status, result.provider) == (Status.UNMATCHED, None)
+    assert stored.secrets.reads == []
 
 
 def test_a_draft_provider_of_another_name_does_not_see_stored_secrets(stored):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 from webhook_engine.config.document import ConfigDocument
@@ -15,25 +16,57 @@ from webhook_engine.pipeline.matching import Limits, Result, process_request
 DRY_RUN_ID = "dry-run"
 
 
+class _NoSecrets:
+    """The secret store of a draft that does not inherit: it holds nothing."""
+
+    def get_secrets(self, provider_id: str) -> Mapping[str, str]:
+        return {}
+
+    def put_secret(self, provider_id: str, name: str, value: str) -> None:
+        raise NotImplementedError("a dry run stores nothing")
+
+    def delete_secret(self, provider_id: str, name: str) -> None:
+        raise NotImplementedError("a dry run stores nothing")
+
+    def forget(self) -> None:
+        return None
+
+
 def dry_run(
     request: IncomingRequest,
     draft: ConfigDocument | None,
     store: ConfigStore,
     secrets: SecretStore,
     limits: Limits,
+    inherit_secrets: bool = False,
 ) -> Result:
-    """Match and run `request` as processing would, against `draft` or the stored scripts."""
+    """Match and run `request` as processing would, against `draft` or the stored scripts.
+
+    A draft's secret properties without a value stay empty, unless `inherit_secrets`: then the
+    stored provider of the same name lends its stored values (the caller records who asked).
+    """
     stored = store.list_providers()
     if draft is None:
         runtime = RuntimeConfig.build(stored, store.list_functions())
     else:
         runtime = _draft(draft, stored)
-    props = partial(resolve_props, secrets=secrets)
+    lender = secrets if draft is None or inherit_secrets else _NoSecrets()
+    props = partial(resolve_props, secrets=lender)
     return process_request(request, DRY_RUN_ID, 1, runtime, props, limits)
 
 
+def secrets_left_out(draft: ConfigDocument) -> list[str]:
+    """`provider/NAME` of each secret property the draft gives no value."""
+    return [
+        f"{spec.name}/{name}"
+        for spec in draft.providers
+        for name, prop in spec.properties.items()
+        if prop.secret and prop.value is None
+    ]
+
+
 def _draft(document: ConfigDocument, stored: list[Provider]) -> RuntimeConfig:
-    """Draft providers reuse stored ids by name, so stored secrets fill secret values left out."""
+    """Draft providers take stored ids by name, where stored secrets are looked up if lent."""
     ids = {provider.name: provider.id for provider in stored}
     providers, functions = [], []
     for position, spec in enumerate(document.providers):
