@@ -1,0 +1,60 @@
+"""Escapes through the local stack over HTTP: a script crashing its worker inside the handler's
+worker process fails its own execution, and the stack goes on answering."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.conftest import TOKEN
+from tests.e2e.test_local_stack import PUSH, github_headers, processed
+
+pytestmark = pytest.mark.e2e
+
+CRASH = "t = ()\nfor i in range(300000):\n    t = (t,)\nreturn hash(t)"
+ENVIRONMENT = "import os\nreturn os.environ['AWS_SECRET_ACCESS_KEY']"
+
+
+def admin_post(client, path: str, body: dict) -> dict:
+    answer = client.request(
+        "POST",
+        f"/admin/v1{path}",
+        json.dumps(body).encode(),
+        {"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"},
+    )
+    assert answer.status == 201, answer.body
+    created: dict = answer.json()
+    return created
+
+
+def test_a_crashing_script_fails_alone_and_the_stack_goes_on(local_stack):
+    # Given a provider whose functions segfault their worker and reach for the environment
+    provider = admin_post(
+        local_stack,
+        "/providers",
+        {"name": "Escapes", "match_script": "return headers.get('x-escape') == 'yes'"},
+    )
+    for name, script in (("crash", CRASH), ("environment", ENVIRONMENT), ("calm", "return 1")):
+        admin_post(
+            local_stack,
+            "/functions",
+            {"provider_id": provider["id"], "name": name, "uri": "escape", "script": script},
+        )
+
+    # When a message for them is sent synchronously, then a signed GitHub push
+    headers = {"x-escape": "yes", "flex-sync-webhook": "true", "content-type": "application/json"}
+    escaped = local_stack.request("POST", "/webhooks/escape", b"{}", headers)
+    pushed = local_stack.request("POST", "/webhooks/git/push", PUSH, github_headers(PUSH))
+
+    # Then the crash and the refused import failed their executions only; the push succeeded
+    assert escaped.status == 500
+    executions = {
+        e["function"]: e for e in processed(local_stack, escaped.json()["message_id"])["executions"]
+    }
+    assert executions["crash"]["error"] == (
+        "ScriptProcessError: script process killed: signal 11 (SIGSEGV)"
+    )
+    assert executions["environment"]["error"].startswith("ImportError")
+    assert executions["calm"]["status"] == "SUCCESS"
+    assert processed(local_stack, pushed.json()["message_id"])["status"] == "SUCCESS"
