@@ -16,6 +16,7 @@ import textwrap
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import yaml
 
 from webhook_engine.sandbox import compile_script, run_script
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
+from webhook_engine.sandbox.supervisor import ScriptRun, Supervisor, script_request
 from webhooks_local.bench_audit import check, send_mixed, write_config
 from webhooks_local.bench_http import (
     BenchError,
@@ -41,6 +43,7 @@ HANDLERS = ("ingest.handler", "process.handler", "admin.handler")
 IMPORT_RUNS = 3
 TOP_IMPORTS = 5
 COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
+WORKER_STARTS, WORKER_MESSAGES = 5, 2_000
 PUSH_BODY = TEMPLATE_PATH.parent / "tests" / "events" / "github_push.json"
 WEBHOOK_PATH = "/webhooks/git/push?projectId=123"
 PEER: dict[str, Any] = {
@@ -70,6 +73,8 @@ def bench(
         figures["layer"] = layer_import_figures(deadline)
         _progress("sandbox")
         figures["sandbox"] = sandbox_figures()
+        _progress("script worker")
+        figures["worker"] = worker_figures()
         _progress(f"local stack over HTTP ({requests} requests per mode)")
         figures["http"] = http_figures(requests, concurrency, deadline)
         if audit:
@@ -181,6 +186,86 @@ def sandbox_figures() -> dict[str, float]:
     }
 
 
+def worker_figures() -> dict[str, float]:
+    """The script worker's cost: starting one (to its first result), and per message warm:
+    the request sent once, the GitHub match script and both git/push functions run."""
+    provider = _github_provider()
+    props, body = _props(provider), PUSH_BODY.read_bytes()
+    headers = github_headers(body, props["SECRET"])
+    scripts = [ScriptRun(provider["match_script"], "provider:GitHub", "match", props, 2.0)] + [
+        ScriptRun(function["script"], f"function:{function['name']}", "function", props, 30.0)
+        for function in provider["functions"]
+    ]
+
+    def message(supervisor: Supervisor) -> None:
+        request = script_request(
+            message_id="bench",
+            method="POST",
+            uri="git/push",
+            query_string="projectId=123",
+            headers=headers,
+            body=body,
+            source_ip="127.0.0.1",
+            received_at=datetime.now(UTC),
+        )
+        outcomes = [supervisor.run(request, script) for script in scripts]
+        if not all(outcome.ok for outcome in outcomes) or not outcomes[0].truthy:
+            raise BenchError(f"the example scripts failed in the worker: {outcomes}")
+
+    starts = []
+    for _ in range(WORKER_STARTS):
+        cold = Supervisor()
+        started = time.perf_counter()
+        cold.run(script_request(**_EMPTY_REQUEST), ScriptRun("return 1", "t", "match", {}, 2.0))
+        starts.append(time.perf_counter() - started)
+        cold.close()
+    warm = Supervisor()
+    message(warm)
+    try:
+        per_message = _microseconds(lambda _: message(warm), WORKER_MESSAGES)
+    finally:
+        warm.close()
+    in_process = _microseconds(lambda _: _in_process(scripts, body, headers), WORKER_MESSAGES)
+    return {
+        "cold_start_ms": round(statistics.median(starts) * 1000, 1),
+        "message_us": per_message,
+        "in_process_us": in_process,
+        "overhead_us": round(per_message - in_process, 2),
+        "scripts_per_message": len(scripts),
+    }
+
+
+def _in_process(scripts: list[ScriptRun], body: bytes, headers: dict[str, str]) -> None:
+    """The same message's scripts as the worker runs them, without the process around them."""
+    request = RequestData(
+        message_id="bench",
+        method="POST",
+        uri="git/push",
+        query_string="projectId=123",
+        headers=headers,
+        body=body,
+        source_ip="127.0.0.1",
+        received_at=datetime.now(UTC),
+    )
+    for run in scripts:
+        book = LogBook()
+        script = compile_script(run.source, run.name)
+        names = script_names(request, run.props, ScriptLog(book), script.names)
+        run_script(script, names, run.timeout, partial(book.add, "INFO"))
+
+
+_EMPTY_REQUEST: dict[str, Any] = {
+    "message_id": "bench",
+    "method": "POST",
+    "uri": "u",
+    "query_string": "",
+    "headers": {},
+    "body": b"",
+    "source_ip": "",
+    "received_at": datetime(2026, 1, 1, tzinfo=UTC),
+}
+
+
 def _microseconds(operation: Callable[[int], object], runs: int) -> float:
     started = time.perf_counter()
     for run in range(runs):
@@ -278,6 +363,7 @@ def report(figures: dict[str, Any]) -> str:
         _imports_report(figures["imports"]) if "imports" in figures else "",
         _layer_report(figures["layer"]) if "layer" in figures else "",
         _sandbox_report(figures["sandbox"]) if "sandbox" in figures else "",
+        _worker_report(figures["worker"]) if "worker" in figures else "",
         _http_report(figures["http"]) if "http" in figures else "",
         _audit_report(figures["audit"]) if "audit" in figures else "",
     ]
@@ -305,6 +391,21 @@ def _sandbox_report(sandbox: dict[str, float]) -> str:
     lines = ["Sandbox: the GitHub HMAC match script of examples/config.yaml"]
     lines += [f"  {label:<40} {sandbox[key]:8.1f} µs/op" for label, key in rows.items()]
     return "\n".join(lines)
+
+
+def _worker_report(worker: dict[str, float]) -> str:
+    return "\n".join(
+        [
+            "Script worker (a separate process, JSON over pipes)",
+            f"  {'cold start, to the first result':<40} {worker['cold_start_ms']:8.1f} ms "
+            f"(median of {WORKER_STARTS})",
+            f"  {'warm, per message':<40} {worker['message_us']:8.1f} µs "
+            f"(request once, then {worker['scripts_per_message']:.0f} scripts: "
+            "GitHub match + git/push functions)",
+            f"  {'  the same scripts in-process':<40} {worker['in_process_us']:8.1f} µs",
+            f"  {'  the worker overhead':<40} {worker['overhead_us']:8.1f} µs",
+        ]
+    )
 
 
 def _http_report(http: dict[str, Any]) -> str:

@@ -75,10 +75,13 @@ def dead_letters() -> DeadLetters:
 
 @cache
 def processor() -> Processor:
-    """The container's processor, with its configuration cache."""
+    """The container's processor, with its configuration cache. Starts the script worker, whose
+    cold start then overlaps the first configuration load."""
     from webhook_engine.config.snapshot import ConfigCache
     from webhook_engine.pipeline.processing import Processor
+    from webhook_engine.sandbox.supervisor import default_supervisor
 
+    default_supervisor().start()
     settings, secrets = get_settings(), secret_store()
     return Processor(
         messages=message_store(),
