@@ -158,16 +158,7 @@ def sandbox_figures() -> dict[str, float]:
     provider = _github_provider()
     source, props = provider["match_script"], _props(provider)
     body = PUSH_BODY.read_bytes()
-    request = RequestData(
-        message_id="bench",
-        method="POST",
-        query_string="",
-        uri="git/push",
-        headers=github_headers(body, props["SECRET"]),
-        body=body,
-        source_ip="127.0.0.1",
-        received_at=datetime.now(UTC),
-    )
+    request = RequestData(**_request_fields(github_headers(body, props["SECRET"]), body))
     script = compile_script(source, "provider:GitHub")
     names = script_names(request, props, ScriptLog(LogBook()))
     if run_script(script, names, 2.0) is not True:
@@ -198,16 +189,7 @@ def worker_figures() -> dict[str, float]:
     ]
 
     def message(supervisor: Supervisor) -> None:
-        request = script_request(
-            message_id="bench",
-            method="POST",
-            uri="git/push",
-            query_string="projectId=123",
-            headers=headers,
-            body=body,
-            source_ip="127.0.0.1",
-            received_at=datetime.now(UTC),
-        )
+        request = script_request(**_request_fields(headers, body))
         outcomes = [supervisor.run(request, script) for script in scripts]
         if not all(outcome.ok for outcome in outcomes) or not outcomes[0].truthy:
             raise BenchError(f"the example scripts failed in the worker: {outcomes}")
@@ -216,7 +198,9 @@ def worker_figures() -> dict[str, float]:
     for _ in range(WORKER_STARTS):
         cold = Supervisor()
         started = time.perf_counter()
-        cold.run(script_request(**_EMPTY_REQUEST), ScriptRun("return 1", "t", "match", {}, 2.0))
+        cold.run(
+            script_request(**_request_fields({}, b"")), ScriptRun("return 1", "t", "match", {}, 2.0)
+        )
         starts.append(time.perf_counter() - started)
         cold.close()
     warm = Supervisor()
@@ -237,16 +221,7 @@ def worker_figures() -> dict[str, float]:
 
 def _in_process(scripts: list[ScriptRun], body: bytes, headers: dict[str, str]) -> None:
     """The same message's scripts as the worker runs them, without the process around them."""
-    request = RequestData(
-        message_id="bench",
-        method="POST",
-        uri="git/push",
-        query_string="projectId=123",
-        headers=headers,
-        body=body,
-        source_ip="127.0.0.1",
-        received_at=datetime.now(UTC),
-    )
+    request = RequestData(**_request_fields(headers, body))
     for run in scripts:
         book = LogBook()
         script = compile_script(run.source, run.name)
@@ -254,16 +229,18 @@ def _in_process(scripts: list[ScriptRun], body: bytes, headers: dict[str, str]) 
         run_script(script, names, run.timeout, partial(book.add, "INFO"))
 
 
-_EMPTY_REQUEST: dict[str, Any] = {
-    "message_id": "bench",
-    "method": "POST",
-    "uri": "u",
-    "query_string": "",
-    "headers": {},
-    "body": b"",
-    "source_ip": "",
-    "received_at": datetime(2026, 1, 1, tzinfo=UTC),
-}
+def _request_fields(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """A push to git/push as scripts see it (RequestData and script_request take the same)."""
+    return {
+        "message_id": "bench",
+        "method": "POST",
+        "uri": "git/push",
+        "query_string": "projectId=123",
+        "headers": headers,
+        "body": body,
+        "source_ip": "127.0.0.1",
+        "received_at": datetime.now(UTC),
+    }
 
 
 def _microseconds(operation: Callable[[int], object], runs: int) -> float:

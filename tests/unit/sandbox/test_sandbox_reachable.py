@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.conftest import EVENTS
+from tests.unit.sandbox.push import push_fields
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
 from webhook_engine.sandbox.allowed import ScriptFacade, check_attribute, readable
 from webhook_engine.sandbox.guards import BUILTINS
@@ -70,16 +69,7 @@ FORBIDDEN_MODULES = {"pickle", "_pickle", "marshal", "os", "posix", "io", "_io",
 
 
 def push_request() -> RequestData:
-    return RequestData(
-        message_id="m1",
-        method="POST",
-        uri="git/push",
-        query_string="projectId=1&tag=a&tag=b",
-        headers={"content-type": "application/json", "x-github-event": "push"},
-        body=(EVENTS / "github_push.json").read_bytes(),
-        source_ip="192.0.2.1",
-        received_at=datetime(2026, 11, 29, tzinfo=UTC),
-    )
+    return RequestData(**push_fields())
 
 
 def roots() -> dict[str, object]:
@@ -251,7 +241,7 @@ def test_attributes_outside_the_allow_list_are_refused(source):
         ("return headers.get('X-GitHub-Event')", "push"),
         ("return sorted(headers.keys())[0]", "content-type"),
         ("return props.get('SECRET')", "s3cret"),
-        ("return query.get('projectId'), list(query_all.items())[1]", ("1", ("tag", ["a", "b"]))),
+        ("return query.get('projectId'), list(query_all.items())[1]", ("7", ("tag", ["a", "b"]))),
         ("return received_at.isoformat()", "2026-11-29T00:00:00+00:00"),
         ("return received_at.tzinfo.utcoffset(None).total_seconds()", 0.0),
         ("return payload['repository']['full_name'].upper()", "ACME/PAYMENTS"),

@@ -9,11 +9,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import EVENTS
+from tests.unit.sandbox.push import push_fields
 from webhook_engine.sandbox.protocol import MAX_REPLY_FRAME, MAX_REQUEST_FRAME, FrameReader, encode
 from webhook_engine.sandbox.supervisor import (
     ScriptRun,
@@ -25,16 +24,7 @@ from webhook_engine.sandbox.supervisor import (
 from webhook_engine.sandbox.worker import ToolkitError, Worker, WorkerLimits
 
 LIMIT = 1.0
-REQUEST = script_request(
-    message_id="m1",
-    method="POST",
-    uri="git/push",
-    query_string="projectId=7",
-    headers={"Content-Type": "application/json", "X-GitHub-Event": "push"},
-    body=(EVENTS / "github_push.json").read_bytes(),
-    source_ip="192.0.2.1",
-    received_at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
-)
+REQUEST = script_request(**push_fields())
 
 
 @pytest.fixture(scope="module")
