@@ -98,7 +98,7 @@ def test_props_of_one_run_are_gone_in_the_next(supervisor):
         # memory bombs
         ("x = 'a' * 10**10", "MemoryError: script process killed: memory limit 256 MB"),
         (
-            "x = []\nwhile True:\n    x.append('a' * 10**6)",
+            "x = []\nwhile True:\n    x.append('a' * 10**7)",
             "MemoryError: script process killed: memory limit 256 MB",
         ),
         ("return 10**(10**8)", "ScriptTimeoutError: script ran longer than 1 s"),
@@ -296,3 +296,49 @@ def test_the_worker_asks_the_engine_and_waits_for_its_reply():
     assert json.loads(calls.read_line())["target"] == "aws.invoke"
     for fd in (engine_in, worker_out, worker_in, engine_out):
         os.close(fd)
+
+
+def test_cpu_time_is_limited_per_run_even_when_the_engine_waits_longer():
+    # Given an engine that would wait 8 s past the limit, and a script spinning inside C
+    supervisor = Supervisor(grace=8.0)
+    spin = ScriptRun(
+        "import itertools\nsum(itertools.repeat(1))", "function:t", "function", {}, 0.5
+    )
+    # When it runs
+    outcome = supervisor.run(REQUEST, spin)
+    # Then the worker's own CPU limit ended it first, and the next run gets a new worker
+    assert (
+        outcome.error
+        == "ScriptTimeoutError: script process killed: CPU time limit (signal 24, SIGXCPU)"
+    )
+    assert run(supervisor, "return 1").ok
+    assert supervisor.started == 2
+    supervisor.close()
+
+
+def test_a_worker_retires_after_half_its_cpu_seconds_and_is_replaced():
+    # Given a worker allowed 2 CPU seconds in its life, and a script using more than one
+    supervisor = Supervisor(WorkerLimits(cpu_seconds=2))
+    source = "import time\nwhile time.process_time() < 1.2:\n    pass\nreturn True"
+    busy = ScriptRun(source, "function:t", "function", {}, 10.0)
+    # When it runs, then another script runs
+    outcome = supervisor.run(REQUEST, busy)
+    following = run(supervisor, "return 1")
+    # Then the first worker retired after its run and the next script had a fresh one
+    assert outcome.truthy
+    assert following.ok
+    assert supervisor.started == 2
+    supervisor.close()
+
+
+def test_a_worker_that_died_while_idle_is_replaced_without_failing_a_run(supervisor):
+    # Given a warm worker killed from outside while it waits
+    assert run(supervisor, "return 1").ok
+    started = supervisor.started
+    supervisor._process.popen.kill()  # type: ignore[union-attr]
+    supervisor._process.popen.wait()  # type: ignore[union-attr]
+    # When the next script runs
+    outcome = run(supervisor, "return 1")
+    # Then it ran in a new worker
+    assert outcome.ok
+    assert supervisor.started == started + 1

@@ -264,6 +264,8 @@ class Supervisor:
             self._process = None
 
     def _ready_process(self) -> _Process:
+        if self._process is not None and self._process.popen.poll() is not None:
+            self._discard(self._process).close()  # died while idle: no run's fault
         self.start()
         assert self._process is not None
         process = self._process
