@@ -9,6 +9,7 @@ from tests.unit.builders import Clock, config_store, function, message, plain, p
 from webhook_engine.config.snapshot import ConfigCache
 from webhook_engine.domain.errors import NotFoundError, SubmissionBusyError, UpstreamError
 from webhook_engine.domain.models import ExecutionStatus, Mode, Status
+from webhook_engine.pipeline import matching
 from webhook_engine.pipeline.processing import Processor
 
 GITHUB = provider("GitHub", match_script='return headers.get("x-github-event") == "push"')
@@ -183,9 +184,15 @@ def test_an_aws_failure_gives_the_lease_back_and_raises_for_a_retry():
     assert outcome.status is Status.SUCCESS
 
 
-def test_a_processing_error_fails_the_submission_with_its_reason():
-    # Given a JSON body nested deeper than the parser goes
-    setup = Setup(GITHUB, PUSH, body=b"[" * 100_000 + b"]" * 100_000)
+def test_a_processing_error_fails_the_submission_with_its_reason(monkeypatch):
+    # Given scripts that cannot be run at all (the script worker's supervisor breaks)
+    setup = Setup(GITHUB, PUSH)
+
+    class Broken:
+        def run(self, *args: object) -> None:
+            raise RuntimeError("no script worker")
+
+    monkeypatch.setattr(matching, "default_supervisor", Broken)
 
     # When
     outcome = setup.processor.process("m-1", 1)
@@ -193,7 +200,27 @@ def test_a_processing_error_fails_the_submission_with_its_reason():
     # Then it ends FAILED on this delivery, with the reason
     assert outcome is not None
     assert outcome.status is Status.FAILED
-    assert "RecursionError" in (setup.messages.get_message("m-1").reason or "")
+    assert setup.messages.get_message("m-1").reason == (
+        "processing error: RuntimeError: no script worker"
+    )
+
+
+def test_a_body_too_deep_to_parse_fails_only_the_scripts_reading_the_payload():
+    # Given a JSON body nested deeper than the parser goes, and a function reading it
+    reads = function(GITHUB, "reads", script="return len(payload)")
+    setup = Setup(GITHUB, PUSH, reads, body=b"[" * 100_000 + b"]" * 100_000)
+
+    # When
+    outcome = setup.processor.process("m-1", 1)
+
+    # Then that function failed saying why; the match script and the other function ran
+    assert outcome is not None
+    errors = {e.function: e.error for e in outcome.executions}
+    assert outcome.status is Status.FAILED
+    assert errors == {
+        "push": None,
+        "reads": "RecursionError: the payload is nested too deeply to parse",
+    }
 
 
 def test_giving_up_marks_the_submission_and_the_message_dead(setup):

@@ -167,6 +167,7 @@ class Worker:
         """Compile (cached) and run one script; the result frame."""
         book = LogBook()
         result: Frame = {"type": "result", "id": frame["id"], "ok": False, "truthy": False}
+        retire = False
         try:
             script = compile_script(frame["source"], frame["name"])
             value = self._run(script, frame, book)
@@ -180,13 +181,21 @@ class Worker:
                 "message": error.message,
                 "line": error.line,
             }
-        out_of_memory = result.get("error", {}).get("type") == "MemoryError"
-        retire = out_of_memory or cpu_used() > self.limits.cpu_seconds / 2
+            retire = error.error_type == "MemoryError"
+        except Exception as error:  # the worker's own failure: report it, then start afresh
+            message = f"ScriptWorkerError: {type(error).__name__}: {str(error)[:300]}"
+            result["error"] = {"type": "ScriptWorkerError", "message": message, "line": None}
+            retire = True
+        retire = retire or cpu_used() > self.limits.cpu_seconds / 2
         return result | {"logs": book.finish(), "summary": book.summary, "retire": retire}
 
     def _run(self, script: CompiledScript, frame: Frame, book: LogBook) -> object:
         request = self._requests[frame["key"]]
-        names = script_names(request, frame["props"], ScriptLog(book), script.names)
+        try:
+            names = script_names(request, frame["props"], ScriptLog(book), script.names)
+        except RecursionError:
+            detail = "RecursionError: the payload is nested too deeply to parse"
+            raise ScriptError(detail, error_type="RecursionError") from None
         timeout = float(frame["timeout"])
         self._limit_cpu(timeout)
         return run_script(script, names, timeout, lambda line: book.add("INFO", line))
