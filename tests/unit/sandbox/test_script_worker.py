@@ -346,3 +346,24 @@ def test_a_worker_that_died_while_idle_is_replaced_without_failing_a_run(supervi
     # Then it ran in a new worker
     assert outcome.ok
     assert supervisor.started == started + 1
+
+
+def test_the_worker_imports_no_engine_dependency():
+    # Given the worker's interpreter, environment and imports
+    command = worker_command(WorkerLimits())
+    code = (
+        "import json, os, sys\nfrom webhook_engine.sandbox.worker import preload\npreload()\n"
+        "os.write(1, json.dumps(sorted({name.split('.')[0] for name in sys.modules})).encode())"
+    )
+    # When it has loaded everything scripts may use
+    done = subprocess.run(
+        [*command[: command.index("-m")], "-c", code],
+        env=worker_environment(),
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    # Then neither pydantic, boto3 nor Powertools is in it (a short cold start, less to reach)
+    loaded = set(json.loads(done.stdout))
+    assert loaded.isdisjoint({"pydantic", "boto3", "botocore", "aws_lambda_powertools", "yaml"})
+    assert {"RestrictedPython", "webhook_engine"} <= loaded

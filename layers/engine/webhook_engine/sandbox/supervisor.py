@@ -215,6 +215,10 @@ class _Process:
         return code
 
 
+class UnexpectedFrame(Exception):
+    """A valid frame the engine did not ask for (another run's result, a stray call)."""
+
+
 class WorkerDied(Exception):
     """The worker process is gone or unusable; the message says why, as an execution error."""
 
@@ -294,7 +298,7 @@ class Supervisor:
             result = self._await_result(process, run_id, deadline, calls)
         except FrameTimeout:
             raise self._lost(process, _killed_at_limit(run.timeout), kill=True) from None
-        except (FrameTooLarge, FrameInvalid) as error:
+        except (FrameTooLarge, FrameInvalid, UnexpectedFrame) as error:
             reason = f"script process sent an invalid reply ({_first_line(error)})"
             raise self._lost(process, reason, kill=True) from None
         except (ChannelClosed, OSError):
@@ -313,7 +317,7 @@ class Supervisor:
             if isinstance(frame, _Call) and frame.run == run_id:
                 process.send(_answer(frame, calls))
                 continue
-            raise FrameTooLarge(f"unexpected {frame.type} frame")  # treated as invalid
+            raise UnexpectedFrame(f"unexpected {frame.type} frame")
 
     def _lost(self, process: _Process, reason: str | None, kill: bool = False) -> WorkerDied:
         """Discard the worker; the error names `reason`, or the cause of its death."""
@@ -354,7 +358,9 @@ def _answer(call: _Call, calls: Mapping[str, Call]) -> Frame:
             "error": f"{call.target} is not available",
         }
     try:
-        return {"type": "reply", "id": call.id, "ok": True, "value": handler(call.args)}
+        reply = {"type": "reply", "id": call.id, "ok": True, "value": handler(call.args)}
+        encode(reply)  # a value that is not JSON data is the handler's failure
+        return reply
     except Exception as error:  # the handler's failure is the script's to see
         return {"type": "reply", "id": call.id, "ok": False, "error": str(error)[:500]}
 
