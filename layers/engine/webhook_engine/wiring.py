@@ -79,9 +79,9 @@ def processor() -> Processor:
     cold start then overlaps the first configuration load."""
     from webhook_engine.config.snapshot import ConfigCache
     from webhook_engine.pipeline.processing import Processor
-    from webhook_engine.sandbox.supervisor import default_supervisor
+    from webhook_engine.sandbox.supervisor import default_supervisors
 
-    default_supervisor().start()
+    default_supervisors().start_spare()
     settings, secrets = get_settings(), secret_store()
     return Processor(
         messages=message_store(),

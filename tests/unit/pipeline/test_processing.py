@@ -189,10 +189,13 @@ def test_a_processing_error_fails_the_submission_with_its_reason(monkeypatch):
     setup = Setup(GITHUB, PUSH)
 
     class Broken:
+        def of(self, owner: str) -> Broken:
+            return self
+
         def run(self, *args: object) -> None:
             raise RuntimeError("no script worker")
 
-    monkeypatch.setattr(matching, "default_supervisor", Broken)
+    monkeypatch.setattr(matching, "default_supervisors", Broken)
 
     # When
     outcome = setup.processor.process("m-1", 1)

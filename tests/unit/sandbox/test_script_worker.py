@@ -17,6 +17,7 @@ from webhook_engine.sandbox.protocol import MAX_REPLY_FRAME, MAX_REQUEST_FRAME, 
 from webhook_engine.sandbox.supervisor import (
     ScriptRun,
     Supervisor,
+    Supervisors,
     script_request,
     worker_command,
     worker_environment,
@@ -303,8 +304,9 @@ def test_the_worker_asks_the_engine_and_waits_for_its_reply():
 
 
 def test_cpu_time_is_limited_per_run_even_when_the_engine_waits_longer():
-    # Given an engine that would wait 8 s past the limit, and a script spinning inside C
-    supervisor = Supervisor(grace=8.0)
+    # Given an engine that would wait a minute past the limit (CPU seconds come slowly on
+    # loaded cores), and a script spinning inside C
+    supervisor = Supervisor(grace=60.0)
     spin = ScriptRun(
         "import itertools\nsum(itertools.repeat(1))", "function:t", "function", {}, 0.5
     )
@@ -367,3 +369,35 @@ def test_the_worker_imports_no_engine_dependency():
     loaded = set(json.loads(done.stdout))
     assert loaded.isdisjoint({"pydantic", "boto3", "botocore", "aws_lambda_powertools", "yaml"})
     assert {"RestrictedPython", "webhook_engine"} <= loaded
+
+
+def test_each_provider_gets_its_own_worker_and_the_least_recent_is_stopped():
+    # Given room for two workers and a spare started ahead of need
+    supervisors = Supervisors(size=2)
+    supervisors.start_spare()
+    spare = supervisors._spare
+    # When three providers run scripts, the first one twice
+    github = supervisors.of("github")
+    assert run(github, "return props['SECRET']", "match", SECRET="github-secret").truthy
+    jira = supervisors.of("jira")
+    assert supervisors.of("github") is github
+    slack = supervisors.of("slack")
+    # Then the first provider took the spare, each provider has a worker of its own, and the
+    # least recently used one (jira's) was stopped
+    assert github is spare
+    assert len({id(github), id(jira), id(slack)}) == 3
+    assert jira._process is None
+    assert supervisors.of("jira") is not jira
+    supervisors.close()
+
+
+def test_a_worker_holding_more_memory_than_it_may_keep_retires_after_its_run():
+    # Given a worker that may keep 1 MB when idle (any worker holds more)
+    supervisor = Supervisor(WorkerLimits(retire_mb=1))
+    # When two scripts run
+    first, second = run(supervisor, "return 1"), run(supervisor, "return 2")
+    # Then both succeeded, each in a worker of its own
+    assert first.ok
+    assert second.ok
+    assert supervisor.started == 2
+    supervisor.close()

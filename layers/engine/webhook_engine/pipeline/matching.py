@@ -26,7 +26,8 @@ from webhook_engine.sandbox.supervisor import (
     ScriptOutcome,
     ScriptRequest,
     ScriptRun,
-    default_supervisor,
+    Supervisor,
+    default_supervisors,
     script_request,
 )
 
@@ -81,11 +82,12 @@ class _ProviderScripts:
     request: ScriptRequest
     props: Mapping[str, str]
     redactor: Redactor
+    supervisor: Supervisor  # the provider's own script worker
 
     @classmethod
     def of(cls, request: ScriptRequest, provider: Provider, props: Mapping[str, str]) -> Self:
         secrets = [props.get(name, "") for name, p in provider.properties.items() if p.secret]
-        return cls(request, props, Redactor(secrets))
+        return cls(request, props, Redactor(secrets), default_supervisors().of(provider.id))
 
     def run(self, source: str, name: str, kind: Kind, timeout: float) -> _Run:
         """Run one script in the script worker; its failures become the run's error."""
@@ -95,7 +97,7 @@ class _ProviderScripts:
             run.outcome.error = "ScriptTimeoutError: no time left in the submission's budget"
         else:
             script = ScriptRun(source, name, kind, self.props, timeout)
-            run.outcome = self.redactor.outcome(default_supervisor().run(self.request, script))
+            run.outcome = self.redactor.outcome(self.supervisor.run(self.request, script))
         run.duration_ms = round((time.perf_counter() - start) * 1000, 3)
         return run
 

@@ -1,7 +1,7 @@
 """The script sandbox: three walls between a script and the engine's credentials.
 
-    outcome = default_supervisor().run(request, ScriptRun(source, "provider:GitHub", "match",
-                                                          props, timeout=2.0))
+    worker = default_supervisors().of(provider.id)  # a script worker per provider
+    outcome = worker.run(request, ScriptRun(source, "provider:GitHub", "match", props, 2.0))
 
 1. The language (`compiler`, `guards`, `allowed`, `modules`, `names`): RestrictedPython, an
    attribute allow-list, read-only module proxies, and facades instead of engine objects.

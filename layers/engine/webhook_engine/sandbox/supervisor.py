@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -443,9 +444,44 @@ def shield_environment() -> bool:
     return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
 
 
+class Supervisors:
+    """A worker per owner (a provider), so that a worker only ever holds the props of one
+    provider, even if a script got past the language and stayed in it. At most `size` are
+    kept; the least recently used one is stopped. A spare can be started ahead of need."""
+
+    def __init__(self, limits: WorkerLimits | None = None, size: int = 4) -> None:
+        self.limits = limits or WorkerLimits()
+        self.size = size
+        self._owned: OrderedDict[str, Supervisor] = OrderedDict()
+        self._spare: Supervisor | None = None
+
+    def of(self, owner: str) -> Supervisor:
+        """The supervisor of `owner`'s worker (the spare, or a new one, the first time)."""
+        supervisor = self._owned.pop(owner, None) or self._spare or Supervisor(self.limits)
+        if supervisor is self._spare:
+            self._spare = None
+        self._owned[owner] = supervisor
+        while len(self._owned) > self.size:
+            _, oldest = self._owned.popitem(last=False)
+            oldest.close()
+        return supervisor
+
+    def start_spare(self) -> None:
+        """Start a worker for the next new owner now (its cold start overlapping other work)."""
+        if self._spare is None:
+            self._spare = Supervisor(self.limits)
+            self._spare.start()
+
+    def close(self) -> None:
+        for supervisor in [*self._owned.values(), *filter(None, [self._spare])]:
+            supervisor.close()
+        self._owned.clear()
+        self._spare = None
+
+
 @functools.cache
-def default_supervisor() -> Supervisor:
-    """The container's supervisor, with the memory limit of its settings."""
+def default_supervisors() -> Supervisors:
+    """The container's workers, with the memory limit of its settings."""
     from webhook_engine.settings import get_settings
 
-    return Supervisor(WorkerLimits(memory_mb=get_settings().script_memory_mb))
+    return Supervisors(WorkerLimits(memory_mb=get_settings().script_memory_mb))

@@ -7,11 +7,13 @@ it imports everything scripts may use, then limits itself with setrlimit:
 - RLIMIT_AS: its address space (`memory_mb`), so a memory bomb ends in MemoryError or death;
 - RLIMIT_CPU: CPU seconds, a soft limit per run (SIGXCPU) under a hard limit for its life;
 - RLIMIT_NOFILE 0: no new file descriptor at all (no file, socket or pipe can be opened; it
-  keeps its stdin, stdout and stderr);
+  keeps its stdin, stdout, stderr and /proc/self/statm, to know its resident memory);
 - RLIMIT_NPROC 0: no new process (does not bind root); RLIMIT_FSIZE 0 and RLIMIT_CORE 0.
 
 Then it answers frames (see `protocol`) on stdin/stdout until stdin closes. Each run gets fresh
 globals: the request names it uses, the props of the provider whose script runs, and `log`.
+It retires (exits after a result, to be replaced) after a MemoryError, past half its CPU
+seconds, or when it holds more resident memory than an idle worker should keep.
 """
 
 from __future__ import annotations
@@ -70,14 +72,29 @@ _STDIN, _STDOUT = 0, 1
 class WorkerLimits:
     memory_mb: int = 256
     cpu_seconds: int = 600  # for the worker's whole life; it retires at half of it
+    retire_mb: int = 64  # a worker whose resident memory peaked above this retires after its run
 
     def to_json(self) -> str:
-        return json.dumps({"memory_mb": self.memory_mb, "cpu_seconds": self.cpu_seconds})
+        return json.dumps(
+            {
+                "memory_mb": self.memory_mb,
+                "cpu_seconds": self.cpu_seconds,
+                "retire_mb": self.retire_mb,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> WorkerLimits:
         values = json.loads(text)
-        return cls(memory_mb=int(values["memory_mb"]), cpu_seconds=int(values["cpu_seconds"]))
+        return cls(**{name: int(value) for name, value in values.items()})
+
+
+def open_statm() -> int | None:
+    """/proc/self/statm, opened while files still can be (None where there is no /proc)."""
+    try:
+        return os.open("/proc/self/statm", os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def preload() -> None:
@@ -109,6 +126,14 @@ def apply_limits(limits: WorkerLimits) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
+def resident_bytes(statm: int | None) -> int | None:
+    """This process's resident memory now, from its open /proc/self/statm (not its peak,
+    which a child inherits from the process that forked it)."""
+    if statm is None:
+        return None
+    return int(os.pread(statm, 100, 0).split()[1]) * resource.getpagesize()
+
+
 def cpu_used() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -121,10 +146,13 @@ class ToolkitError(Exception):
 class Worker:
     """Answers the engine's frames; holds the request of the current message only."""
 
-    def __init__(self, limits: WorkerLimits, reader: FrameReader, out_fd: int) -> None:
+    def __init__(
+        self, limits: WorkerLimits, reader: FrameReader, out_fd: int, statm: int | None = None
+    ) -> None:
         self.limits = limits
         self._reader = reader
         self._out = out_fd
+        self._statm = statm
         self._requests: dict[str, RequestData] = {}
         self._calls = 0
 
@@ -186,7 +214,7 @@ class Worker:
             message = f"ScriptWorkerError: {type(error).__name__}: {str(error)[:300]}"
             result["error"] = {"type": "ScriptWorkerError", "message": message, "line": None}
             retire = True
-        retire = retire or cpu_used() > self.limits.cpu_seconds / 2
+        retire = retire or self._spent()
         return result | {"logs": book.finish(), "summary": book.summary, "retire": retire}
 
     def _run(self, script: CompiledScript, frame: Frame, book: LogBook) -> object:
@@ -199,6 +227,13 @@ class Worker:
         timeout = float(frame["timeout"])
         self._limit_cpu(timeout)
         return run_script(script, names, timeout, lambda line: book.add("INFO", line))
+
+    def _spent(self) -> bool:
+        """Half its CPU seconds used, or more resident memory than an idle worker should keep
+        (several workers share the function's memory)."""
+        resident = resident_bytes(self._statm)
+        too_large = resident is not None and resident > self.limits.retire_mb * 1024 * 1024
+        return too_large or cpu_used() > self.limits.cpu_seconds / 2
 
     def _limit_cpu(self, timeout: float) -> None:
         """SIGXCPU once this run has used its time limit in CPU seconds, plus one."""
@@ -223,8 +258,9 @@ def request_data(fields: dict[str, Any]) -> RequestData:
 def main(arguments: list[str]) -> int:
     limits = WorkerLimits.from_json(arguments[0]) if arguments else WorkerLimits()
     preload()
+    statm = open_statm()
     apply_limits(limits)
-    worker = Worker(limits, FrameReader(_STDIN, MAX_REQUEST_FRAME), _STDOUT)
+    worker = Worker(limits, FrameReader(_STDIN, MAX_REQUEST_FRAME), _STDOUT, statm)
     try:
         worker.serve()
     except MemoryError:
