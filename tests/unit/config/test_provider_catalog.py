@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 import standardwebhooks
@@ -29,7 +30,7 @@ from webhook_engine.config.rules import check_script
 from webhook_engine.domain.models import IncomingRequest, ProviderFields
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.sandbox import compile_script, run_script
-from webhook_engine.sandbox.names import ScriptLog, script_names
+from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 from webhook_engine.toolkit.verify import Verify
 
 SENT_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -56,13 +57,20 @@ def request(entry: Entry, body: bytes | None = None) -> IncomingRequest:
 def run(source: str, incoming: IncomingRequest, provider: ProviderFields) -> tuple[object, str]:
     """Run a script of `provider` on `incoming`, with `verify`; its result and summary."""
     props = {name: prop.value or "" for name, prop in provider.properties.items()}
-    log = ScriptLog()
-    names = script_names(incoming, "m-1", props, log)
+    book = LogBook()
+    fields = incoming.model_dump(include={"method", "uri", "query_string", "headers", "body"})
+    data = RequestData(
+        message_id="m-1",
+        source_ip=incoming.source_ip,
+        received_at=incoming.received_at,
+        **fields,
+    )
+    names = script_names(data, props, ScriptLog(book))
     names["verify"] = Verify(
         incoming.headers, incoming.body, incoming.query, incoming.source_ip, incoming.received_at
     )
-    result = run_script(compile_script(source, "catalog"), names, timeout=2.0)
-    return result, log.summary or ""
+    result = run_script(compile_script(source, "catalog"), names, 2.0, partial(book.add, "INFO"))
+    return result, book.summary or ""
 
 
 def matching(incoming: IncomingRequest) -> list[str]:

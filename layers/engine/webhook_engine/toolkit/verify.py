@@ -15,14 +15,33 @@ import hmac as _hmac
 import ipaddress
 from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
+
+from webhook_engine.sandbox.allowed import ScriptFacade
 
 _ALGORITHMS = frozenset({"sha1", "sha256", "sha512"})
 
 
-class Verify:
-    """`verify` in scripts: one instance per script run, bound to the message."""
+class Verify(ScriptFacade):
+    """`verify` in scripts: one instance per script run, bound to the message. A facade: the
+    sandbox's allow-list lets scripts read its checks and nothing else."""
 
     __slots__ = ("_body", "_headers", "_query", "_received_at", "_source_ip")
+    script_attributes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "github",
+            "gitlab",
+            "bitbucket",
+            "shopify",
+            "slack",
+            "stripe",
+            "standard",
+            "hmac",
+            "basic_auth",
+            "token",
+            "ip_in",
+        }
+    )
 
     def __init__(
         self,
