@@ -10,9 +10,9 @@ The script is interrupted with `Timeout`, a BaseException that scripts cannot ca
 name BaseException, and a bare `except:` is refused when they are compiled. Only a `finally:`
 block runs while it unwinds (and one that loops forever outside the main thread is not stopped).
 
-Code spinning inside C without returning to Python (catastrophic regular expressions,
-`sum(itertools.repeat(1))`) is interrupted by neither: only the Lambda timeout stops it
-(DESIGN 8), so function time limits stay below the Lambda timeout.
+Code spinning inside C without returning to Python (a loop inside a builtin, a blocked call)
+is interrupted by neither: the engine's supervisor kills the script worker at the limit plus
+a grace period, and the worker's per-run CPU limit (SIGXCPU) backs that up.
 """
 
 import signal
