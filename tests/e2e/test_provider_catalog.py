@@ -32,7 +32,6 @@ def catalog_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
         pytest.fail(str(error))
 
 
-@pytest.mark.xfail(reason="scripts see verify once the sandbox worker lands", strict=False)
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_a_signed_example_is_matched_by_its_provider(catalog_stack, entry):
     # Given the sender's example, signed now as the sender signs it

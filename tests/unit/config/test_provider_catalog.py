@@ -2,8 +2,7 @@
 sender's signed example is matched by its own provider and by no other, a tampered copy by
 none, and every sample function runs on its sender's example.
 
-Scripts do not see `verify` yet (the sandbox worker will hand it over); these tests give it
-to the match scripts themselves, built from the message as the engine will build it."""
+The match scripts get `verify` among their names, built from the message, as in the engine."""
 
 from __future__ import annotations
 
@@ -31,7 +30,6 @@ from webhook_engine.domain.models import IncomingRequest, ProviderFields
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.sandbox import compile_script, run_script
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
-from webhook_engine.toolkit.verify import Verify
 
 SENT_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DOCUMENT = catalog()
@@ -66,9 +64,6 @@ def run(source: str, incoming: IncomingRequest, provider: ProviderFields) -> tup
         **fields,
     )
     names = script_names(data, props, ScriptLog(book))
-    names["verify"] = Verify(
-        incoming.headers, incoming.body, incoming.query, incoming.source_ip, incoming.received_at
-    )
     result = run_script(compile_script(source, "catalog"), names, 2.0, partial(book.add, "INFO"))
     return result, book.summary or ""
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from webhook_engine.sandbox.allowed import ScriptFacade
+from webhook_engine.toolkit.verify import Verify
 
 MAX_LOG_ENTRIES = 200
 MAX_LOG_LENGTH = 4000
@@ -173,6 +174,13 @@ _REQUEST_NAMES: dict[str, _Builder] = {
     "raw_body": lambda request: request.body,
     "source_ip": lambda request: request.source_ip,
     "received_at": lambda request: request.received_at,
+    "verify": lambda request: Verify(
+        request.headers,
+        request.body,
+        {name: values[0] for name, values in _query_all(request).items()},
+        request.source_ip,
+        request.received_at,
+    ),
 }
 NAMES = (*_REQUEST_NAMES, "props", "log")
 
