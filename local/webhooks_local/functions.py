@@ -63,6 +63,9 @@ def function_config(
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(name),
         "_HANDLER": spec.handler,
         "POWERTOOLS_TRACE_DISABLED": "true",
+        # Locally a configuration edit applies to the very next webhook: the revision is
+        # checked on every message instead of trusting a cache for a minute, as on AWS.
+        "CONFIG_CACHE_SECONDS": "0",
     }
     return FunctionConfig(
         function_id=function_id,

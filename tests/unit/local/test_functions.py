@@ -40,3 +40,11 @@ def test_worker_count_comes_from_local_workers_except_for_admin(monkeypatch):
 
     # When / Then
     assert (worker_count("IngestFunction"), worker_count("AdminFunction")) == (3, 1)
+
+
+def test_locally_a_configuration_edit_applies_to_the_next_webhook(stack):
+    # When any function's configuration is built
+    config = function_config("ProcessFunction", stack, endpoint_url=ENDPOINT)
+
+    # Then its configuration cache checks the revision on every message
+    assert config.environment["CONFIG_CACHE_SECONDS"] == "0"
