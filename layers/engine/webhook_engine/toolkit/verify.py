@@ -82,8 +82,9 @@ class Verify(ScriptFacade):
         if not self._fresh(timestamp, tolerance):
             return False
         signed = b"v0:" + timestamp.encode() + b":" + self._body
-        expected = "v0=" + _digest(signing_secret, signed, "sha256", "hex")
-        return _equal(self._headers.get("x-slack-signature", ""), expected)
+        expected = _digest(signing_secret, signed, "sha256", "hex")
+        given = self._headers.get("x-slack-signature", "")
+        return given.startswith("v0=") and _equal(given[3:], expected)
 
     def stripe(self, secret: str, tolerance: float = 300) -> bool:
         """`Stripe-Signature: t=<timestamp>,v1=<hex HMAC-SHA256 of "<t>.<body>">[,v1=...]`:
@@ -182,11 +183,11 @@ class Verify(ScriptFacade):
         return abs(self._received_at.timestamp() - int(timestamp)) <= tolerance
 
 
-def _digest(secret: str | bytes, data: bytes, algorithm: str, encoding: str) -> str:
-    """The HMAC of `data`; a key that is empty (anyone could sign with it) or not text signs
-    nothing: the result matches no header."""
+def _digest(secret: str | bytes, data: bytes, algorithm: str, encoding: str) -> str | None:
+    """The HMAC of `data`; None for a key that is empty (anyone could sign with it) or not
+    text, which matches no header."""
     if not secret or not isinstance(secret, str | bytes):
-        return "\x00never"
+        return None
     key = secret.encode() if isinstance(secret, str) else secret
     raw = _hmac.new(key, data, algorithm).digest()
     return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode()
@@ -203,12 +204,14 @@ def _standard_key(secret: str) -> bytes | None:
     return key or None
 
 
-def _equal(given: str | bytes, expected: str | bytes) -> bool:
+def _equal(given: str | bytes, expected: str | bytes | None) -> bool:
+    if expected is None:
+        return False
     left = given.encode() if isinstance(given, str) else given
     right = expected.encode() if isinstance(expected, str) else expected
     return _hmac.compare_digest(left, right)
 
 
-def _any_equal(candidates: list[str], expected: str) -> bool:
+def _any_equal(candidates: list[str], expected: str | None) -> bool:
     """Constant time per candidate, and every candidate compared."""
     return sum(_equal(candidate, expected) for candidate in candidates) > 0
