@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -20,7 +21,7 @@ from admin.views import (
 )
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
-from webhook_engine.domain.ports import MessageFilter, MessageStore
+from webhook_engine.domain.ports import MessageFilter, MessageStore, each_message
 from webhook_engine.operations.resubmission import resubmit, resubmit_many
 
 MAX_BULK = 1000
@@ -121,12 +122,5 @@ def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
 
 def matching_ids(filters: MessageFilter, limit: int, messages: MessageStore) -> list[str]:
     """Ids of the newest messages matching `filters`, at most `limit`."""
-    ids: list[str] = []
-    cursor: str | None = None
-    while len(ids) < limit:
-        page = messages.list_messages(filters, min(200, limit - len(ids)), cursor)
-        ids += [message.id for message in page.items]
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return ids
+    found = each_message(messages, filters, page=min(200, limit))
+    return [message.id for message in islice(found, limit)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -73,6 +73,17 @@ class StoredBody:
     content_type: str = ""  # as the sender declared it
     data: bytes | None = None
     url: str | None = None
+
+
+def each_message(messages: MessageStore, filters: MessageFilter, page: int) -> Iterator[Message]:
+    """Every message matching `filters`, newest first, read `page` at a time as consumed."""
+    cursor: str | None = None
+    while True:
+        found = messages.list_messages(filters, page, cursor)
+        yield from found.items
+        cursor = found.next_cursor
+        if cursor is None:
+            return
 
 
 class PayloadStore(Protocol):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.domain.models import Message, Status
-from webhook_engine.domain.ports import MessageFilter, MessageStore, Queue
+from webhook_engine.domain.ports import MessageFilter, MessageStore, Queue, each_message
 from webhook_engine.observability import logger, metrics
 
 _PAGE = 100
@@ -41,7 +41,8 @@ class Sweeper:
         report = SweepReport()
         for status in (Status.RECEIVED, Status.PROCESSING):
             filters = MessageFilter(status=status, since=now - self.window, until=now - self.after)
-            for message in self._stuck(filters):
+            # read whole before sweeping: settling messages would move the pages under the cursor
+            for message in list(each_message(self.messages, filters, _PAGE)):
                 self._sweep(message, report)
         if report.requeued:
             metrics.add_metric(
@@ -51,16 +52,6 @@ class Sweeper:
             metrics.add_metric(name="MessagesLost", unit=MetricUnit.Count, value=len(report.lost))
         logger.info("sweep done", requeued=len(report.requeued), lost=len(report.lost))
         return report
-
-    def _stuck(self, filters: MessageFilter) -> list[Message]:
-        found: list[Message] = []
-        cursor: str | None = None
-        while True:
-            page = self.messages.list_messages(filters, _PAGE, cursor)
-            found += page.items
-            cursor = page.next_cursor
-            if cursor is None:
-                return found
 
     def _sweep(self, message: Message, report: SweepReport) -> None:
         submission = message.submission_count
