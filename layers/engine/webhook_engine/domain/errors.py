@@ -11,6 +11,11 @@ def describe(error: Any) -> str:
     )
 
 
+def describe_error(error: BaseException) -> str:
+    """`Type: text`, short enough to store with a submission or an answer."""
+    return f"{type(error).__name__}: {error}"[:500]
+
+
 class EngineError(Exception):
     """Base class: `code` is the machine-readable error code of the admin API."""
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from webhook_engine.domain.errors import NotFoundError
+from webhook_engine.domain.errors import NotFoundError, describe_error
 from webhook_engine.domain.models import Mode, Submission
 from webhook_engine.domain.ports import MessageStore, Queue
 
@@ -63,7 +63,7 @@ def resubmit_many(
         except Exception as error:
             if not done.message_ids:
                 raise
-            done.remaining, done.error = ids[start:], f"{type(error).__name__}: {error}"
+            done.remaining, done.error = ids[start:], describe_error(error)
             break
         done.message_ids += chunk
     return done

@@ -18,7 +18,7 @@ from functools import partial
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.config.snapshot import ConfigCache, resolve_props
-from webhook_engine.domain.errors import SubmissionBusyError, UpstreamError
+from webhook_engine.domain.errors import SubmissionBusyError, UpstreamError, describe_error
 from webhook_engine.domain.models import (
     ExecutionStatus,
     Message,
@@ -35,7 +35,6 @@ from webhook_engine.pipeline.matching import Limits, process_request
 # A submission whose processing was cut off this many times is not run again: it is what
 # kills the runtime (a crash in one message must not sink the others of its batch).
 MAX_CUTOFFS = 2
-_MAX_REASON = 500
 _STATUS_METRICS = {
     Status.SUCCESS: "MessagesSucceeded",
     Status.FAILED: "MessagesFailed",
@@ -154,12 +153,6 @@ class Processor:
         self.messages.finish_submission(message, claimed, outcome)
         _record(outcome, claimed.submission)
         return outcome
-
-
-def describe_error(error: BaseException) -> str:
-    """`Type: text`, short enough to store with the submission."""
-    text = f"{type(error).__name__}: {error}"
-    return text[:_MAX_REASON]
 
 
 def _record(outcome: Outcome, submission: int) -> None:
