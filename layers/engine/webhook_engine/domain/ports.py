@@ -164,6 +164,27 @@ class SecretStore(Protocol):
     def forget(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class HttpReply:
+    """An outbound HTTP call's answer: after redirects, with the body read within its cap."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    url: str  # the final URL, after redirects
+
+
+class HttpClient(Protocol):
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> HttpReply: ...
+
+
 class Queue(Protocol):
     def send(
         self, message_id: str, submission: int, config_revision: int | None = None
