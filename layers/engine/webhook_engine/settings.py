@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Settings(BaseModel):
@@ -39,6 +39,18 @@ class Settings(BaseModel):
     config_cache_seconds: int = Field(default=60, ge=0)
     list_shards: int = Field(default=4, ge=1, le=64)
     powertools_trace_disabled: bool = False
+    # outbound `http` of scripts: hosts exempt from the address policy (`host` or `host:port`,
+    # comma-separated), and the body cap; at most 2 MiB, so that a reply's text, escaped as
+    # JSON, fits the script worker's 16 MiB frame
+    http_allowed_hosts: tuple[str, ...] = ()
+    http_max_response_bytes: int = Field(default=1_048_576, ge=1, le=2_097_152)
+
+    @field_validator("http_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(entry.strip() for entry in value.split(",") if entry.strip())
+        return value
 
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Settings:

@@ -13,7 +13,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from webhook_engine.adapters import clients
-from webhook_engine.domain.ports import ConfigStore, DeadLetters, MessageStore, Queue, SecretStore
+from webhook_engine.domain.ports import (
+    ConfigStore,
+    DeadLetters,
+    HttpClient,
+    MessageStore,
+    Queue,
+    SecretStore,
+)
 from webhook_engine.settings import get_settings
 
 if TYPE_CHECKING:
@@ -70,6 +77,20 @@ def dead_letters() -> DeadLetters:
         queue_arn=settings.queue_arn,
         dlq_url=settings.dead_letter_queue_url,
         dlq_arn=settings.dead_letter_queue_arn,
+    )
+
+
+@cache
+def http_client() -> HttpClient:
+    """The container's outbound HTTP client for scripts; its connection pools are kept warm.
+    ValueError when an `HTTP_ALLOWED_HOSTS` entry is neither `host` nor `host:port`."""
+    from webhook_engine.adapters.http_client import UrllibHttpClient
+    from webhook_engine.toolkit.addresses import AddressPolicy
+
+    settings = get_settings()
+    return UrllibHttpClient(
+        AddressPolicy(settings.http_allowed_hosts),
+        max_response_bytes=settings.http_max_response_bytes,
     )
 
 
@@ -141,7 +162,7 @@ def ingest() -> Ingest:
 
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
-    factories = (message_store, config_store, secret_store, queue, dead_letters)
+    factories = (message_store, config_store, secret_store, queue, dead_letters, http_client)
     for factory in (*factories, processor, consumer, sweeper, ingest):
         factory.cache_clear()
     clients.client.cache_clear()
