@@ -8,6 +8,7 @@ for the duration of the call. The handler runs in this process's main thread.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ def invoke(function_id: str, event_file: Path, config_path: Path) -> Any:
         return _run(function_id, event, provisioned(state), state["moto_endpoint"])
     server, endpoint = start_moto()
     try:
-        stack = cfn.provision(local_session(), endpoint_url=endpoint)
+        overrides = cfn.local_parameters(os.environ)
+        stack = cfn.provision(local_session(), endpoint_url=endpoint, parameter_overrides=overrides)
         return _run(function_id, event, stack, endpoint, config_path)
     finally:
         server.stop()

@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the local stack in the foreground (env PORT, WEBHOOKS_CONFIG, "
-        "WEBHOOKS_ADMIN_TOKEN, LOCAL_WORKERS, LOCAL_RETRY_DELAY_SECONDS)",
+        "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, LOCAL_WORKERS, "
+        "LOCAL_RETRY_DELAY_SECONDS)",
     )
     serve.add_argument("--quiet", action="store_true", help="no access log lines")
     run = commands.add_parser("invoke", help="run one function's handler on one event file")
@@ -93,7 +94,8 @@ def _serve(config_path: Path, *, quiet: bool) -> int:
     path = state_path()
     print("Starting the local stack (moto, workers, gateway)...", flush=True)
     try:
-        with LocalStack(port=port, admin_token=token, quiet=quiet) as stack:
+        parameters = cfn.local_parameters(os.environ)
+        with LocalStack(port=port, admin_token=token, quiet=quiet, parameters=parameters) as stack:
             print(f"Applied {config_path}:\n{_plan_summary(stack.apply_config(config_path))}")
             stack.serve()
             write_state(path, stack.state(os.getpid()))

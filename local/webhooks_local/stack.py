@@ -3,6 +3,7 @@ schedules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -30,8 +31,17 @@ class LocalStack:
 
     provisioned: cfn.ProvisionedStack
 
-    def __init__(self, *, port: int, admin_token: str, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        port: int,
+        admin_token: str,
+        quiet: bool = False,
+        parameters: Mapping[str, str] | None = None,
+    ) -> None:
+        """`parameters`: template parameter overrides (`HttpAllowedHosts`)."""
         self.admin_token = admin_token
+        self._parameters = dict(parameters or {})
         self._port = port
         self._quiet = quiet
         self._moto: MotoProcess | None = None
@@ -63,7 +73,9 @@ class LocalStack:
         )
         self._moto, self.endpoint = start_moto()
         session = local_session()
-        self.provisioned = cfn.provision(session, endpoint_url=self.endpoint)
+        self.provisioned = cfn.provision(
+            session, endpoint_url=self.endpoint, parameter_overrides=self._parameters
+        )
         for function_id in cfn.functions():
             config = function_config(function_id, self.provisioned, endpoint_url=self.endpoint)
             self.workers[function_id] = FunctionWorkers(config, worker_count(function_id))

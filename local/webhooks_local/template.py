@@ -29,6 +29,8 @@ LOCAL_TYPES = frozenset({
     "AWS::SQS::Queue", "AWS::SSM::Parameter",
 })  # fmt: skip
 _SECTIONS = ("Parameters", "Mappings", "Conditions")  # copied as they are
+# Template parameters the local stack takes from its own environment: variable -> parameter.
+LOCAL_PARAMETERS = {"WEBHOOKS_HTTP_ALLOWED_HOSTS": "HttpAllowedHosts"}
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -118,6 +120,15 @@ def function_environment(function_id: str, stack: ProvisionedStack) -> dict[str,
     """The function's environment variables (Globals' merged with its own), as moto evaluated
     them; a variable whose value is `AWS::NoValue` is left out, as CloudFormation does."""
     return dict(stack.environments[function_id])
+
+
+def local_parameters(environ: Mapping[str, str]) -> dict[str, str]:
+    """The parameter overrides that `environ` sets through `LOCAL_PARAMETERS`."""
+    return {
+        parameter: environ[variable]
+        for variable, parameter in LOCAL_PARAMETERS.items()
+        if variable in environ
+    }
 
 
 def provision(

@@ -9,6 +9,7 @@ import pytest
 from moto import mock_aws
 
 from webhooks_local.template import (
+    LOCAL_PARAMETERS,
     LOCAL_TYPES,
     TEMPLATE_PATH,
     ProvisionedStack,
@@ -16,6 +17,7 @@ from webhooks_local.template import (
     function_spec,
     functions,
     load_template,
+    local_parameters,
     provision,
 )
 
@@ -461,3 +463,31 @@ def test_functions_outside_a_vpc_cannot_manage_network_interfaces(function_id: s
     [statement] = policy["Statement"]
     assert statement["Effect"] == "Deny"
     assert "ec2:CreateNetworkInterface" in statement["Action"]
+
+
+@pytest.mark.parametrize("allowed", ["", "127.0.0.1:8080,hooks.test"])
+def test_functions_that_run_scripts_get_the_http_allow_list(
+    session: boto3.session.Session, allowed: str
+) -> None:
+    # Given the template's HttpAllowedHosts parameter, default (empty) or set
+    overrides = {"HttpAllowedHosts": allowed} if allowed else {}
+
+    # When the stack is provisioned
+    stack = provision(session, parameter_overrides=overrides)
+
+    # Then ingest (synchronous requests) and process pass it on; the others run no scripts
+    environments = {fid: function_environment(fid, stack) for fid in functions()}
+    assert environments["IngestFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
+    assert environments["ProcessFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
+    assert "HTTP_ALLOWED_HOSTS" not in environments["AdminFunction"]
+    assert "HTTP_ALLOWED_HOSTS" not in environments["SweeperFunction"]
+
+
+def test_the_local_stack_sets_template_parameters_from_its_environment() -> None:
+    # Given the local stack's environment
+    environ = {"WEBHOOKS_HTTP_ALLOWED_HOSTS": "127.0.0.1:8080", "HTTP_ALLOWED_HOSTS": "ignored"}
+
+    # When / Then its own variables become parameter overrides of the template
+    assert local_parameters(environ) == {"HttpAllowedHosts": "127.0.0.1:8080"}
+    assert local_parameters({}) == {}
+    assert set(LOCAL_PARAMETERS.values()) <= set(load_template()["Parameters"])
