@@ -399,7 +399,7 @@ def test_https_refuses_a_certificate_for_another_name(tls_server):
 
 
 def test_https_refuses_an_untrusted_certificate(tls_server):
-    # Given the system's trust store, which does not hold the test's certificate
+    # Given the default trust store (boto3's), which does not hold the test's certificate
     server, _ = tls_server
     http = client("hooks.test", resolver=Resolver({"hooks.test": "127.0.0.1"}))
 

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urljoin
 
+from botocore.httpsession import where as ca_bundle
 from urllib3 import BaseHTTPResponse, PoolManager, Timeout
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -166,11 +167,14 @@ class UrllibHttpClient:
         max_redirects: int = MAX_REDIRECTS,
         ca_certs: str | None = None,
     ) -> None:
-        """`ca_certs`: a PEM bundle to trust instead of the system's (tests)."""
+        """`ca_certs`: the PEM bundle of trusted authorities; by default the one boto3 trusts,
+        which ships with it wherever the engine runs."""
         self._policy = policy
         self._max_bytes = max_response_bytes
         self._max_redirects = max_redirects
-        self._pools = PoolManager(num_pools=POOLS, cert_reqs="CERT_REQUIRED", ca_certs=ca_certs)
+        self._pools = PoolManager(
+            num_pools=POOLS, cert_reqs="CERT_REQUIRED", ca_certs=ca_certs or ca_bundle()
+        )
         self._pools.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
 
     def request(
