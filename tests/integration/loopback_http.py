@@ -7,6 +7,7 @@ import datetime
 import gzip
 import ipaddress
 import json
+import socket
 import ssl
 import threading
 import time
@@ -27,6 +28,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as servers do
         self.server.connections += 1
 
     def log_message(self, format: str, *args: object) -> None:
