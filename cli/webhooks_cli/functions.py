@@ -29,6 +29,7 @@ def describe(function: Item) -> str:
             ("URI", function["uri"]),
             ("Description", function.get("description")),
             ("Active", function["active"]),
+            ("Sync", function.get("sync", False)),
             ("Version", function["version"]),
             ("Updated", local_time(function.get("updated_at"))),
         ]
@@ -68,10 +69,7 @@ def _options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         "--script", type=text_source, required=not editing, help="TEXT, or @file.py"
     )
     parser.add_argument("--description")
-    active = parser.add_mutually_exclusive_group()
-    active.add_argument("--inactive", dest="active", action="store_const", const=False)
-    if editing:
-        active.add_argument("--active", dest="active", action="store_const", const=True)
+    resources.add_switches(parser, editing=editing)
 
 
 def list_functions(ctx: Context) -> int:
@@ -118,4 +116,5 @@ def _body(args: argparse.Namespace) -> Item:
         script=args.script,
         description=args.description,
         active=args.active,
+        sync=args.sync,
     )

@@ -22,6 +22,7 @@ def describe(provider: Item) -> str:
             ("Name", provider["name"]),
             ("Description", provider.get("description")),
             ("Active", provider["active"]),
+            ("Sync", provider.get("sync", False)),
             ("Position", provider["position"]),
             ("Functions", provider.get("function_count")),
             ("Version", provider["version"]),
@@ -85,10 +86,8 @@ def _options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
     parser.add_argument(
         "--secret", type=key_value, action="append", default=[], metavar="KEY=VALUE"
     )
-    active = parser.add_mutually_exclusive_group()
-    active.add_argument("--inactive", dest="active", action="store_const", const=False)
+    resources.add_switches(parser, editing=editing)
     if editing:
-        active.add_argument("--active", dest="active", action="store_const", const=True)
         parser.add_argument("--remove-property", action="append", default=[], metavar="KEY")
     else:
         parser.set_defaults(remove_property=[])
@@ -148,6 +147,7 @@ def _body(args: argparse.Namespace, current: dict[str, Any]) -> Item:
         match_script=args.match_script,
         position=args.position,
         active=args.active,
+        sync=args.sync,
         properties=_properties(args, current),
     )
 

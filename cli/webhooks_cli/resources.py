@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -49,6 +50,23 @@ def pick(items: list[Item], ref: str, kind: Kind) -> Item:
 def given(**values: Any) -> Item:
     """The values that were given (not None): the body of a PATCH, a filter."""
     return {key: value for key, value in values.items() if value is not None}
+
+
+def add_switches(parser: argparse.ArgumentParser, *, editing: bool) -> None:
+    """`--inactive` and `--sync`; when editing, also `--active` and `--no-sync` to switch back."""
+    active = parser.add_mutually_exclusive_group()
+    active.add_argument("--inactive", dest="active", action="store_const", const=False)
+    sync = parser.add_mutually_exclusive_group()
+    sync.add_argument(
+        "--sync",
+        dest="sync",
+        action="store_const",
+        const=True,
+        help="answer its webhooks synchronously, without the flex-sync-webhook header",
+    )
+    if editing:
+        active.add_argument("--active", dest="active", action="store_const", const=True)
+        sync.add_argument("--no-sync", dest="sync", action="store_const", const=False)
 
 
 def register_common(group: Subparsers, kind: Kind) -> None:

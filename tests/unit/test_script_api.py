@@ -14,6 +14,7 @@ from webhook_engine.sandbox.names import (
     LogBook,
     RequestData,
     ScriptLog,
+    log_limit,
     script_names,
 )
 
@@ -102,7 +103,7 @@ def test_print_and_set_message_reach_the_log():
     run('print("hello", 42)\nlog.set_message("first line\\nsecond")', request(b"", ""), book)
 
     # Then
-    assert [(e["level"], e["message"]) for e in book.finish()] == [("INFO", "hello 42")]
+    assert [(e["level"], e["message"]) for e in book.entries] == [("INFO", "hello 42")]
     assert book.summary == "first line"
 
 
@@ -110,14 +111,29 @@ def test_print_and_set_message_reach_the_log():
 def test_log_is_capped_and_scripts_cannot_reach_its_entries(source):
     # Given a script logging past the cap, then one poking at the entries
     book = LogBook()
-    run(f"for i in range({MAX_LOG_ENTRIES + 5}):\n    log.info(i)", request(b"", ""), book)
+    with pytest.raises(ScriptError) as over:
+        run(f"for i in range({MAX_LOG_ENTRIES + 5}):\n    log.info(i)", request(b"", ""), book)
 
     # When
     with pytest.raises(ScriptError) as caught:
         run(source, request(b"", ""), book)
 
-    # Then
-    entries = book.finish()
+    # Then the first failed naming the limit, and the entries are intact
+    assert over.value.error_type == "LogLimitError"
+    assert f"more than {MAX_LOG_ENTRIES} log entries in one run (limit)" in over.value.message
     assert caught.value.error_type == "AttributeError"
-    assert len(entries) == MAX_LOG_ENTRIES + 1
-    assert entries[-1]["message"] == f"5 more log entries dropped (limit {MAX_LOG_ENTRIES})"
+    assert len(book.entries) == MAX_LOG_ENTRIES
+
+
+def test_a_match_script_keeps_less_log_than_a_function():
+    # Given the books of a match script and of a function, and a script logging 40,000 bytes
+    match, function = LogBook(log_limit("match")), LogBook(log_limit("function"))
+    source = f"for i in range(10):\n    log.info({'x' * 4000!r})"
+
+    # When each runs it
+    run(source, request(b"", ""), function)
+    with pytest.raises(ScriptError, match="more than 8,192 bytes of logs in one run"):
+        run(source, request(b"", ""), match)
+
+    # Then the match script stopped after two lines; the function kept all ten
+    assert (len(match.entries), len(function.entries)) == (2, 10)

@@ -75,7 +75,14 @@ def export_document(providers: list[Provider], functions: list[Function]) -> Con
         providers=[
             ProviderDocument(
                 **provider.model_dump(
-                    include={"name", "description", "active", "match_script", "deduplicate"}
+                    include={
+                        "name",
+                        "description",
+                        "active",
+                        "sync",
+                        "match_script",
+                        "deduplicate",
+                    }
                 ),
                 properties={
                     name: Property(secret=True) if prop.secret else prop
@@ -84,7 +91,7 @@ def export_document(providers: list[Provider], functions: list[Function]) -> Con
                 functions=[
                     FunctionDocument(
                         **function.model_dump(
-                            include={"name", "uri", "active", "description", "script"}
+                            include={"name", "uri", "active", "sync", "description", "script"}
                         )
                     )
                     for function in functions

@@ -38,6 +38,7 @@ class ProviderOut(BaseModel):
     name: str
     description: str
     active: bool
+    sync: bool
     position: int
     properties: dict[str, Property]
     match_script: str

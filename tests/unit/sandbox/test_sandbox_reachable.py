@@ -21,6 +21,7 @@ from webhook_engine.sandbox import ScriptError, compile_script, run_script
 from webhook_engine.sandbox.allowed import ScriptFacade, check_attribute, readable
 from webhook_engine.sandbox.guards import BUILTINS
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
+from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # utcnow() and the like
@@ -72,8 +73,16 @@ def push_request() -> RequestData:
     return RequestData(**push_fields())
 
 
-def roots() -> dict[str, object]:
+def script_globals() -> dict[str, object]:
+    """A function script's names, its toolkit calls answered with an HTTP response."""
+    answer = {"status": 200, "headers": {"a": "b"}, "text": "{}", "url": "https://x.test/"}
     names = script_names(push_request(), {"SECRET": "s3cret"}, ScriptLog(LogBook()))
+    return names | action_names(lambda target, args: answer)
+
+
+def roots() -> dict[str, object]:
+    names = script_globals()
+    names["http.get()"] = names["http"].get("https://x.test/")  # type: ignore[attr-defined]
     modules = {f"import {name}": module_proxy(name) for name in ALLOWED_MODULES}
     return {**names, **modules, **{f"builtins.{k}": v for k, v in BUILTINS.items()}}
 
@@ -204,7 +213,7 @@ def test_no_engine_object_is_reachable(reachable):
 
 
 def run(source: str) -> object:
-    names = script_names(push_request(), {"SECRET": "s3cret"}, ScriptLog(LogBook()))
+    names = script_globals()
     return run_script(compile_script(source, "function:test"), names, 2.0)
 
 
@@ -216,6 +225,11 @@ def run(source: str) -> object:
         "return getattr(log, 'entries')",
         "return headers.copy",
         "return log.info.clear",
+        "return http.request",
+        "return respond.call",
+        "return aws.invoke.clear",
+        "return http.get('https://x.test/').json.clear",
+        "return http.get('https://x.test/').headers.copy",
         # engine objects behind plain values
         "return received_at.tzinfo.utcoffset.clear",
         "return (lambda: 1).clear",

@@ -22,7 +22,8 @@ from webhook_engine.sandbox.supervisor import (
     worker_command,
     worker_environment,
 )
-from webhook_engine.sandbox.worker import ToolkitError, Worker, WorkerLimits
+from webhook_engine.sandbox.worker import Worker, WorkerLimits
+from webhook_engine.toolkit.errors import ActionRefused
 
 LIMIT = 1.0
 REQUEST = script_request(**push_fields())
@@ -143,14 +144,21 @@ def test_runaway_and_crashing_scripts_fail_only_their_run(supervisor, source, er
 @pytest.mark.parametrize(
     ("source", "check"),
     [
-        ("for i in range(10**4):\n    log.info('x' * 10**4)", lambda o: len(o.logs) == 201),
+        (
+            "for i in range(10**4):\n    log.info('x' * 10**4)",
+            lambda o: len(o.logs) == 16 and o.error.startswith("LogLimitError: more than 65,536"),
+        ),
+        (
+            "for i in range(10**4):\n    log.info(i)",
+            lambda o: len(o.logs) == 200 and "more than 200 log entries" in o.error,
+        ),
         ("log.info('x' * 10**7)", lambda o: len(o.logs[0].message) == 4000),
         ("print('x' * 10**7)", lambda o: len(o.logs[0].message) == 4000),
         ("log.set_message('x' * 10**7)", lambda o: len(o.summary) == 500),
         ("return 'x' * 10**7", lambda o: o.ok and o.truthy),
         ("raise ValueError('x' * 10**7)", lambda o: len(o.error) < 600),
     ],
-    ids=["many-entries", "long-entry", "long-print", "long-summary", "huge-return", "huge-error"],
+    ids=["many-bytes", "many-entries", "long-entry", "long-print", "long-summary", "huge-return", "huge-error"],
 )
 def test_huge_outputs_are_capped(supervisor, source, check):
     # Given a script producing far more output than is kept
@@ -217,7 +225,13 @@ def test_toolkit_calls_are_answered_by_the_engine():
     # Then the worker got the engine's answer, and a refusal for what is not available
     reply, refused = json.loads(outcome.summary or "")
     assert reply == {"type": "reply", "id": 9, "ok": True, "value": {"echoed": {"x": 1}}}
-    assert refused == {"type": "reply", "id": 10, "ok": False, "error": "nope is not available"}
+    assert refused == {
+        "type": "reply",
+        "id": 10,
+        "ok": False,
+        "error": "nope is not available to function scripts",
+        "kind": "ActionRefused",
+    }
     supervisor.close()
 
 
@@ -282,10 +296,11 @@ def test_the_worker_asks_the_engine_and_waits_for_its_reply():
     worker_in, engine_out = os.pipe()
     worker = Worker(WorkerLimits(), FrameReader(worker_in, MAX_REQUEST_FRAME), worker_out)
     os.write(engine_out, encode({"type": "reply", "id": 1, "ok": True, "value": {"status": 200}}))
-    os.write(engine_out, encode({"type": "reply", "id": 2, "ok": False, "error": "refused"}))
+    refusal = {"type": "reply", "id": 2, "ok": False, "error": "refused", "kind": "ActionRefused"}
+    os.write(engine_out, encode(refusal))
     # When it calls the engine twice during run 5
     answer = worker.call(5, "http.get", {"url": "https://example.com"})
-    with pytest.raises(ToolkitError, match="refused"):
+    with pytest.raises(ActionRefused, match="refused"):
         worker.call(5, "aws.invoke", {})
     # Then the first call got the engine's value, and the engine saw both calls
     assert answer == {"status": 200}

@@ -39,6 +39,7 @@ class ProviderPatch(BaseModel):
     name: Name | None = None
     description: str | None = None
     active: bool | None = None
+    sync: bool | None = None
     properties: dict[str, Property] | None = None
     match_script: str | None = None
     deduplicate: Deduplication | None = None
@@ -54,6 +55,7 @@ class FunctionPatch(BaseModel):
     uri: Uri | None = None
     script: str | None = None
     active: bool | None = None
+    sync: bool | None = None
     description: str | None = None
 
 

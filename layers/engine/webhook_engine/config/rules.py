@@ -23,11 +23,12 @@ _PROVIDER_FIELDS = (
     "name",
     "description",
     "active",
+    "sync",
     "properties",
     "match_script",
     "deduplicate",
 )
-_FUNCTION_FIELDS = ("name", "uri", "active", "description", "script")
+_FUNCTION_FIELDS = ("name", "uri", "active", "sync", "description", "script")
 
 
 @dataclass(frozen=True)

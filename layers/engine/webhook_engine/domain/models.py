@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from pydantic import (
@@ -16,6 +16,11 @@ from pydantic import (
     model_validator,
 )
 
+from webhook_engine.domain.limits import (
+    ERROR_CHARACTERS,
+    EVALUATION_LOG_BYTES,
+    EXECUTION_LOG_BYTES,
+)
 from webhook_engine.domain.uris import require_uri
 
 
@@ -103,15 +108,11 @@ class LogEntry(BaseModel):
     at: datetime
 
 
-# What one execution (or evaluation) keeps of its logs, in UTF-8 bytes of the messages: the
-# record of a submission must fit a DynamoDB item (400 KB) whatever its scripts print.
-EXECUTION_LOG_BYTES = 65_536
-EVALUATION_LOG_BYTES = 8_192
-ERROR_CHARACTERS = 2_000
 
 
 def bounded_logs(entries: list[LogEntry], limit: int) -> list[LogEntry]:
-    """The first entries that fit in `limit` bytes, then a note of how many were dropped."""
+    """The first entries that fit in `limit` bytes, then a note of how many were dropped (the
+    worker already fails a script that logs more: this bounds what the engine accepts)."""
     kept: list[LogEntry] = []
     used = 0
     for index, entry in enumerate(entries):
@@ -148,6 +149,37 @@ class Evaluation(BaseModel):
     script_version: int | None = None
 
 
+class ActionOutcome(StrEnum):
+    """How a toolkit call of a function script ended."""
+
+    DONE = "done"
+    FAILED = "failed"  # the target answered with an error, or could not be reached
+    REFUSED = "refused"  # the deployment does not allow it, or a limit was reached
+    WOULD_CALL = "would call"  # a dry run: recorded, not performed
+    IGNORED = "ignored"  # a `respond` after the answer was set, or in asynchronous mode
+
+
+class ActionRecord(BaseModel):
+    """One `http`, `aws` or `respond` call of a function script; never headers or bodies."""
+
+    kind: Literal["http", "aws", "respond"]
+    call: str  # e.g. "GET api.example.com/v1/builds", "codebuild:StartBuild project=web"
+    outcome: ActionOutcome
+    status: int | None = None  # the HTTP status answered, or the one responded
+    detail: Error = None  # why it failed or was refused, or what the target returned
+    duration_ms: float = 0.0
+    at: datetime
+
+
+class SyncAnswer(BaseModel):
+    """What a `respond` call set as the synchronous answer (docs/architecture.md, "respond")."""
+
+    status: int = Field(ge=200, le=599)
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+    base64_encoded: bool = False
+
+
 class Execution(BaseModel):
     """One function script run for one submission."""
 
@@ -161,6 +193,8 @@ class Execution(BaseModel):
     error: Error = None
     error_line: int | None = None
     script_version: int | None = None
+    actions: list[ActionRecord] = Field(default_factory=list)
+    response: SyncAnswer | None = None  # the answer its `respond` set, when it was the answer
 
 
 class Submission(BaseModel):
@@ -224,6 +258,11 @@ class ProviderFields(BaseModel):
     name: Name
     description: str = ""
     active: bool = True
+    sync: bool = Field(
+        default=False,
+        description="Answer webhooks to the URIs its functions serve with the outcome (or a "
+        "script's `respond`), as if they carried `flex-sync-webhook: true`",
+    )
     properties: dict[str, Property] = Field(default_factory=dict)
     match_script: str
     deduplicate: Deduplication | None = None
@@ -242,6 +281,11 @@ class FunctionFields(BaseModel):
     name: Name
     uri: Uri
     active: bool = True
+    sync: bool = Field(
+        default=False,
+        description="Answer webhooks to its URI with the outcome (or a script's `respond`), "
+        "as if they carried `flex-sync-webhook: true`",
+    )
     description: str = ""
     script: str
 

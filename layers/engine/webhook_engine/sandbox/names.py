@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
+from webhook_engine.domain.limits import EVALUATION_LOG_BYTES, EXECUTION_LOG_BYTES
 from webhook_engine.sandbox.allowed import ScriptFacade
 from webhook_engine.toolkit.verify import Verify
 
@@ -81,32 +82,38 @@ class Headers(ScriptFacade, Mapping[str, str]):
         return f"Headers({self._items!r})"
 
 
-class LogBook:
-    """What a script logged: entries (capped), a one-line summary and a count of dropped ones."""
+class LogLimitError(Exception):
+    """A script logged past what one run may keep: it fails, naming the limit."""
 
-    def __init__(self) -> None:
+
+class LogBook:
+    """What a script logged (entries, within the run's limits) and its one-line summary."""
+
+    def __init__(self, limit_bytes: int = EXECUTION_LOG_BYTES) -> None:
         self.entries: list[dict[str, str]] = []
         self.summary: str | None = None
-        self.dropped = 0
+        self._limit = limit_bytes
+        self._used = 0
 
     def add(self, level: str, text: object) -> None:
-        if len(self.entries) >= MAX_LOG_ENTRIES:
-            self.dropped += 1
-            return
+        """Keep one entry (cut to MAX_LOG_LENGTH characters); LogLimitError past the limits."""
         message = str(text)[:MAX_LOG_LENGTH]
+        size = len(message.encode("utf-8", "replace"))
+        if len(self.entries) >= MAX_LOG_ENTRIES:
+            raise LogLimitError(f"more than {MAX_LOG_ENTRIES} log entries in one run (limit)")
+        if self._used + size > self._limit:
+            raise LogLimitError(f"more than {self._limit:,} bytes of logs in one run (limit)")
+        self._used += size
         self.entries.append({"level": level, "message": message, "at": _now()})
 
     def set_summary(self, text: object) -> None:
         lines = str(text).splitlines()
         self.summary = lines[0][:MAX_SUMMARY_LENGTH] if lines else None
 
-    def finish(self) -> list[dict[str, str]]:
-        """The entries, with a note when some were dropped over the cap."""
-        if self.dropped:
-            note = f"{self.dropped} more log entries dropped (limit {MAX_LOG_ENTRIES})"
-            self.entries.append({"level": "WARNING", "message": note, "at": _now()})
-            self.dropped = 0
-        return self.entries
+
+def log_limit(kind: str) -> int:
+    """Bytes of logs a run of a `match` or `function` script may keep."""
+    return EVALUATION_LOG_BYTES if kind == "match" else EXECUTION_LOG_BYTES
 
 
 class ScriptLog(ScriptFacade):
@@ -182,7 +189,6 @@ _REQUEST_NAMES: dict[str, _Builder] = {
         request.received_at,
     ),
 }
-NAMES = (*_REQUEST_NAMES, "props", "log")
 
 
 def script_names(

@@ -53,6 +53,7 @@ from webhook_engine.sandbox.protocol import (
     write_all,
 )
 from webhook_engine.sandbox.worker import EXIT_MEMORY, WorkerLimits
+from webhook_engine.toolkit.errors import ActionError, ActionRefused
 
 GRACE_SECONDS = 0.5  # after the time limit, before the worker is killed
 START_TIMEOUT = 20.0  # a cold worker imports the sandbox in well under a second
@@ -87,7 +88,7 @@ class _Result(_Frame):
     id: int
     ok: bool
     truthy: bool
-    logs: list[_LogLine] = Field(max_length=MAX_LOG_ENTRIES + 1)
+    logs: list[_LogLine] = Field(max_length=MAX_LOG_ENTRIES)
     summary: str | None = Field(default=None, max_length=MAX_SUMMARY_LENGTH)
     error: _Failure | None = None
     retire: bool = False
@@ -296,7 +297,7 @@ class Supervisor:
         try:
             process.send(*frames)
             process.request_key = request.key
-            result = self._await_result(process, run_id, deadline, calls)
+            result = self._await_result(process, run_id, deadline, run.kind, calls)
         except FrameTimeout:
             raise self._lost(process, _killed_at_limit(run.timeout), kill=True) from None
         except (FrameTooLarge, FrameInvalid, UnexpectedFrame) as error:
@@ -309,14 +310,19 @@ class Supervisor:
         return result
 
     def _await_result(
-        self, process: _Process, run_id: int, deadline: float, calls: Mapping[str, Call]
+        self,
+        process: _Process,
+        run_id: int,
+        deadline: float,
+        kind: Kind,
+        calls: Mapping[str, Call],
     ) -> _Result:
         while True:
             frame = process.receive(deadline)
             if isinstance(frame, _Result) and frame.id == run_id:
                 return frame
             if isinstance(frame, _Call) and frame.run == run_id:
-                process.send(_answer(frame, calls))
+                process.send(_answer(frame, calls, kind))
                 continue
             raise UnexpectedFrame(f"unexpected {frame.type} frame")
 
@@ -348,22 +354,21 @@ def _run_frame(run_id: int, request: ScriptRequest, run: ScriptRun) -> Frame:
     }
 
 
-def _answer(call: _Call, calls: Mapping[str, Call]) -> Frame:
-    """The engine's reply to a toolkit call: its value, or why it was refused or failed."""
+def _answer(call: _Call, calls: Mapping[str, Call], kind: Kind) -> Frame:
+    """The engine's reply to a toolkit call: its value, or the ActionError that refused or
+    failed it (any other failure of a handler is reported without its details)."""
     handler = calls.get(call.target)
-    if handler is None:
-        return {
-            "type": "reply",
-            "id": call.id,
-            "ok": False,
-            "error": f"{call.target} is not available",
-        }
     try:
+        if handler is None:
+            raise ActionRefused(f"{call.target} is not available to {kind} scripts")
         reply = {"type": "reply", "id": call.id, "ok": True, "value": handler(call.args)}
         encode(reply)  # a value that is not JSON data is the handler's failure
         return reply
-    except Exception as error:  # the handler's failure is the script's to see
-        return {"type": "reply", "id": call.id, "ok": False, "error": str(error)[:500]}
+    except ActionError as error:
+        failure, kind_name = str(error)[:2000], type(error).__name__
+    except Exception as error:  # a handler's own bug: the script learns that it failed
+        failure, kind_name = f"{call.target} failed ({type(error).__name__})", "ActionError"
+    return {"type": "reply", "id": call.id, "ok": False, "error": failure, "kind": kind_name}
 
 
 def _outcome(result: _Result, limits: WorkerLimits) -> ScriptOutcome:

@@ -28,12 +28,20 @@ import sys
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.compiler import CompiledScript, compile_script
 from webhook_engine.sandbox.errors import ScriptCompileError, ScriptError
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
-from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
+from webhook_engine.sandbox.names import (
+    LogBook,
+    RequestData,
+    ScriptLog,
+    log_limit,
+    script_names,
+)
 from webhook_engine.sandbox.protocol import (
     MAX_REQUEST_FRAME,
     ChannelClosed,
@@ -43,6 +51,7 @@ from webhook_engine.sandbox.protocol import (
     write_all,
 )
 from webhook_engine.sandbox.runner import run_script
+from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 EXIT_MEMORY = 75  # the worker ran out of memory outside a script's run
 EXIT_PROTOCOL = 76  # the engine sent something the worker cannot read
@@ -66,6 +75,7 @@ _CODECS = (
     "raw_unicode_escape",
 )
 _STDIN, _STDOUT = 0, 1
+_ACTION_ERRORS = {error.__name__: error for error in (ActionError, ActionRefused, ActionLimitError)}
 
 
 @dataclass(frozen=True)
@@ -139,10 +149,6 @@ def cpu_used() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class ToolkitError(Exception):
-    """The engine refused or failed an action asked for by a script."""
-
-
 class Worker:
     """Answers the engine's frames; holds the request of the current message only."""
 
@@ -178,8 +184,9 @@ class Worker:
     def call(self, run_id: int, target: str, args: dict[str, Any]) -> Any:
         """Ask the engine to act for the running script and wait for its answer.
 
-        Toolkit names (outbound HTTP, AWS actions, `respond`) are built on this: the engine,
-        which holds the credentials, decides and acts; the worker only sees the answer.
+        The toolkit names (`http`, `aws`, `respond`) are built on this: the engine, which holds
+        the credentials, decides and acts; the worker only sees the answer, or the error (as
+        the ActionError class the engine names) that the script then raises.
         """
         self._calls += 1
         call_id = self._calls
@@ -188,12 +195,13 @@ class Worker:
         if reply.get("type") != "reply" or reply.get("id") != call_id:
             raise ValueError(f"expected the reply to call {call_id}")
         if not reply["ok"]:
-            raise ToolkitError(str(reply.get("error", "refused")))
+            error = _ACTION_ERRORS.get(str(reply.get("kind")), ActionError)
+            raise error(str(reply.get("error", "refused")))
         return reply.get("value")
 
     def run(self, frame: Frame) -> Frame:
         """Compile (cached) and run one script; the result frame."""
-        book = LogBook()
+        book = LogBook(log_limit(frame["kind"]))
         result: Frame = {"type": "result", "id": frame["id"], "ok": False, "truthy": False}
         retire = False
         try:
@@ -215,12 +223,13 @@ class Worker:
             result["error"] = {"type": "ScriptWorkerError", "message": message, "line": None}
             retire = True
         retire = retire or self._spent()
-        return result | {"logs": book.finish(), "summary": book.summary, "retire": retire}
+        return result | {"logs": book.entries, "summary": book.summary, "retire": retire}
 
     def _run(self, script: CompiledScript, frame: Frame, book: LogBook) -> object:
         request = self._requests[frame["key"]]
         try:
             names = script_names(request, frame["props"], ScriptLog(book), script.names)
+            names |= action_names(partial(self.call, frame["id"]))
         except RecursionError:
             detail = "RecursionError: the payload is nested too deeply to parse"
             raise ScriptError(detail, error_type="RecursionError") from None
