@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pydantic import JsonValue
+
 from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
 from webhook_engine.domain.models import (
     Execution,
@@ -43,6 +45,7 @@ from webhook_engine.domain.ports import (
     StoredBody,
 )
 from webhook_engine.domain.times import isoformat
+from webhook_engine.toolkit.calls import Performed
 
 INLINE_LIMIT = 262_144
 MAX_SUBMISSIONS_PER_WRITE = 50
@@ -449,8 +452,34 @@ class FakeDeadLetters:
         return record
 
 
+class FakePerformer:
+    """Performs `http` or `aws.*` calls by answering `value` (or raising `error`), and records
+    each call it performed."""
+
+    def __init__(self, value: JsonValue = None, error: Exception | None = None) -> None:
+        self.value, self.error = value, error
+        self.performed: list[tuple[str, dict[str, JsonValue], float]] = []
+
+    def describe(self, target: str, args: Mapping[str, JsonValue]) -> str:
+        if "url" in args:
+            return f"GET {args['url']}"
+        return f"{target} {json.dumps(dict(args), sort_keys=True)}"
+
+    def perform(self, target: str, args: Mapping[str, JsonValue], timeout: float) -> Performed:
+        self.performed.append((target, dict(args), timeout))
+        if self.error is not None:
+            raise self.error
+        return Performed(self.value, status=200 if "url" in args else None)
+
+    def dry_value(self, target: str, args: Mapping[str, JsonValue]) -> JsonValue:
+        if "url" in args:  # shaped as an HTTP answer, as the http performer's
+            return {"status": 200, "headers": {}, "text": "", "url": args["url"]}
+        return {"dry_run": True}
+
+
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     from webhook_engine.domain import ports
+    from webhook_engine.toolkit.calls import Performer
 
     _payloads: ports.PayloadStore = FakePayloadStore()
     _messages: ports.MessageStore = FakeMessageStore()
@@ -458,3 +487,4 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _secrets: ports.SecretStore = FakeSecretStore()
     _queue: ports.Queue = FakeQueue()
     _dead_letters: ports.DeadLetters = FakeDeadLetters(FakeQueue())
+    _performer: Performer = FakePerformer()

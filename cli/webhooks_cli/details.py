@@ -56,15 +56,28 @@ def test_result(result: Item) -> str:
             ("Message", result.get("message")),
         ]
     )
-    actions = "\n".join(json.dumps(action, ensure_ascii=False) for action in result["actions"])
-    return "\n\n".join(
+    actions = table(
+        ["FUNCTION", "CALL", "OUTCOME", "STATUS", "DETAIL"],
         [
-            summary,
-            section("Providers evaluated", evaluations(result["evaluations"])),
-            section("Functions", executions(result["executions"])),
-            section("Actions (recorded, not performed)", actions),
-        ]
+            [
+                a["function"],
+                f"{a['kind']} {a['call']}",
+                a["outcome"],
+                a.get("status"),
+                a.get("detail"),
+            ]
+            for a in result["actions"]
+        ],
     )
+    parts = [
+        summary,
+        section("Providers evaluated", evaluations(result["evaluations"])),
+        section("Functions", executions(result["executions"])),
+        section("Actions (checked, not performed)", actions),
+    ]
+    if result.get("response"):
+        parts.append(section("Answer to a waiting sender", json.dumps(result["response"])))
+    return "\n\n".join(parts)
 
 
 def evaluations(items: list[Item]) -> str:

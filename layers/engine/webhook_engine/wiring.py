@@ -24,10 +24,12 @@ from webhook_engine.domain.ports import (
 from webhook_engine.settings import get_settings
 
 if TYPE_CHECKING:
+    from webhook_engine.config.snapshot import ConfigCache
     from webhook_engine.pipeline.consumer import Consumer
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
     from webhook_engine.pipeline.sweeper import Sweeper
+    from webhook_engine.toolkit.calls import Toolkit
 
 
 @cache
@@ -95,22 +97,44 @@ def http_client() -> HttpClient:
 
 
 @cache
-def processor() -> Processor:
-    """The container's processor, with its configuration cache. Starts the script worker, whose
-    cold start then overlaps the first configuration load."""
+def config_cache() -> ConfigCache:
+    """The configuration as this container last read it (docs/architecture.md, "Freshness")."""
     from webhook_engine.config.snapshot import ConfigCache
+
+    secrets = secret_store()
+    return ConfigCache(config_store(), get_settings().config_cache_seconds, secrets.forget)
+
+
+def sync_route(uri: str) -> bool:
+    """Whether the cached configuration answers webhooks to `uri` synchronously."""
+    return config_cache().get().serves_sync(uri)
+
+
+@cache
+def toolkit() -> Toolkit:
+    """What function scripts' `http` and `aws` calls reach in this container."""
+    from webhook_engine.toolkit.calls import Toolkit
+
+    return Toolkit({})
+
+
+@cache
+def processor() -> Processor:
+    """The container's processor. Starts the script worker, whose cold start then overlaps the
+    first configuration load."""
     from webhook_engine.pipeline.processing import Processor
     from webhook_engine.sandbox.supervisor import default_supervisors
 
     default_supervisors().start_spare()
-    settings, secrets = get_settings(), secret_store()
+    settings = get_settings()
     return Processor(
         messages=message_store(),
-        config=ConfigCache(config_store(), settings.config_cache_seconds, on_reload=secrets.forget),
-        secrets=secrets,
+        config=config_cache(),
+        secrets=secret_store(),
         match_timeout=settings.match_timeout_seconds,
         function_timeout=settings.function_timeout_seconds,
         lease_seconds=settings.lease_seconds,
+        toolkit=toolkit(),
     )
 
 
@@ -157,13 +181,14 @@ def ingest() -> Ingest:
         processor=processor,
         max_body_bytes=settings.max_body_bytes,
         sync_budget=settings.sync_budget_seconds,
+        sync_route=sync_route,
     )
 
 
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
     factories = (message_store, config_store, secret_store, queue, dead_letters, http_client)
-    for factory in (*factories, processor, consumer, sweeper, ingest):
+    for factory in (*factories, config_cache, toolkit, processor, consumer, sweeper, ingest):
         factory.cache_clear()
     clients.client.cache_clear()
     clients.dynamodb_table.cache_clear()

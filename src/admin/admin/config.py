@@ -64,6 +64,7 @@ def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
         wiring.config_store(),
         wiring.secret_store(),
         dry_run_limits(),
+        wiring.toolkit(),
         inherit_secrets=inherit,
     )
     return DryRunResult.of(result, [] if inherit else left_out)

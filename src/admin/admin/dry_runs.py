@@ -10,7 +10,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from webhook_engine.domain.errors import InvalidRequestError
-from webhook_engine.domain.models import Evaluation, Execution, IncomingRequest
+from webhook_engine.domain.models import (
+    ActionRecord,
+    Evaluation,
+    Execution,
+    IncomingRequest,
+    SyncAnswer,
+)
 from webhook_engine.domain.uris import normalise_uri
 from webhook_engine.pipeline.matching import Result
 
@@ -54,6 +60,10 @@ class DryRunRequest(BaseModel):
         return (self.body or "").encode("utf-8")
 
 
+class DryRunAction(ActionRecord):
+    function: str
+
+
 class DryRunResult(BaseModel):
     status: str
     provider: str | None
@@ -65,14 +75,23 @@ class DryRunResult(BaseModel):
         description="`provider/NAME` of the draft's secret properties without a value: empty "
         "strings in this run, unless inherit_secrets",
     )
-    actions: list[dict[str, Any]] = Field(
+    actions: list[DryRunAction] = Field(
         default_factory=list,
-        description="Actions scripts asked for, recorded and not performed "
-        "(always empty until scripts have action helpers)",
+        description="Every `http`, `aws` and `respond` call of the functions, in order: "
+        "checked and recorded as `would call`, never performed",
+    )
+    response: SyncAnswer | None = Field(
+        default=None,
+        description="The answer a synchronous sender would get from a script's `respond`",
     )
 
     @classmethod
     def of(cls, result: Result, secrets_left_out: list[str]) -> DryRunResult:
+        actions = [
+            DryRunAction(function=execution.function, **record.model_dump())
+            for execution in result.executions
+            for record in execution.actions
+        ]
         return cls(
             status=result.status.value,
             provider=result.provider,
@@ -80,4 +99,6 @@ class DryRunResult(BaseModel):
             evaluations=result.evaluations,
             executions=result.executions,
             secrets_left_out=secrets_left_out,
+            actions=actions,
+            response=result.answer,
         )

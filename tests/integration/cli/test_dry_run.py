@@ -17,7 +17,19 @@ RESULT = {
         samples.evaluation("GitHub", True),
     ],
     "executions": [samples.execution("deploy", "FAILED", error="boom (line 2)", error_line=2)],
-    "actions": [{"action": "put_event", "detail_type": "push"}],
+    "actions": [
+        {
+            "function": "deploy",
+            "kind": "aws",
+            "call": "codebuild:StartBuild project=web",
+            "outcome": "would call",
+            "status": None,
+            "detail": None,
+            "duration_ms": 0.2,
+            "at": "2026-11-30T10:00:00Z",
+        }
+    ],
+    "response": {"status": 200, "headers": {}, "body": "ok"},
 }
 
 
@@ -74,7 +86,9 @@ def test_shows_evaluations_executions_and_actions_and_exits_1_unless_success(
     assert "Status:    FAILED" in result.out
     assert "! Jira  no match  0.4 ms\n      error: NameError: x" in result.out
     assert "FAILED  deploy  #1  12.5 ms  script v2\n      error: boom (line 2)\n" in result.out
-    assert 'Actions (recorded, not performed)\n  {"action": "put_event"' in result.out
+    assert "Actions (checked, not performed)" in result.out
+    assert "deploy    aws codebuild:StartBuild project=web  would call" in result.out
+    assert 'Answer to a waiting sender\n  {"status": 200' in result.out
 
 
 def test_a_binary_body_is_sent_as_base64(api: FakeAdminApi, run: Run, tmp_path: Path) -> None:

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeSecretStore
+from tests.fakes import FakePerformer, FakeSecretStore
 from tests.unit.builders import config_store, function, plain, provider, request, secret
 from webhook_engine.config.document import ConfigDocument
 from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import Status
 from webhook_engine.operations.dry_run import DRY_RUN_ID, dry_run
 from webhook_engine.pipeline.matching import Limits, Result
+from webhook_engine.toolkit.calls import Toolkit
 
 LIMITS = Limits(match_timeout=2.0, function_timeout=5.0)
 GITHUB = provider(
@@ -42,10 +43,14 @@ class Stored:
         self.secrets = FakeSecretStore()
         self.secrets.put_secret(GITHUB.id, "KEY", "k3y")
         self.secrets.reads.clear()
+        self.aws = FakePerformer()
+        self.toolkit = Toolkit({"http": FakePerformer(), "aws": self.aws})
 
     def run(self, draft: dict[str, Any] | None = None, inherit: bool = False) -> Result:
         document = None if draft is None else ConfigDocument.parse(draft)
-        return dry_run(request(), document, self.store, self.secrets, LIMITS, inherit)
+        return dry_run(
+            request(), document, self.store, self.secrets, LIMITS, self.toolkit, inherit
+        )
 
 
 @pytest.fixture
@@ -151,3 +156,25 @@ def test_nothing_is_stored(stored, draft):
     assert stored.store.revision() == revision
     assert (stored.store.list_providers(), stored.store.list_functions()) == (providers, functions)
     assert stored.secrets.values == {GITHUB.id: {"KEY": "k3y"}}
+
+
+def test_a_dry_run_lists_the_calls_it_would_make_and_makes_none(stored):
+    # Given a draft whose function builds, calls an API and answers
+    draft = copy.deepcopy(DRAFT)
+    draft["providers"][0]["functions"][0]["script"] = (
+        'aws.start_build("web")\nhttp.get("https://api.example.com/x?k=1")\nrespond(202, "ok")'
+    )
+
+    # When it is dry-run, with the stored secret lent
+    result = stored.run(draft, inherit=True)
+
+    # Then each call is on record as "would call", the answer is shown, nothing was performed
+    (execution,) = result.executions
+    assert [(a.kind, a.outcome.value) for a in execution.actions] == [
+        ("aws", "would call"),
+        ("http", "would call"),
+        ("respond", "would call"),
+    ]
+    assert result.answer is not None
+    assert (result.answer.status, result.answer.body) == (202, "ok")
+    assert stored.aws.performed == []

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import http_event
 from tests.fakes import FakeMessageStore, FakeQueue
 from tests.unit.builders import request
-from webhook_engine.domain.models import Mode, Status
+from webhook_engine.domain.models import Mode, Status, SyncAnswer
 from webhook_engine.domain.ports import Outcome
 from webhook_engine.pipeline.ingest import MAX_HEAD_BYTES, Ingest, is_sync
 
@@ -26,9 +26,13 @@ class FakeProcessor:
     outcome: Outcome | None = None
     error: Exception | None = None
     calls: list[tuple[str, int, float | None]] = field(default_factory=list)
+    waited: list[bool] = field(default_factory=list)
 
-    def process(self, message_id: str, submission: int, budget: float | None = None):
+    def process(
+        self, message_id: str, submission: int, budget: float | None = None, waiting: bool = False
+    ):
         self.calls.append((message_id, submission, budget))
+        self.waited.append(waiting)
         if self.error is not None:
             raise self.error
         return self.outcome
@@ -38,13 +42,20 @@ class Setup:
     def __init__(self) -> None:
         self.messages, self.queue = FakeMessageStore(), FakeQueue()
         self.processor, self.builds = FakeProcessor(), 0
+        self.sync_uris: set[str] = set()
         self.ingest = Ingest(
             messages=self.messages,
             queue=self.queue,
             processor=self._build,
             max_body_bytes=MAX_BODY,
             sync_budget=20.0,
+            sync_route=self._sync_route,
         )
+
+    def _sync_route(self, uri: str) -> bool:
+        if "unreadable" in self.sync_uris:
+            raise RuntimeError("configuration table unavailable")
+        return uri in self.sync_uris
 
     def _build(self) -> Any:
         self.builds += 1
@@ -53,6 +64,13 @@ class Setup:
     def handle(self, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         response = self.ingest.handle(event)
         return response["statusCode"], json.loads(response["body"])
+
+    def stored_modes(self) -> list[Mode]:
+        return [
+            submission.mode
+            for message_id in self.messages.messages
+            for submission in self.messages.get_detail(message_id).submissions
+        ]
 
 
 @pytest.fixture
@@ -99,6 +117,55 @@ def test_sync_answers_with_the_outcome(setup, outcome, code, status):
     assert setup.queue.sent == []
     submission = setup.messages.get_detail(body["message_id"]).submissions[0]
     assert submission.mode is Mode.SYNC
+
+
+def test_a_uri_the_configuration_serves_synchronously_needs_no_header(setup):
+    # Given a configuration answering `slack/events` synchronously
+    setup.sync_uris.add("slack/events")
+    setup.processor.outcome = Outcome(Status.SUCCESS)
+
+    # When a webhook without the sync header arrives there, and one elsewhere
+    sync_code, sync_body = setup.handle(http_event("slack/events", b"{}"))
+    async_code, _ = setup.handle(http_event("git/push", b"{}"))
+
+    # Then the first was processed inline for a waiting sender; the second was queued
+    assert (sync_code, sync_body["status"], async_code) == (200, "SUCCESS", 202)
+    assert setup.processor.waited == [True]
+    assert len(setup.queue.sent) == 1
+    assert sorted(setup.stored_modes()) == [Mode.ASYNC, Mode.SYNC]
+
+
+def test_an_unreadable_configuration_still_stores_and_queues(setup):
+    # Given a configuration that cannot be read
+    setup.sync_uris.add("unreadable")
+
+    # When a webhook arrives
+    status, body = setup.handle(http_event("slack/events", b"{}"))
+
+    # Then it is answered as asynchronous, stored and queued
+    assert status == 202
+    assert setup.queue.sent == [(body["message_id"], 1)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (SyncAnswer(status=200, headers={"content-type": "text/plain"}, body="c4"), "c4"),
+        (SyncAnswer(status=201, headers={"content-type": "application/json"}, body="{}"), "{}"),
+        (SyncAnswer(status=503, body=""), ""),
+    ],
+    ids=["challenge", "json", "empty"],
+)
+def test_a_scripts_respond_is_the_answer(setup, answer, expected):
+    # Given a submission whose function responded
+    setup.processor.outcome = Outcome(Status.SUCCESS, answer=answer)
+
+    # When a synchronous webhook arrives
+    response = setup.ingest.handle(http_event("hook", b"{}", headers=SYNC))
+
+    # Then the answer is the script's, as it set it
+    assert (response["statusCode"], response["body"]) == (answer.status, expected)
+    assert response["headers"] == answer.headers
 
 
 def test_queue_failure_is_503_with_the_id_and_the_message_stays_stored(setup):

@@ -68,7 +68,9 @@ events = st.lists(
 def ingest() -> tuple[Ingest, FakeMessageStore, FakeQueue]:
     messages, queue = FakeMessageStore(), FakeQueue()
     unused = lambda: pytest.fail("no event here asks for synchronous processing")  # noqa: E731
-    return Ingest(messages, queue, unused, max_body_bytes=4096, sync_budget=1.0), messages, queue
+    never_sync = lambda uri: False  # noqa: E731
+    ingest = Ingest(messages, queue, unused, 4096, 1.0, never_sync)
+    return ingest, messages, queue
 
 
 def parsed(event: dict[str, Any]) -> IncomingRequest | EngineError:

@@ -10,6 +10,7 @@ from webhook_engine.config.snapshot import ConfigCache
 from webhook_engine.domain.errors import NotFoundError, SubmissionBusyError, UpstreamError
 from webhook_engine.domain.models import ExecutionStatus, Mode, Status
 from webhook_engine.pipeline import matching
+from webhook_engine.pipeline.matching import NO_TOOLKIT
 from webhook_engine.pipeline.processing import Processor
 
 GITHUB = provider("GitHub", match_script='return headers.get("x-github-event") == "push"')
@@ -32,6 +33,7 @@ class Setup:
             match_timeout=2.0,
             function_timeout=5.0,
             lease_seconds=LEASE,
+            toolkit=NO_TOOLKIT,
         )
 
     def processed_then_fixed(self) -> None:

@@ -38,6 +38,15 @@ class RuntimeConfig:
             )
         )
 
+    def serves_sync(self, uri: str) -> bool:
+        """Whether webhooks to `uri` are answered synchronously: an active function registered
+        for it is `sync`, or belongs to a `sync` provider (decided before any script runs)."""
+        return any(
+            active.provider.sync or function.sync
+            for active in self.providers
+            for function in active.functions_for(uri)
+        )
+
 
 class ConfigCache:
     """The configuration as one container last read it (docs/architecture.md, "Freshness").

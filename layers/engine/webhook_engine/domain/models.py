@@ -108,8 +108,6 @@ class LogEntry(BaseModel):
     at: datetime
 
 
-
-
 def bounded_logs(entries: list[LogEntry], limit: int) -> list[LogEntry]:
     """The first entries that fit in `limit` bytes, then a note of how many were dropped (the
     worker already fails a script that logs more: this bounds what the engine accepts)."""
@@ -177,7 +175,6 @@ class SyncAnswer(BaseModel):
     status: int = Field(ge=200, le=599)
     headers: dict[str, str] = Field(default_factory=dict)
     body: str = ""
-    base64_encoded: bool = False
 
 
 class Execution(BaseModel):

@@ -18,6 +18,7 @@ from webhook_engine.domain.models import (
     ScriptVersion,
     Status,
     Submission,
+    SyncAnswer,
 )
 
 
@@ -49,6 +50,7 @@ class Outcome:
     executions: list[Execution] = field(default_factory=list)
     reason: str | None = None  # why it failed (or ended) outside its scripts
     duplicate_of: str | None = None
+    answer: SyncAnswer | None = None  # a script's `respond`, for a sender that waits
 
 
 class ClaimRefusal(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from functools import partial
 
@@ -12,6 +13,7 @@ from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Function, IncomingRequest, Provider
 from webhook_engine.domain.ports import ConfigStore, SecretStore
 from webhook_engine.pipeline.matching import Limits, Result, process_request
+from webhook_engine.toolkit.calls import Toolkit
 
 DRY_RUN_ID = "dry-run"
 
@@ -38,10 +40,13 @@ def dry_run(
     store: ConfigStore,
     secrets: SecretStore,
     limits: Limits,
+    toolkit: Toolkit,
     inherit_secrets: bool = False,
 ) -> Result:
     """Match and run `request` as processing would, against `draft` or the stored scripts.
 
+    Functions' `http` and `aws` calls are checked and recorded as "would call", never
+    performed; their first `respond` is the answer a waiting sender would get.
     A draft's secret properties without a value stay empty, unless `inherit_secrets`: then the
     stored provider of the same name lends its stored values (the caller records who asked).
     """
@@ -52,7 +57,10 @@ def dry_run(
         runtime = _draft(draft, stored)
     lender = secrets if draft is None or inherit_secrets else _NoSecrets()
     props = partial(resolve_props, secrets=lender)
-    return process_request(request, DRY_RUN_ID, 1, runtime, props, limits)
+    describe_only = dataclasses.replace(toolkit, dry_run=True)
+    return process_request(
+        request, DRY_RUN_ID, 1, runtime, props, limits, toolkit=describe_only, waiting=True
+    )
 
 
 def secrets_left_out(draft: ConfigDocument) -> list[str]:

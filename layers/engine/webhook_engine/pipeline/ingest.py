@@ -14,7 +14,7 @@ from webhook_engine.domain.errors import (
     PayloadTooLargeError,
 )
 from webhook_engine.domain.ids import new_id
-from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status
+from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status, SyncAnswer
 from webhook_engine.domain.ports import MessageStore, Queue
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.http_api import error_response, json_response, parse_event
@@ -42,6 +42,8 @@ class Ingest:
     processor: Callable[[], Processor]
     max_body_bytes: int
     sync_budget: float
+    # Whether the configuration answers a URI synchronously (a `sync` provider or function).
+    sync_route: Callable[[str], bool]
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         """Answer one webhook request: 202 queued, or the synchronous outcome."""
@@ -54,12 +56,20 @@ class Ingest:
             return error_response(error.status, error.code, error.message)
         message = Message(id=new_id(), **request.model_dump())
         logger.append_keys(message_id=message.id, uri=message.uri)
-        sync = is_sync(request)
+        sync = is_sync(request) or self._sync_route(request.uri)
         self.messages.put_message(message, Mode.SYNC if sync else Mode.ASYNC)
         metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="BodyBytes", unit=MetricUnit.Bytes, value=len(message.body))
         logger.info("message stored", method=message.method, size=len(message.body), sync=sync)
         return self._process_inline(message.id) if sync else self._enqueue(message.id)
+
+    def _sync_route(self, uri: str) -> bool:
+        """False when the configuration cannot be read: the message is still stored and queued."""
+        try:
+            return self.sync_route(uri)
+        except Exception:
+            logger.exception("configuration unreadable; answering asynchronously")
+            return False
 
     def _check_size(self, request: IncomingRequest) -> None:
         if len(request.body) > self.max_body_bytes:
@@ -88,14 +98,21 @@ class Ingest:
 
     def _process_inline(self, message_id: str) -> dict[str, Any]:
         try:
-            outcome = self.processor().process(message_id, 1, budget=self.sync_budget)
+            outcome = self.processor().process(message_id, 1, budget=self.sync_budget, waiting=True)
         except Exception:
             logger.exception("synchronous processing failed; queued for a retry")
             self._queue(message_id)
             return json_response(500, {"message_id": message_id, "status": Status.RECEIVED.value})
+        if outcome and outcome.answer:
+            return answer_response(outcome.answer)
         status = outcome.status if outcome else Status.PROCESSING
         code = _SYNC_STATUS_CODES.get(status, 500)
         return json_response(code, {"message_id": message_id, "status": status.value})
+
+
+def answer_response(answer: SyncAnswer) -> dict[str, Any]:
+    """A script's `respond`, as the proxy integration's response."""
+    return {"statusCode": answer.status, "headers": answer.headers, "body": answer.body}
 
 
 def is_sync(request: IncomingRequest) -> bool:

@@ -18,10 +18,12 @@ from webhook_engine.domain.models import (
     LogEntry,
     Provider,
     Status,
+    SyncAnswer,
 )
 from webhook_engine.observability import logger
 from webhook_engine.sandbox.redaction import Redactor
 from webhook_engine.sandbox.supervisor import (
+    Call,
     Kind,
     ScriptOutcome,
     ScriptRequest,
@@ -30,8 +32,10 @@ from webhook_engine.sandbox.supervisor import (
     default_supervisors,
     script_request,
 )
+from webhook_engine.toolkit.calls import Answer, ExecutionCalls, Toolkit
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
+NO_TOOLKIT = Toolkit({})  # every `http` and `aws` call refused
 # After a provider matched: the id of the message this one repeats (same delivery), or None.
 DuplicateCheck = Callable[[Provider], str | None]
 
@@ -60,6 +64,7 @@ class Result:
     duplicate_of: str | None = None
     evaluations: list[Evaluation] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
+    answer: SyncAnswer | None = None  # the first `respond`, when the sender waits for it
 
 
 @dataclass
@@ -89,7 +94,9 @@ class _ProviderScripts:
         secrets = [props.get(name, "") for name, p in provider.properties.items() if p.secret]
         return cls(request, props, Redactor(secrets), default_supervisors().of(provider.id))
 
-    def run(self, source: str, name: str, kind: Kind, timeout: float) -> _Run:
+    def run(
+        self, source: str, name: str, kind: Kind, timeout: float, calls: dict[str, Call]
+    ) -> _Run:
         """Run one script in the script worker; its failures become the run's error."""
         run = _Run(started_at=datetime.now(UTC))
         start = time.perf_counter()
@@ -97,7 +104,8 @@ class _ProviderScripts:
             run.outcome.error = "ScriptTimeoutError: no time left in the submission's budget"
         else:
             script = ScriptRun(source, name, kind, self.props, timeout)
-            run.outcome = self.redactor.outcome(self.supervisor.run(self.request, script))
+            outcome = self.supervisor.run(self.request, script, calls)
+            run.outcome = self.redactor.outcome(outcome)
         run.duration_ms = round((time.perf_counter() - start) * 1000, 3)
         return run
 
@@ -123,9 +131,12 @@ def process_request(
     props_of: PropsLoader,
     limits: Limits,
     duplicate_of: DuplicateCheck = lambda _: None,
+    toolkit: Toolkit = NO_TOOLKIT,
+    waiting: bool = False,
 ) -> Result:
     """Evaluate match scripts in order; run every active function of the first match,
-    unless the delivery repeats one already stored."""
+    unless the delivery repeats one already stored. Functions act through `toolkit`; their
+    first `respond` is the answer when the sender is `waiting` for one."""
     result = Result(status=Status.UNMATCHED)
     sent = _script_request(request, message_id)  # sent to the worker once for every script
     for active in config.providers:
@@ -136,6 +147,7 @@ def process_request(
             f"provider:{provider.name}",
             "match",
             limits.timeout(limits.match_timeout),
+            {},
         )
         matched = run.outcome.truthy
         result.evaluations.append(
@@ -156,41 +168,62 @@ def process_request(
             if result.duplicate_of:
                 result.status = Status.DUPLICATE
             else:
+                answer = Answer(waiting)
                 functions = active.functions_for(request.uri)
-                _run_functions(result, functions, scripts, submission, limits)
+                functions_run = _FunctionRun(scripts, submission, limits, toolkit, answer)
+                _run_functions(result, functions, functions_run)
+                result.answer = answer.value
             break
     return result
 
 
-def _run_functions(
-    result: Result,
-    functions: list[Function],
-    scripts: _ProviderScripts,
-    submission: int,
-    limits: Limits,
-) -> None:
+@dataclass(frozen=True)
+class _FunctionRun:
+    """What the functions of one submission run with."""
+
+    scripts: _ProviderScripts
+    submission: int
+    limits: Limits
+    toolkit: Toolkit
+    answer: Answer
+
+    def execute(self, function: Function) -> tuple[Execution, str | None]:
+        """Run one function: its execution, and the summary its script set."""
+        timeout = self.limits.timeout(self.limits.function_timeout)
+        calls = self.toolkit.calls(function.name, time.monotonic() + timeout, self.answer)
+        name = f"function:{function.name}"
+        run = self.scripts.run(function.script, name, "function", timeout, calls.handlers())
+        redact = self.scripts.redactor.text
+        execution = Execution(
+            function=function.name,
+            function_id=function.id,
+            status=ExecutionStatus.SUCCESS if run.outcome.ok else ExecutionStatus.FAILED,
+            submission=self.submission,
+            started_at=run.started_at,
+            duration_ms=run.duration_ms,
+            logs=sorted([*run.logs, *_redacted_logs(calls, redact)], key=lambda e: e.at),
+            error=run.outcome.error,
+            error_line=run.outcome.error_line,
+            script_version=function.version,
+            actions=[
+                r.model_copy(update={"call": redact(r.call), "detail": redact(r.detail)})
+                for r in calls.records
+            ],
+            response=calls.response
+            and calls.response.model_copy(update={"body": redact(calls.response.body)}),
+        )
+        return execution, run.outcome.summary
+
+
+def _redacted_logs(calls: ExecutionCalls, redact: Callable[[str], str]) -> list[LogEntry]:
+    return [entry.model_copy(update={"message": redact(entry.message)}) for entry in calls.logs]
+
+
+def _run_functions(result: Result, functions: list[Function], run: _FunctionRun) -> None:
     for function in functions:
-        run = scripts.run(
-            function.script,
-            f"function:{function.name}",
-            "function",
-            limits.timeout(limits.function_timeout),
-        )
-        result.executions.append(
-            Execution(
-                function=function.name,
-                function_id=function.id,
-                status=ExecutionStatus.SUCCESS if run.outcome.ok else ExecutionStatus.FAILED,
-                submission=submission,
-                started_at=run.started_at,
-                duration_ms=run.duration_ms,
-                logs=run.logs,
-                error=run.outcome.error,
-                error_line=run.outcome.error_line,
-                script_version=function.version,
-            )
-        )
-        result.summary = run.outcome.summary or result.summary
+        execution, summary = run.execute(function)
+        result.executions.append(execution)
+        result.summary = summary or result.summary
     if not result.executions:
         result.status = Status.UNMATCHED
     elif any(e.status is ExecutionStatus.FAILED for e in result.executions):

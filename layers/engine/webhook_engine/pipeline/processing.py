@@ -31,6 +31,7 @@ from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, Sec
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.pipeline.matching import Limits, process_request
+from webhook_engine.toolkit.calls import Toolkit
 
 # A submission whose processing was cut off this many times is not run again: it is what
 # kills the runtime (a crash in one message must not sink the others of its batch).
@@ -44,6 +45,17 @@ _STATUS_METRICS = {
 }
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """One claimed attempt at a submission, and how it is to run."""
+
+    claimed: Submission
+    cutoffs: int
+    budget: float | None
+    config_revision: int | None
+    waiting: bool
+
+
 @dataclass
 class Processor:
     messages: MessageStore
@@ -52,6 +64,7 @@ class Processor:
     match_timeout: float
     function_timeout: float
     lease_seconds: float
+    toolkit: Toolkit
 
     def process(
         self,
@@ -59,8 +72,10 @@ class Processor:
         submission: int,
         budget: float | None = None,
         config_revision: int | None = None,
+        waiting: bool = False,
     ) -> Outcome | None:
         """Run a submission once; None when it had already run (a duplicate delivery).
+        `waiting`: the sender waits for the answer (a script's `respond` sets it).
 
         Raises SubmissionBusyError while another delivery runs it, and whatever AWS raised
         (after giving the lease back) when the work should be retried.
@@ -73,7 +88,8 @@ class Processor:
         if claim.submission is None:
             raise SubmissionBusyError(f"submission {submission} is being processed elsewhere")
         try:
-            return self._run(message_id, claim.submission, claim.cutoffs, budget, config_revision)
+            run = _Attempt(claim.submission, claim.cutoffs, budget, config_revision, waiting)
+            return self._run(message_id, run)
         except Exception as error:
             reason = describe_error(error)
             self.messages.release_submission(message_id, submission, owner, reason)
@@ -84,31 +100,31 @@ class Processor:
         self.messages.settle(message_id, submission, Status.DEAD, describe_error(error))
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
-    def _run(
-        self,
-        message_id: str,
-        claimed: Submission,
-        cutoffs: int,
-        budget: float | None,
-        config_revision: int | None,
-    ) -> Outcome:
-        message = self.messages.get_message(message_id)
+    def _run(self, message_id: str, attempt: _Attempt) -> Outcome:
+        message, claimed = self.messages.get_message(message_id), attempt.claimed
         if message.submission_count > claimed.submission:
             later = f"superseded by submission {message.submission_count}"
             return self._finish(message, claimed, Outcome(Status.SUPERSEDED, reason=later))
-        if cutoffs >= MAX_CUTOFFS:
+        if attempt.cutoffs >= MAX_CUTOFFS:
             reason = (
-                f"processing was cut off {cutoffs} times before it finished (the runtime "
-                "was killed or timed out); not run again"
+                f"processing was cut off {attempt.cutoffs} times before it finished (the "
+                "runtime was killed or timed out); not run again"
             )
             return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
-        config = self.config.get(config_revision)
-        deadline = None if budget is None else time.monotonic() + budget
+        config = self.config.get(attempt.config_revision)
+        deadline = None if attempt.budget is None else time.monotonic() + attempt.budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
         try:
-            duplicates = partial(self._first_delivery, message, claimed.mode)
             result = process_request(
-                message, message_id, claimed.submission, config, self._props, limits, duplicates
+                message,
+                message_id,
+                claimed.submission,
+                config,
+                self._props,
+                limits,
+                partial(self._first_delivery, message, claimed.mode),
+                self.toolkit,
+                attempt.waiting,
             )
         except UpstreamError:
             raise
@@ -123,6 +139,7 @@ class Processor:
             result.summary,
             result.executions,
             duplicate_of=result.duplicate_of,
+            answer=result.answer,
         )
         return self._finish(message, claimed, outcome)
 
