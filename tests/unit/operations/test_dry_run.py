@@ -48,9 +48,7 @@ class Stored:
 
     def run(self, draft: dict[str, Any] | None = None, inherit: bool = False) -> Result:
         document = None if draft is None else ConfigDocument.parse(draft)
-        return dry_run(
-            request(), document, self.store, self.secrets, LIMITS, self.toolkit, inherit
-        )
+        return dry_run(request(), document, self.store, self.secrets, LIMITS, self.toolkit, inherit)
 
 
 @pytest.fixture

@@ -111,7 +111,9 @@ def test_two_functions_responding_the_first_wins():
     # Then the first one's answer stands; the second knew it was ignored
     assert result.answer is not None
     assert result.answer.body == "first"
-    logs = [[e.message for e in x.logs if e.message in ("True", "False")] for x in result.executions]
+    logs = [
+        [e.message for e in x.logs if e.message in ("True", "False")] for x in result.executions
+    ]
     assert logs == [["True"], ["False"]]
 
 

@@ -158,7 +158,15 @@ def test_runaway_and_crashing_scripts_fail_only_their_run(supervisor, source, er
         ("return 'x' * 10**7", lambda o: o.ok and o.truthy),
         ("raise ValueError('x' * 10**7)", lambda o: len(o.error) < 600),
     ],
-    ids=["many-bytes", "many-entries", "long-entry", "long-print", "long-summary", "huge-return", "huge-error"],
+    ids=[
+        "many-bytes",
+        "many-entries",
+        "long-entry",
+        "long-print",
+        "long-summary",
+        "huge-return",
+        "huge-error",
+    ],
 )
 def test_huge_outputs_are_capped(supervisor, source, check):
     # Given a script producing far more output than is kept
