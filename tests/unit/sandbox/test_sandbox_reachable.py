@@ -18,10 +18,10 @@ import pytest
 
 from tests.unit.sandbox.push import push_fields
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
+from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.allowed import ScriptFacade, check_attribute, readable
 from webhook_engine.sandbox.guards import BUILTINS
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
-from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # utcnow() and the like

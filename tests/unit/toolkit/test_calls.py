@@ -117,7 +117,7 @@ def test_a_missing_performer_refuses():
     execution = Toolkit({}).calls("f", time.monotonic() + 5, Answer(waiting=False))
 
     # When / Then
-    with pytest.raises(ActionRefused, match="aws.invoke is not available"):
+    with pytest.raises(ActionRefused, match=r"aws\.invoke is not available"):
         execution.handlers()["aws.invoke"]({"function_name": "x", "payload": {}})
 
 

@@ -67,7 +67,7 @@ def test_bodies_are_sent_as_text_or_json(args, status, content_type, body):
 )
 def test_unusable_arguments_are_an_action_error_naming_them(args):
     # When / Then
-    with pytest.raises(ActionError, match="^respond: "):
+    with pytest.raises(ActionError, match=r"^respond: "):
         sync_answer(args)
 
 
