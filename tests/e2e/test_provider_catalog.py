@@ -5,11 +5,14 @@ the match scripts keep them apart."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.conftest import EVENTS
 from tests.e2e.conftest import TOKEN, Client
 from tests.providers import ENTRIES, catalog
 from webhooks_local.child import StackStartError, serving
@@ -40,9 +43,10 @@ def test_a_signed_example_is_matched_by_its_provider(catalog_stack, entry):
     # When it is sent to the sample function's URI
     answer = catalog_stack.request("POST", f"/webhooks/{entry.uri}", entry.body, headers)
 
-    # Then its provider matched and its sample function ran
-    assert (answer.status, answer.json()["status"]) == (200, "SUCCESS")
-    message = catalog_stack.admin("GET", f"/messages/{answer.json()['message_id']}").json()
+    # Then its provider matched and its sample function ran (and answered, for Slack)
+    message_id = answer.headers.get("flex-message-id") or answer.json()["message_id"]
+    assert answer.status == 200
+    message = catalog_stack.admin("GET", f"/messages/{message_id}").json()
     assert (message["status"], message["provider"]) == ("SUCCESS", entry.provider)
     assert message["message"]
 
@@ -59,3 +63,41 @@ def test_a_forged_copy_is_matched_by_none(catalog_stack, entry):
     assert (answer.status, answer.json()["status"]) == (404, "UNMATCHED")
     message = catalog_stack.admin("GET", f"/messages/{answer.json()['message_id']}").json()
     assert message["provider"] is None
+
+
+SLACK = next(entry for entry in ENTRIES if entry.provider == "Slack")
+SLACK_COMMAND = (EVENTS / "slack_command.txt").read_bytes()
+
+
+def test_slacks_url_verification_is_answered_without_the_sync_header(catalog_stack):
+    # Given Slack's url_verification request, signed now, without flex-sync-webhook
+    headers = SLACK.signed_headers(datetime.now(UTC))
+    started = time.monotonic()
+
+    # When Slack sends it
+    answer = catalog_stack.request("POST", "/webhooks/slack/events", SLACK.body, headers)
+
+    # Then the answer is the challenge, well within Slack's 3 seconds
+    elapsed = time.monotonic() - started
+    headers = {name.lower(): value for name, value in answer.headers.items()}
+    assert (answer.status, answer.json()) == (
+        200,
+        {"challenge": json.loads(SLACK.body)["challenge"]},
+    )
+    assert headers["content-type"] == "application/json"
+    assert elapsed < 3.0
+    message = catalog_stack.admin("GET", f"/messages/{headers['flex-message-id']}").json()
+    assert (message["status"], message["executions"][0]["response"]["status"]) == ("SUCCESS", 200)
+
+
+def test_a_slash_command_gets_its_reply(catalog_stack):
+    # Given a signed /weather command, form-encoded as Slack sends it
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    headers = form | SLACK.sign(SLACK_COMMAND, SLACK.props, datetime.now(UTC), form)
+
+    # When
+    answer = catalog_stack.request("POST", "/webhooks/slack/commands", SLACK_COMMAND, headers)
+
+    # Then the reply goes to the user who typed it
+    assert answer.status == 200
+    assert answer.json() == {"response_type": "ephemeral", "text": "Got /weather 94070"}

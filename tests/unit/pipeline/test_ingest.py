@@ -163,9 +163,10 @@ def test_a_scripts_respond_is_the_answer(setup, answer, expected):
     # When a synchronous webhook arrives
     response = setup.ingest.handle(http_event("hook", b"{}", headers=SYNC))
 
-    # Then the answer is the script's, as it set it
+    # Then the answer is the script's, as it set it, with the message's id
     assert (response["statusCode"], response["body"]) == (answer.status, expected)
-    assert response["headers"] == answer.headers
+    message_id = next(iter(setup.messages.messages))
+    assert response["headers"] == answer.headers | {"flex-message-id": message_id}
 
 
 def test_queue_failure_is_503_with_the_id_and_the_message_stays_stored(setup):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the processor is built only for synchronous requests (cold 
     from webhook_engine.pipeline.processing import Processor
 
 SYNC_HEADER = "flex-sync-webhook"
+MESSAGE_ID_HEADER = "flex-message-id"
 # Headers and query string together: API Gateway takes 10 KB of request line and headers;
 # this bound keeps a message's item far below DynamoDB's 400 KB whatever sits in front.
 MAX_HEAD_BYTES = 16_384
@@ -104,15 +105,17 @@ class Ingest:
             self._queue(message_id)
             return json_response(500, {"message_id": message_id, "status": Status.RECEIVED.value})
         if outcome and outcome.answer:
-            return answer_response(outcome.answer)
+            return answer_response(outcome.answer, message_id)
         status = outcome.status if outcome else Status.PROCESSING
         code = _SYNC_STATUS_CODES.get(status, 500)
         return json_response(code, {"message_id": message_id, "status": status.value})
 
 
-def answer_response(answer: SyncAnswer) -> dict[str, Any]:
-    """A script's `respond`, as the proxy integration's response."""
-    return {"statusCode": answer.status, "headers": answer.headers, "body": answer.body}
+def answer_response(answer: SyncAnswer, message_id: str) -> dict[str, Any]:
+    """A script's `respond`, as the proxy integration's response; the message's id is in
+    `flex-message-id`, since the body is the script's."""
+    headers = answer.headers | {MESSAGE_ID_HEADER: message_id}
+    return {"statusCode": answer.status, "headers": headers, "body": answer.body}
 
 
 def is_sync(request: IncomingRequest) -> bool:
