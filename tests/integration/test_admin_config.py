@@ -159,6 +159,27 @@ def test_reorder_and_toggle(github):
     ]
 
 
+def test_sync_is_off_by_default_and_switched_per_provider_and_function(github):
+    # Given a function of GitHub
+    _, function = call(
+        "POST",
+        "/functions",
+        {"provider_id": github["id"], "name": "push", "uri": "git/push", "script": "return"},
+    )
+
+    # When both are switched to sync
+    call("PATCH", f"/providers/{github['id']}", {"sync": True})
+    call("PATCH", f"/functions/{function['id']}", {"sync": True})
+
+    # Then both read back as sync, and the exported document says so
+    _, provider = call("GET", f"/providers/{github['id']}")
+    _, current = call("GET", f"/functions/{function['id']}")
+    document = ConfigDocument.parse(call("GET", "/config")[1])
+    assert (github["sync"], function["sync"]) == (False, False)
+    assert (provider["sync"], current["sync"]) == (True, True)
+    assert (document.providers[0].sync, document.providers[0].functions[0].sync) == (True, True)
+
+
 def test_order_must_list_every_provider(github):
     # When
     status, _ = call("PUT", "/providers/order", {"ids": ["nope"]})

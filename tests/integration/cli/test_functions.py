@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.cli import samples
 from tests.integration.cli.fake_api import FakeAdminApi
 from tests.integration.cli.harness import Run
@@ -74,6 +76,20 @@ def test_create_resolves_the_provider_id(api: FakeAdminApi, run: Run) -> None:
         "uri": "git/push",
         "script": "log.info('x')",
     }
+
+
+@pytest.mark.parametrize(("flag", "sync"), [("--sync", True), ("--no-sync", False)])
+def test_edit_switches_sync(api: FakeAdminApi, run: Run, flag: str, sync: bool) -> None:
+    # Given
+    api.admin("GET", "/functions", PAGE)
+    api.admin("PATCH", "/functions/f-github-push", {**GITHUB_PUSH, "sync": sync})
+
+    # When
+    result = run("functions", "edit", "GitHub/push", flag)
+
+    # Then only `sync` is sent, and `show` would say it
+    assert result.code == 0
+    assert api.sent("PATCH", "/functions/f-github-push")[0].json() == {"sync": sync}
 
 
 def test_edit_sends_only_the_given_fields(api: FakeAdminApi, run: Run) -> None:
