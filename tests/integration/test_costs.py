@@ -34,11 +34,13 @@ def test_warm_processing_reads_no_secret_and_no_configuration(figures):
     assert (process["write_units"], process["read_units"]) == (6.0, 0.5)
 
 
-def test_a_cold_container_also_loads_the_configuration_and_the_secrets(figures):
-    # Then
-    cold = figures["cold"]["process"]["by_operation"]
-    assert cold["ssm.GetParametersByPath"] == 1
-    assert cold["dynamodb.Query"] == 3  # providers, functions, the message
+def test_cold_containers_also_load_the_configuration_and_the_secrets(figures):
+    # Then ingest reads the configuration (which URIs are sync) once per container, and
+    # processing the secrets (here both share one process, so the configuration is read once)
+    cold = figures["cold"]
+    assert cold["ingest"]["by_operation"]["dynamodb.GetItem"] == 1  # the revision counter
+    assert cold["ingest"]["by_operation"]["dynamodb.Query"] == 2  # providers, functions
+    assert cold["process"]["by_operation"]["ssm.GetParametersByPath"] == 1
 
 
 def test_the_price_per_million_adds_up(figures):

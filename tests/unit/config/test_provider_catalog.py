@@ -29,6 +29,7 @@ from webhook_engine.config.rules import check_script
 from webhook_engine.domain.models import IncomingRequest, ProviderFields
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.sandbox import compile_script, run_script
+from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 
 SENT_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -53,7 +54,8 @@ def request(entry: Entry, body: bytes | None = None) -> IncomingRequest:
 
 
 def run(source: str, incoming: IncomingRequest, provider: ProviderFields) -> tuple[object, str]:
-    """Run a script of `provider` on `incoming`, with `verify`; its result and summary."""
+    """Run a script of `provider` on `incoming`, with `verify`; its result and summary (its
+    toolkit calls answered True, as a `respond` that is the answer)."""
     props = {name: prop.value or "" for name, prop in provider.properties.items()}
     book = LogBook()
     fields = incoming.model_dump(include={"method", "uri", "query_string", "headers", "body"})
@@ -63,7 +65,7 @@ def run(source: str, incoming: IncomingRequest, provider: ProviderFields) -> tup
         received_at=incoming.received_at,
         **fields,
     )
-    names = script_names(data, props, ScriptLog(book))
+    names = script_names(data, props, ScriptLog(book)) | action_names(lambda *_: True)
     result = run_script(compile_script(source, "catalog"), names, 2.0, partial(book.add, "INFO"))
     return result, book.summary or ""
 
@@ -97,7 +99,7 @@ def test_each_file_is_one_provider_whose_scripts_compile(entry):
     check_script(provider.match_script, f"{provider.name} match_script")
     for function in provider.functions:
         check_script(function.script, f"{function.name} script")
-    assert [function.uri for function in provider.functions] == [entry.uri]
+    assert provider.functions[0].uri == entry.uri
     secrets = [prop for prop in provider.properties.values() if prop.secret]
     assert secrets
     assert {prop.value for prop in secrets} == {"change-me"}
@@ -159,7 +161,7 @@ def test_a_token_does_not_protect_the_body(entry):
 def test_the_sample_function_runs_on_its_senders_example(entry):
     # Given the sample function of the entry's provider
     provider = PROVIDERS[entry.provider]
-    (function,) = provider.functions
+    function = provider.functions[0]
 
     # When it runs on the signed example
     _, summary = run(function.script, request(entry), provider)
