@@ -114,8 +114,9 @@ def sync_route(uri: str) -> bool:
 def toolkit() -> Toolkit:
     """What function scripts' `http` and `aws` calls reach in this container."""
     from webhook_engine.toolkit.calls import Toolkit
+    from webhook_engine.toolkit.http import HttpPerformer
 
-    return Toolkit({})
+    return Toolkit({"http": HttpPerformer(http_client)})
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 from pydantic import JsonValue
 
 from webhook_engine.domain.models import ActionOutcome, ActionRecord, LogEntry, SyncAnswer
+from webhook_engine.observability import logger
 from webhook_engine.sandbox.actions import ScriptAws
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 from webhook_engine.toolkit.respond import recorded, sync_answer
@@ -110,6 +111,11 @@ class ExecutionCalls:
             outcome = ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
             self._record(kind, call, outcome, at, started, detail=str(error))
             raise
+        except Exception as error:  # a performer's own bug: the script learns only that
+            logger.exception("toolkit call failed", call=target)
+            failure = ActionError(f"{target} failed ({type(error).__name__})")
+            self._record(kind, call, ActionOutcome.FAILED, at, started, detail=str(failure))
+            raise failure from None
         self._record(kind, call, ActionOutcome.DONE, at, started, status=done.status)
         return done.value
 

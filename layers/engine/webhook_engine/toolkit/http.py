@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -23,7 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from webhook_engine.domain.ports import HttpReply
+from webhook_engine.domain.ports import HttpClient, HttpReply
+from webhook_engine.toolkit.calls import Performed
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
 
 MAX_URL_LENGTH = 8192
@@ -155,3 +158,30 @@ def _summary(error: ValidationError) -> str:
     message = first["msg"].removeprefix("Value error, ")
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{where}: {message}{more}"
+
+
+class HttpPerformer:
+    """Performs scripts' `http` calls with the container's client, built at the first call (an
+    unusable `HTTP_ALLOWED_HOSTS` then fails `http` calls only, naming the setting)."""
+
+    def __init__(self, client: Callable[[], HttpClient]) -> None:
+        self._client = client
+
+    def describe(self, target: str, args: Mapping[str, JsonValue]) -> str:
+        """`METHOD host[:port]/path`: no query string, which may carry a credential."""
+        call = HttpCall.from_script(dict(args))
+        parts = urlsplit(call.url)
+        return f"{call.method} {parts.netloc}{parts.path or '/'}"
+
+    def perform(self, target: str, args: Mapping[str, JsonValue], timeout: float) -> Performed:
+        request = HttpCall.from_script(dict(args)).request_parts()
+        try:
+            client = self._client()
+        except ValueError as error:
+            raise ActionError(f"http: the deployment's HttpAllowedHosts: {error}") from None
+        reply = client.request(*request._replace(timeout=min(request.timeout, timeout)))
+        return Performed(reply_for_script(reply), status=reply.status)
+
+    def dry_value(self, target: str, args: Mapping[str, JsonValue]) -> JsonValue:
+        """An empty `200` from the URL called."""
+        return {"status": 200, "headers": {}, "text": "", "url": str(args.get("url", ""))}
