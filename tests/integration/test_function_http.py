@@ -75,6 +75,5 @@ def test_loopback_is_refused_unless_the_deployment_allows_it(
     )
     assert "secret-query" not in allowed.model_dump_json()
     summary = stored(message_id).message.summary or ""
-    assert summary.startswith("notified: 200") and json.loads(summary.split(" ", 2)[2]) == {
-        "id": message_id
-    }
+    assert summary.startswith("notified: 200")
+    assert json.loads(summary.split(" ", 2)[2]) == {"id": message_id}
