@@ -1,4 +1,5 @@
-"""In-memory fakes of every port in webhook_engine.domain.ports, for unit tests.
+"""In-memory fakes of every port in webhook_engine.domain.ports (and of the AwsCaller of
+toolkit/aws.py), for unit tests.
 
 Each fake keeps the behaviour its adapter implements (adapters/messages_table.py,
 config_table.py, ssm.py, sqs.py, s3.py) and nothing more: a finished submission is not claimed
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
@@ -45,6 +46,7 @@ from webhook_engine.domain.ports import (
     StoredBody,
 )
 from webhook_engine.domain.times import isoformat
+from webhook_engine.toolkit.aws import AwsRequest
 from webhook_engine.toolkit.calls import Performed
 
 INLINE_LIMIT = 262_144
@@ -477,8 +479,22 @@ class FakePerformer:
         return {"dry_run": True}
 
 
+class FakeAwsCaller:
+    """The AwsCaller port of `aws` actions: records each request with its timeout and answers
+    with the response given for its boto3 method (the adapter's answers: streams as bytes)."""
+
+    def __init__(self, responses: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.responses = dict(responses or {})
+        self.calls: list[tuple[AwsRequest, float]] = []
+
+    def call(self, request: AwsRequest, timeout: float) -> Mapping[str, Any]:
+        self.calls.append((request, timeout))
+        return self.responses[request.method]
+
+
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     from webhook_engine.domain import ports
+    from webhook_engine.toolkit.aws import AwsCaller
     from webhook_engine.toolkit.calls import Performer
 
     _payloads: ports.PayloadStore = FakePayloadStore()
@@ -488,3 +504,4 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _queue: ports.Queue = FakeQueue()
     _dead_letters: ports.DeadLetters = FakeDeadLetters(FakeQueue())
     _performer: Performer = FakePerformer()
+    _aws: AwsCaller = FakeAwsCaller()

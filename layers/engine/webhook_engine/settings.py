@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from webhook_engine.toolkit.aws_targets import KINDS, listed_target
 
 
 class Settings(BaseModel):
@@ -44,13 +46,30 @@ class Settings(BaseModel):
     # JSON, fits the script worker's 16 MiB frame
     http_allowed_hosts: tuple[str, ...] = ()
     http_max_response_bytes: int = Field(default=1_048_576, ge=1, le=2_097_152)
+    # What `aws` actions may reach (template parameters Action*Arns; none by default).
+    action_event_bus_arns: tuple[str, ...] = ()
+    action_queue_arns: tuple[str, ...] = ()
+    action_topic_arns: tuple[str, ...] = ()
+    action_state_machine_arns: tuple[str, ...] = ()
+    action_build_project_arns: tuple[str, ...] = ()
+    action_pipeline_arns: tuple[str, ...] = ()
+    action_function_arns: tuple[str, ...] = ()
 
-    @field_validator("http_allowed_hosts", mode="before")
+    @field_validator("http_allowed_hosts", *(kind.setting for kind in KINDS), mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
+        """The template joins each list with commas; an empty list is an empty string."""
         if isinstance(value, str):
             return tuple(entry.strip() for entry in value.split(",") if entry.strip())
         return value
+
+    @model_validator(mode="after")
+    def _action_arns(self) -> Settings:
+        """Every listed ARN is one of its kind, or the container does not start."""
+        for kind in KINDS:
+            for arn in getattr(self, kind.setting):
+                listed_target(kind, arn)
+        return self
 
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Settings:
