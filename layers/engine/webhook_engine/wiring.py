@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
     from webhook_engine.pipeline.sweeper import Sweeper
+    from webhook_engine.toolkit.aws import AwsActions
     from webhook_engine.toolkit.calls import Toolkit
 
 
@@ -186,11 +187,32 @@ def ingest() -> Ingest:
     )
 
 
+@cache
+def aws_actions() -> AwsActions:
+    """Performs scripts' `aws` actions on the targets the Action*Arns parameters list."""
+    from webhook_engine.adapters.aws_actions import BotoAwsCaller
+    from webhook_engine.toolkit.aws import AwsActions
+    from webhook_engine.toolkit.aws_targets import KINDS, AllowList
+
+    settings = get_settings()
+    allow_list = AllowList({kind: getattr(settings, kind.setting) for kind in KINDS})
+    return AwsActions(allow_list, BotoAwsCaller())
+
+
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
     factories = (message_store, config_store, secret_store, queue, dead_letters, http_client)
-    for factory in (*factories, config_cache, toolkit, processor, consumer, sweeper, ingest):
+    for factory in (
+        *factories,
+        config_cache,
+        toolkit,
+        aws_actions,
+        processor,
+        consumer,
+        sweeper,
+        ingest,
+    ):
         factory.cache_clear()
-    clients.client.cache_clear()
-    clients.dynamodb_table.cache_clear()
+    for cached in (clients.session, clients.client, clients.timed_client, clients.dynamodb_table):
+        cached.cache_clear()
     get_settings.cache_clear()

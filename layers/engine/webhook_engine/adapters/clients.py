@@ -9,6 +9,26 @@ import boto3
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
+CONNECT_SECONDS = 3.0
+
+
+@cache
+def session() -> boto3.session.Session:
+    """The container's one session (credentials resolved once), for clients made per region."""
+    return boto3.session.Session()
+
+
+@cache
+def timed_client(service: str, region: str, seconds: float) -> Any:
+    """A client in `region` whose calls are not retried and give up within `seconds`:
+    connecting takes at most CONNECT_SECONDS (or a quarter of `seconds`), reading the rest."""
+    connect = min(CONNECT_SECONDS, seconds / 4)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=connect,
+        read_timeout=seconds - connect,
+    )
+    return session().client(service, region_name=region, config=config)
 
 
 @cache
