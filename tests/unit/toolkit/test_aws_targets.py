@@ -4,7 +4,9 @@ ARN, and anything not listed (another name, region, account, qualifier or host) 
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from webhook_engine.settings import Settings
 from webhook_engine.toolkit.aws_targets import (
     BUILD_PROJECT,
     EVENT_BUS,
@@ -195,6 +197,22 @@ def test_listing_anything_but_an_arn_of_its_kind_is_refused(kind: Kind, arn: str
     # When / Then
     with pytest.raises(ValueError, match=f"{kind.parameter}: .* is not the ARN of a"):
         AllowList({kind: [arn]})
+
+
+def test_settings_read_comma_separated_lists_and_refuse_what_is_not_listable():
+    # Given the lists as the template joins them: empty, or ARNs separated by commas
+    environ = {"ACTION_BUILD_PROJECT_ARNS": f"{PROJECT},{PROJECT.replace('web', 'api')}"}
+
+    # When
+    settings = Settings.from_environ(environ | {"ACTION_QUEUE_ARNS": ""})
+
+    # Then
+    assert settings.action_build_project_arns == (PROJECT, PROJECT.replace("web", "api"))
+    assert settings.action_queue_arns == ()
+    with pytest.raises(
+        ValidationError, match=r"ActionFunctionArns: .* is not the ARN of a function"
+    ):
+        Settings.from_environ({"ACTION_FUNCTION_ARNS": FUNCTION_ARN.replace("notify", "*")})
 
 
 def test_each_kind_names_its_setting_after_its_parameter():
