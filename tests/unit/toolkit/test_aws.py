@@ -12,16 +12,13 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeAwsCaller
-from webhook_engine.toolkit.aws import (
-    ACTIONS,
+from webhook_engine.toolkit.aws import ACTIONS, RESPONSE_PAYLOAD_LIMIT, AwsActions, parse_action
+from webhook_engine.toolkit.aws_arguments import (
     ASYNC_PAYLOAD_LIMIT,
     EVENT_ENTRY_LIMIT,
     EXECUTION_INPUT_LIMIT,
     MESSAGE_LIMIT,
-    RESPONSE_PAYLOAD_LIMIT,
     SYNC_PAYLOAD_LIMIT,
-    AwsActions,
-    parse_action,
 )
 from webhook_engine.toolkit.aws_targets import BUILD_PROJECT, KINDS, AllowList, Kind
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
@@ -351,7 +348,7 @@ def test_a_queued_invocation_is_held_to_the_smaller_limit_than_a_waited_one():
     [
         (
             "put_event",
-            "events:PutEvents event-bus=default source=incoming-webhooks detail-type=push (14 bytes)",
+            "events:PutEvents event-bus=default source=incoming-webhooks detail-type=push (35 bytes)",
         ),
         (
             "send_message",
