@@ -275,6 +275,26 @@ def test_invoke_with_wait_returns_the_functions_answer(resources: Resources):
     assert result == {"status_code": 200, "payload": {"n": 1}}
 
 
+def test_each_call_is_logged_without_its_parameters(
+    resources: Resources, caplog: pytest.LogCaptureFixture
+):
+    # When a message with a secret is sent, and a build of a missing project is asked
+    perform("send_message", {"queue_url": "jobs", "body": "token=s3cr3t"})
+    with pytest.raises(ActionError):
+        perform("start_build", {"project": "gone", "env": {"TOKEN": "s3cr3t"}})
+
+    # Then one line each: action, service, region, time and the error, never the arguments
+    lines = [r.__dict__ for r in caplog.records if r.getMessage() == "aws action"]
+    assert [(line["action"], line["service"], line["region"]) for line in lines] == [
+        ("send_message", "sqs", REGION),
+        ("start_build", "codebuild", REGION),
+    ]
+    assert lines[0]["error"] is None
+    assert lines[1]["error"].startswith("aws.start_build: ResourceNotFoundException")
+    assert all(isinstance(line["milliseconds"], int) for line in lines)
+    assert "s3cr3t" not in str([record.__dict__ for record in caplog.records])
+
+
 # refusals and faults ---------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ catches the error and calls again; a failed function is retried by resubmitting 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from botocore.exceptions import (
 from botocore.response import StreamingBody
 
 from webhook_engine.adapters.clients import timed_client
+from webhook_engine.observability import logger
 from webhook_engine.toolkit.aws import AwsRequest
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
 
@@ -33,24 +35,44 @@ class BotoAwsCaller:
     """Makes an `AwsRequest` with boto3; every failure is an ActionError naming the action."""
 
     def call(self, request: AwsRequest, timeout: float) -> Mapping[str, Any]:
+        """Make the call; log its action, region, time and outcome (never its parameters)."""
         seconds = _bucket(request.action, timeout)
-        client = timed_client(request.service, request.region, seconds)
+        started = time.monotonic()
+        error: ActionError | None = None
         try:
-            response = getattr(client, request.method)(**request.params)
-            return _read_streams(response, request.read_limit)
-        except ClientError as error:
-            raise ActionError(f"aws.{request.action}: {_reason(error)}") from error
-        except (ConnectTimeoutError, ReadTimeoutError) as error:
-            raise ActionLimitError(
-                f"aws.{request.action}: no answer from {request.service} in {request.region} "
-                f"within {seconds:g} s"
-            ) from error
-        except EndpointConnectionError as error:
-            raise ActionError(
-                f"aws.{request.action}: could not reach {request.service} in {request.region}"
-            ) from error
-        except BotoCoreError as error:  # its text may carry parameter values: the name only
-            raise ActionError(f"aws.{request.action}: {type(error).__name__}") from error
+            return _call(request, seconds)
+        except ActionError as failed:
+            error = failed
+            raise
+        finally:
+            logger.info(
+                "aws action",
+                action=request.action,
+                service=request.service,
+                region=request.region,
+                milliseconds=round((time.monotonic() - started) * 1000),
+                error=None if error is None else str(error),
+            )
+
+
+def _call(request: AwsRequest, seconds: float) -> Mapping[str, Any]:
+    client = timed_client(request.service, request.region, seconds)
+    try:
+        response = getattr(client, request.method)(**request.params)
+        return _read_streams(response, request.read_limit)
+    except ClientError as error:
+        raise ActionError(f"aws.{request.action}: {_reason(error)}") from error
+    except (ConnectTimeoutError, ReadTimeoutError) as error:
+        raise ActionLimitError(
+            f"aws.{request.action}: no answer from {request.service} in {request.region} "
+            f"within {seconds:g} s"
+        ) from error
+    except EndpointConnectionError as error:
+        raise ActionError(
+            f"aws.{request.action}: could not reach {request.service} in {request.region}"
+        ) from error
+    except BotoCoreError as error:  # its text may carry parameter values: the name only
+        raise ActionError(f"aws.{request.action}: {type(error).__name__}") from error
 
 
 def _bucket(action: str, timeout: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -10,6 +11,7 @@ from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
 CONNECT_SECONDS = 3.0
+_SESSION_LOCK = threading.Lock()
 
 
 @cache
@@ -28,7 +30,8 @@ def timed_client(service: str, region: str, seconds: float) -> Any:
         connect_timeout=connect,
         read_timeout=seconds - connect,
     )
-    return session().client(service, region_name=region, config=config)
+    with _SESSION_LOCK:  # a session is not thread-safe; the clients it makes are
+        return session().client(service, region_name=region, config=config)
 
 
 @cache
