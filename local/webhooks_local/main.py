@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the local stack in the foreground (env PORT, WEBHOOKS_CONFIG, "
-        "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, LOCAL_WORKERS, "
-        "LOCAL_RETRY_DELAY_SECONDS)",
+        "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, WEBHOOKS_ACTION_*_ARNS, "
+        "LOCAL_WORKERS, LOCAL_RETRY_DELAY_SECONDS)",
     )
     serve.add_argument("--quiet", action="store_true", help="no access log lines")
     run = commands.add_parser("invoke", help="run one function's handler on one event file")

@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 import yaml
 
+from webhook_engine.toolkit.aws_targets import KINDS
+
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
@@ -30,7 +32,12 @@ LOCAL_TYPES = frozenset({
 })  # fmt: skip
 _SECTIONS = ("Parameters", "Mappings", "Conditions")  # copied as they are
 # Template parameters the local stack takes from its own environment: variable -> parameter.
-LOCAL_PARAMETERS = {"WEBHOOKS_HTTP_ALLOWED_HOSTS": "HttpAllowedHosts"}
+# The template parameters `make serve` takes from its environment, e.g.
+# WEBHOOKS_ACTION_BUILD_PROJECT_ARNS for ActionBuildProjectArns.
+LOCAL_PARAMETERS = {
+    "WEBHOOKS_HTTP_ALLOWED_HOSTS": "HttpAllowedHosts",
+    **{f"WEBHOOKS_{kind.setting.upper()}": kind.parameter for kind in KINDS},
+}
 
 
 class _CloudFormationLoader(yaml.SafeLoader):

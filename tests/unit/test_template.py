@@ -491,3 +491,22 @@ def test_the_local_stack_sets_template_parameters_from_its_environment() -> None
     assert local_parameters(environ) == {"HttpAllowedHosts": "127.0.0.1:8080"}
     assert local_parameters({}) == {}
     assert set(LOCAL_PARAMETERS.values()) <= set(load_template()["Parameters"])
+
+
+def test_the_local_stack_takes_every_action_list_from_its_environment() -> None:
+    # Given
+    arn = "arn:aws:codebuild:us-east-1:123456789012:project/build-web"
+
+    # When / Then
+    assert local_parameters({"WEBHOOKS_ACTION_BUILD_PROJECT_ARNS": arn}) == {
+        "ActionBuildProjectArns": arn
+    }
+    assert {name for name in LOCAL_PARAMETERS.values() if name.startswith("Action")} == {
+        "ActionEventBusArns",
+        "ActionQueueArns",
+        "ActionTopicArns",
+        "ActionStateMachineArns",
+        "ActionBuildProjectArns",
+        "ActionPipelineArns",
+        "ActionFunctionArns",
+    }
