@@ -1,6 +1,6 @@
-"""Every `aws` action performed on moto by the engine's runner (`wiring.aws_actions()`), its
-effect seen from the service's side; AWS's refusals and unreachable endpoints as errors; and
-the example configuration's push-to-build script, with `aws` called as the script worker will.
+"""Every `aws` action performed on moto by the engine's performer (`wiring.aws_performer()`),
+its effect seen from the service's side; AWS's refusals and unreachable endpoints as errors.
+The example's push-to-build through the handlers is in test_function_aws.py.
 
 The resources live in eu-west-1 while the functions' default region is us-east-1: each call
 goes to the region of the ARN it was allowed by.
@@ -16,28 +16,22 @@ from __future__ import annotations
 import io
 import json
 import socket
-import textwrap
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-import yaml
 from moto import mock_aws
 
 from webhook_engine import wiring
 from webhook_engine.adapters import clients
-from webhook_engine.toolkit.aws import ACTIONS, Result, parse_action
 from webhook_engine.toolkit.aws_targets import KINDS
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
-REPO = Path(__file__).parents[2]
-PUSH = json.loads((REPO / "tests" / "events" / "github_push.json").read_text())
 TRUST = {
     "Statement": [
         {
@@ -61,8 +55,9 @@ class Resources:
         return self.session.client(service)
 
 
-def perform(action: str, arguments: dict[str, Any], timeout: float = 10.0) -> Result:
-    return wiring.aws_actions().perform(parse_action(action, arguments), timeout)
+def perform(action: str, arguments: dict[str, Any], timeout: float = 10.0) -> Any:
+    """The call as the toolkit makes it: target `aws.<action>`, keyword arguments as JSON."""
+    return wiring.aws_performer().perform(f"aws.{action}", arguments, timeout).value
 
 
 @pytest.fixture
@@ -438,68 +433,3 @@ def test_a_service_that_cannot_be_reached_is_an_error(monkeypatch: pytest.Monkey
         perform("start_pipeline", {"name": "deploy"})
     assert str(error.value) == f"aws.start_pipeline: could not reach codepipeline in {REGION}"
     wiring.reset()
-
-
-# the example configuration's push-to-build script ---------------------------------------------
-
-
-class ScriptAws:
-    """`aws` as the script worker offers it: a call's positional and keyword arguments bound to
-    the action's parameters (declared in the order of its signature), sent as one JSON dict."""
-
-    def __getattr__(self, action: str) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Result:
-            bound = dict(zip(ACTIONS[action].model_fields, args, strict=False)) | kwargs
-            return perform(action, json.loads(json.dumps(bound)))
-
-        return call
-
-
-class ScriptLog:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def info(self, text: str) -> None:
-        self.lines.append(text)
-
-
-def run_example_build_script(query: dict[str, str], payload: dict[str, Any]) -> list[str]:
-    """The example configuration's build function, as a Python function of its names."""
-    config = yaml.safe_load((REPO / "examples" / "config.yaml").read_text())
-    [github] = [provider for provider in config["providers"] if provider["name"] == "GitHub"]
-    [function] = [f for f in github["functions"] if f["name"] == "GitHub - git/push - build"]
-    source = "def script(query, payload, message_id, log, aws):\n"
-    source += textwrap.indent(function["script"], "    ")
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "examples/config.yaml", "exec"), namespace)
-    log = ScriptLog()
-    namespace["script"](query, payload, "01JEXAMPLE", log, ScriptAws())
-    return log.lines
-
-
-def test_a_push_to_git_push_with_a_project_builds_the_pushed_commit(resources: Resources):
-    # When the example script runs for git/push?project=build-web
-    lines = run_example_build_script({"project": "build-web"}, PUSH)
-
-    # Then the project builds the commit GitHub pushed
-    codebuild = resources.client("codebuild")
-    [build_id] = codebuild.list_builds_for_project(projectName="build-web")["ids"]
-    [build] = codebuild.batch_get_builds(ids=[build_id])["builds"]
-    assert build["sourceVersion"] == PUSH["after"]
-    assert lines == [f"started {build_id} at {PUSH['after'][:7]}"]
-
-
-def test_a_push_without_a_project_builds_nothing(resources: Resources):
-    # When
-    lines = run_example_build_script({"projectId": "123"}, PUSH)
-
-    # Then
-    codebuild = resources.client("codebuild")
-    assert codebuild.list_builds_for_project(projectName="build-web")["ids"] == []
-    assert lines == ["no ?project= in the webhook URL: no build"]
-
-
-def test_a_push_naming_an_unlisted_project_is_refused(resources: Resources):
-    # When / Then
-    with pytest.raises(ActionRefused, match="project build-api is not listed"):
-        run_example_build_script({"project": "build-api"}, PUSH)

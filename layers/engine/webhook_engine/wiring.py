@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
     from webhook_engine.pipeline.sweeper import Sweeper
-    from webhook_engine.toolkit.aws import AwsActions
+    from webhook_engine.toolkit.aws import AwsPerformer
     from webhook_engine.toolkit.calls import Toolkit
 
 
@@ -112,12 +112,24 @@ def sync_route(uri: str) -> bool:
 
 
 @cache
+def aws_performer() -> AwsPerformer:
+    """Performs scripts' `aws` actions on the targets the Action*Arns parameters list."""
+    from webhook_engine.adapters.aws_actions import BotoAwsCaller
+    from webhook_engine.toolkit.aws import AwsPerformer
+    from webhook_engine.toolkit.aws_targets import KINDS, AllowList
+
+    settings = get_settings()
+    allow_list = AllowList({kind: getattr(settings, kind.setting) for kind in KINDS})
+    return AwsPerformer(allow_list, BotoAwsCaller())
+
+
+@cache
 def toolkit() -> Toolkit:
     """What function scripts' `http` and `aws` calls reach in this container."""
     from webhook_engine.toolkit.calls import Toolkit
     from webhook_engine.toolkit.http import HttpPerformer
 
-    return Toolkit({"http": HttpPerformer(http_client)})
+    return Toolkit({"http": HttpPerformer(http_client), "aws": aws_performer()})
 
 
 @cache
@@ -187,18 +199,6 @@ def ingest() -> Ingest:
     )
 
 
-@cache
-def aws_actions() -> AwsActions:
-    """Performs scripts' `aws` actions on the targets the Action*Arns parameters list."""
-    from webhook_engine.adapters.aws_actions import BotoAwsCaller
-    from webhook_engine.toolkit.aws import AwsActions
-    from webhook_engine.toolkit.aws_targets import KINDS, AllowList
-
-    settings = get_settings()
-    allow_list = AllowList({kind: getattr(settings, kind.setting) for kind in KINDS})
-    return AwsActions(allow_list, BotoAwsCaller())
-
-
 def reset() -> None:
     """Forget every adapter (tests switch environments between cases)."""
     factories = (message_store, config_store, secret_store, queue, dead_letters, http_client)
@@ -206,7 +206,7 @@ def reset() -> None:
         *factories,
         config_cache,
         toolkit,
-        aws_actions,
+        aws_performer,
         processor,
         consumer,
         sweeper,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeAwsCaller
-from webhook_engine.toolkit.aws import ACTIONS, RESPONSE_PAYLOAD_LIMIT, AwsActions, parse_action
+from webhook_engine.toolkit.aws import ACTIONS, RESPONSE_PAYLOAD_LIMIT, AwsPerformer, parse_action
 from webhook_engine.toolkit.aws_arguments import (
     ASYNC_PAYLOAD_LIMIT,
     EVENT_ENTRY_LIMIT,
@@ -66,8 +66,19 @@ def listed(*actions: str) -> AllowList:
     return AllowList({KIND_OF[action]: [ARNS[action]] for action in actions})
 
 
-def actions(caller: FakeAwsCaller, allow_list: AllowList | None = None) -> AwsActions:
-    return AwsActions(allow_list or listed(*ARNS), caller)
+def performer(caller: FakeAwsCaller, allow_list: AllowList | None = None) -> AwsPerformer:
+    return AwsPerformer(allow_list or listed(*ARNS), caller)
+
+
+def perform(
+    caller: FakeAwsCaller,
+    action: str,
+    arguments: dict[str, Any],
+    timeout: float = 10.0,
+    allow_list: AllowList | None = None,
+) -> Any:
+    """The call as the toolkit makes it: target `aws.<action>`, keyword arguments as JSON."""
+    return performer(caller, allow_list).perform(f"aws.{action}", arguments, timeout).value
 
 
 def error_of(action: str, arguments: dict[str, Any]) -> str:
@@ -389,7 +400,7 @@ def test_each_action_calls_its_service_in_the_listed_region_with_the_listed_reso
 
     # When
     for action, arguments in CALLS.items():
-        actions(caller).perform(parse_action(action, arguments), 10.0)
+        perform(caller, action, arguments, 10.0)
 
     # Then
     requests = {request.action: request for request, _ in caller.calls}
@@ -445,7 +456,7 @@ def test_a_build_starts_at_the_source_version_given():
     call = {"project": "build-web", "source_version": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"}
 
     # When
-    actions(caller).perform(parse_action("start_build", call), 10.0)
+    perform(caller, "start_build", call, 10.0)
 
     # Then
     [(request, _)] = caller.calls
@@ -461,9 +472,7 @@ def test_a_target_in_another_region_or_account_is_called_there():
     caller = FakeAwsCaller(ANSWERS)
 
     # When
-    AwsActions(AllowList({BUILD_PROJECT: [arn]}), caller).perform(
-        parse_action("start_build", {"project": arn}), 10.0
-    )
+    perform(caller, "start_build", {"project": arn}, allow_list=AllowList({BUILD_PROJECT: [arn]}))
 
     # Then the client is made for the listed region
     [(request, _)] = caller.calls
@@ -475,7 +484,7 @@ def test_the_time_given_is_the_time_the_call_gets():
     caller = FakeAwsCaller(ANSWERS)
 
     # When
-    actions(caller).perform(parse_action("start_pipeline", {"name": "deploy"}), 4.5)
+    perform(caller, "start_pipeline", {"name": "deploy"}, 4.5)
 
     # Then
     assert [timeout for _, timeout in caller.calls] == [4.5]
@@ -489,24 +498,56 @@ def test_an_unlisted_target_is_refused_before_any_call(action: str):
 
     # When
     with pytest.raises(ActionRefused, match=f"is not listed in {KIND_OF[action].parameter}"):
-        actions(caller, listed(*others)).perform(parse_action(action, CALLS[action]), 10.0)
+        perform(caller, action, CALLS[action], allow_list=listed(*others))
 
     # Then
     assert caller.calls == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_check_answers_a_dry_run_without_calling(kind: Kind):
+def test_a_dry_run_describes_and_checks_without_calling(kind: Kind):
     # Given
     [action] = [name for name, of in KIND_OF.items() if of is kind]
     caller = FakeAwsCaller(ANSWERS)
+    others = [name for name in ARNS if name != action]
 
     # When
-    target = actions(caller).check(parse_action(action, CALLS[action]))
+    line = performer(caller).describe(f"aws.{action}", CALLS[action])
+    value = performer(caller).dry_value(f"aws.{action}", CALLS[action])
+
+    # Then the line is the action's own, the target is checked, and nothing is called
+    assert line == parse_action(action, CALLS[action]).describe()
+    assert value == {"dry_run": True}
+    with pytest.raises(ActionRefused, match=f"not listed in {kind.parameter}"):
+        performer(caller, listed(*others)).describe(f"aws.{action}", CALLS[action])
+    with pytest.raises(ActionError, match=f"^aws\\.{action}: unexpected argument 'x'"):
+        performer(caller).describe(f"aws.{action}", {**CALLS[action], "x": 1})
+    assert caller.calls == []
+
+
+def test_an_invocation_reports_its_status_code_to_the_record():
+    # Given
+    caller = FakeAwsCaller(ANSWERS)
+
+    # When
+    queued = performer(caller).perform("aws.invoke", CALLS["invoke"], 10.0)
+    built = performer(caller).perform("aws.start_build", CALLS["start_build"], 10.0)
 
     # Then
-    assert target.arn == ARNS[action]
-    assert caller.calls == []
+    assert (queued.status, built.status) == (202, None)
+
+
+def test_the_script_facade_sends_every_optional_argument_even_when_none():
+    # Given what sandbox/actions.py sends for aws.start_build("build-web")
+    caller = FakeAwsCaller(ANSWERS)
+    arguments = {"project": "build-web", "env": None, "source_version": None}
+
+    # When
+    perform(caller, "start_build", arguments)
+
+    # Then the defaults apply
+    [(request, _)] = caller.calls
+    assert request.params == {"projectName": "build-web"}
 
 
 # results: what the script gets back ------------------------------------------------------
@@ -518,8 +559,7 @@ def test_each_action_returns_a_small_json_result():
 
     # When
     results = {
-        action: actions(caller).perform(parse_action(action, arguments), 10.0)
-        for action, arguments in CALLS.items()
+        action: perform(caller, action, arguments, 10.0) for action, arguments in CALLS.items()
     }
 
     # Then
@@ -548,7 +588,7 @@ def test_an_event_that_eventbridge_refuses_is_an_error():
 
     # When / Then
     with pytest.raises(ActionError, match=r"^aws\.put_event: InternalFailure: try again$"):
-        actions(caller).perform(parse_action("put_event", CALLS["put_event"]), 10.0)
+        perform(caller, "put_event", CALLS["put_event"], 10.0)
 
 
 def _waited(payload: bytes, **answer: Any) -> tuple[FakeAwsCaller, dict[str, Any]]:
@@ -562,7 +602,7 @@ def test_a_waited_invocation_returns_the_functions_answer():
     caller, call = _waited(b'{"ok": true}')
 
     # When
-    result = actions(caller).perform(parse_action("invoke", call), 10.0)
+    result = perform(caller, "invoke", call, 10.0)
 
     # Then
     [(request, _)] = caller.calls
@@ -576,7 +616,7 @@ def test_an_answer_that_is_not_json_comes_back_as_text():
     caller, call = _waited(b"plain \xff text")
 
     # When
-    result = actions(caller).perform(parse_action("invoke", call), 10.0)
+    result = perform(caller, "invoke", call, 10.0)
 
     # Then
     assert result == {"status_code": 200, "payload": "plain \ufffd text"}
@@ -589,7 +629,7 @@ def test_a_function_that_raised_is_an_error_with_its_type_and_message():
 
     # When
     with pytest.raises(ActionError) as error:
-        actions(caller).perform(parse_action("invoke", call), 10.0)
+        perform(caller, "invoke", call, 10.0)
 
     # Then, bounded
     assert str(error.value).startswith("aws.invoke: notify failed: KeyError: 'id'xxx")
@@ -602,4 +642,4 @@ def test_an_answer_over_the_limit_is_a_limit_error_saying_the_function_ran():
 
     # When / Then
     with pytest.raises(ActionLimitError, match="notify ran, but its answer is over the 262,144"):
-        actions(caller).perform(parse_action("invoke", call), 10.0)
+        perform(caller, "invoke", call, 10.0)

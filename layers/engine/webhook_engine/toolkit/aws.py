@@ -3,7 +3,7 @@
 `parse_action(name, arguments)` validates a script's call (strict types, bounded sizes,
 refused past the service's own limit before any request is made: `aws_arguments`) into an
 `AwsAction`, which names its target and describes itself in one line ("would call" in dry
-runs). `AwsActions` performs one: the target must be listed in the deployment's allow-list
+runs). `AwsPerformer` performs one: the target must be listed in the deployment's allow-list
 (`aws_targets`), then the call goes through the `AwsCaller` port (boto3 in
 `adapters/aws_actions.py`) and comes back as a small JSON result.
 """
@@ -39,6 +39,7 @@ from webhook_engine.toolkit.aws_arguments import (
     Subject,
 )
 from webhook_engine.toolkit.aws_targets import AllowList, Kind, Target
+from webhook_engine.toolkit.calls import Performed
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
 
 RESPONSE_PAYLOAD_LIMIT = 256 * KIB  # what a waited invocation may answer, for the script
@@ -387,18 +388,38 @@ def _problem(error: ErrorDetails) -> str:
     return f"{where}: {error['msg']}"
 
 
-class AwsActions:
-    """Performs actions on the targets the deployment lists, through `caller`."""
+class AwsPerformer:
+    """Performs scripts' `aws.<action>` calls (the `Performer` of `toolkit/calls.py`) on the
+    targets the deployment lists, through `caller`."""
 
     def __init__(self, allow_list: AllowList, caller: AwsCaller) -> None:
         self._allow_list = allow_list
         self._caller = caller
 
-    def check(self, action: AwsAction) -> Target:
-        """The listed target the action would reach; ActionRefused if none."""
+    def describe(self, target: str, args: Mapping[str, JsonValue]) -> str:
+        """The call in one line, e.g. `codebuild:StartBuild project=build-web`; ActionError for
+        bad arguments and ActionRefused for an unlisted target, so that a dry run meets what a
+        real run would."""
+        action = _parsed(target, args)
+        self._listed(action)
+        return action.describe()
+
+    def perform(self, target: str, args: Mapping[str, JsonValue], timeout: float) -> Performed:
+        """Check, call within `timeout` seconds, and give the script the action's result."""
+        action = _parsed(target, args)
+        response = self._caller.call(action.request(self._listed(action)), timeout)
+        result = action.result(response)
+        status = result.get("status_code")
+        return Performed(result, status=status if isinstance(status, int) else None)
+
+    def dry_value(self, target: str, args: Mapping[str, JsonValue]) -> JsonValue:
+        return {"dry_run": True}
+
+    def _listed(self, action: AwsAction) -> Target:
+        """The listed target the action reaches; ActionRefused if none."""
         return self._allow_list.resolve(action.kind, action.target, action.action)
 
-    def perform(self, action: AwsAction, timeout: float) -> Result:
-        """Check, call within `timeout` seconds, and return the action's result."""
-        response = self._caller.call(action.request(self.check(action)), timeout)
-        return action.result(response)
+
+def _parsed(target: str, args: Mapping[str, JsonValue]) -> AwsAction:
+    """The action a call target (`aws.start_build`) names, with its arguments."""
+    return parse_action(target.removeprefix("aws."), args)
