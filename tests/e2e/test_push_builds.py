@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.codebuild import create_project
 from tests.e2e.conftest import TOKEN, Client
 from tests.e2e.test_local_stack import PUSH, github_headers, processed
 from webhooks_local.aws import local_session
@@ -30,17 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, An
         with serving(directory, TOKEN) as port:
             endpoint = json.loads((directory / "stack.json").read_text())["moto_endpoint"]
             codebuild = local_session().client("codebuild", endpoint_url=endpoint)
-            codebuild.create_project(
-                name="build-web",
-                source={"type": "GITHUB", "location": "https://github.com/acme/payments"},
-                artifacts={"type": "NO_ARTIFACTS"},
-                environment={
-                    "type": "LINUX_CONTAINER",
-                    "image": "img",
-                    "computeType": "BUILD_GENERAL1_SMALL",
-                },
-                serviceRole="arn:aws:iam::123456789012:role/build",
-            )
+            create_project(codebuild)
             yield Client(f"http://127.0.0.1:{port}", directory / "stack.json"), codebuild
 
 

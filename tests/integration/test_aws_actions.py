@@ -25,6 +25,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.codebuild import create_project
 from webhook_engine import wiring
 from webhook_engine.adapters import clients
 from webhook_engine.toolkit.aws_targets import KINDS
@@ -113,17 +114,7 @@ def _state_machine_project_pipeline(made: Resources) -> None:
     made.arns["machine"] = made.client("stepfunctions").create_state_machine(
         name="release", definition=json.dumps(definition), roleArn=role
     )["stateMachineArn"]
-    made.arns["project"] = made.client("codebuild").create_project(
-        name="build-web",
-        source={"type": "GITHUB", "location": "https://github.com/acme/payments"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "img",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole=role,
-    )["project"]["arn"]
+    made.arns["project"] = create_project(made.client("codebuild"), role=role)
     made.arns["missing-project"] = f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/gone"
     stage = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
     made.client("codepipeline").create_pipeline(

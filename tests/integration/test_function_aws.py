@@ -10,6 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.codebuild import create_project
 from tests.conftest import http_event
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
@@ -29,17 +30,7 @@ BUILD = "GitHub - git/push - build"
 @pytest.fixture
 def project(stack, monkeypatch: pytest.MonkeyPatch) -> str:
     """CodeBuild project build-web in the stack's moto, listed in ActionBuildProjectArns."""
-    boto3.client("codebuild", region_name="us-east-1").create_project(
-        name="build-web",
-        source={"type": "GITHUB", "location": "https://github.com/acme/payments"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "img",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole="arn:aws:iam::123456789012:role/build",
-    )
+    create_project(boto3.client("codebuild", region_name="us-east-1"))
     monkeypatch.setenv("ACTION_BUILD_PROJECT_ARNS", PROJECT_ARN)
     wiring.reset()
     return "build-web"
