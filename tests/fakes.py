@@ -3,12 +3,13 @@ toolkit/aws.py), for unit tests.
 
 Each fake keeps the behaviour its adapter implements (adapters/messages_table.py,
 config_table.py, ssm.py, sqs.py, s3.py) and nothing more: a finished submission is not claimed
-again and a live lease is not taken over, only the latest submission updates its message,
-submissions are added all or none, every configuration write bumps the revision, a script
-version the store has not seen gets a history entry. Stored items are copied
-in and out, as a round trip through DynamoDB would, so a caller cannot change the store by
-mutating what it was given. What the adapters leave to AWS (TTL expiry, the time index's
-shards) is left out.
+again and a live lease is not taken over, only the latest submission is claimed and updates
+its message (a resubmission supersedes the one it replaces), submissions are added all or
+none, every configuration write bumps the revision, a script version the store has not seen
+gets a history entry. Stored items are copied in and out, as a round trip through DynamoDB
+would, so a caller cannot change the store by mutating what it was given. What the adapters
+leave to AWS or to their layout (TTL expiry, list partitions, compression, pages cut short
+by the number of messages a page examines) is left out.
 """
 
 from __future__ import annotations
@@ -94,9 +95,9 @@ class FakeMessageStore:
         self.inline_limit = inline_limit
         self.clock = clock  # lease expiry, in seconds as time.time() counts them
         self.leases: dict[tuple[str, int], Lease] = {}
-        self.messages: dict[str, Message] = {}  # without their bodies, as the #MESSAGE item
-        self.bodies: dict[str, bytes] = {}  # bodies kept inline (#BODY)
-        self.sizes: dict[str, int] = {}  # body sizes, as the #MESSAGE item keeps them
+        self.messages: dict[str, Message] = {}  # without their bodies, as the message item
+        self.bodies: dict[str, bytes] = {}  # bodies kept in the table (item or #BODY)
+        self.sizes: dict[str, int] = {}  # body sizes, as the message item keeps them
         self.submissions: dict[str, dict[int, Submission]] = {}
         self.executions: dict[str, dict[tuple[int, str], Execution]] = {}
         self.deliveries: dict[tuple[str, str], tuple[str, float]] = {}  # -> message, expiry
@@ -153,7 +154,8 @@ class FakeMessageStore:
         return {m: self._head(m).model_copy(deep=True) for m in message_ids if m in self.messages}
 
     def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]:
-        """Number a new submission of each message, all or none."""
+        """Number a new submission of each message, all or none; the one it replaces ends
+        SUPERSEDED if it never finished."""
         if len(message_ids) > MAX_SUBMISSIONS_PER_WRITE:
             raise ValueError(f"at most {MAX_SUBMISSIONS_PER_WRITE} messages per write")
         missing = self.unknown_ids(message_ids)
@@ -162,6 +164,13 @@ class FakeMessageStore:
         now, added = datetime.now(UTC), []
         for message_id in message_ids:
             number = self.messages[message_id].submission_count + 1
+            replaced = self.submissions[message_id][number - 1]
+            if replaced.status.claimable:
+                was = (
+                    f" (was {replaced.status.value}: {replaced.reason})" if replaced.reason else ""
+                )
+                replaced.status = Status.SUPERSEDED
+                replaced.reason = f"superseded by submission {number}{was}"
             self._update(message_id, submission_count=number, status=Status.RECEIVED)
             submission = Submission(submission=number, mode=mode, submitted_at=now)
             self.submissions[message_id][number] = submission.model_copy(deep=True)
@@ -171,10 +180,12 @@ class FakeMessageStore:
     def claim_submission(
         self, message_id: str, submission: int, owner: str, lease_seconds: float
     ) -> Claim:
-        """Lease a submission unless it has finished or another lease is live."""
+        """Lease the latest submission unless it has finished or another lease is live."""
         stored = self.submissions.get(message_id, {}).get(submission)
         if stored is None:
             raise NotFoundError(f"message {message_id} has no submission {submission}")
+        if submission < self.messages[message_id].submission_count:
+            return Claim(None, ClaimRefusal.SUPERSEDED)
         if not stored.status.claimable:
             return Claim(None, ClaimRefusal.FINISHED)
         now, lease = self.clock(), self.leases.setdefault((message_id, submission), Lease())
@@ -184,7 +195,8 @@ class FakeMessageStore:
         stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
         stored.attempts += 1
         cutoffs = stored.attempts - 1 - lease.releases
-        return Claim(stored.model_copy(deep=True), cutoffs=cutoffs)
+        message = self.get_message(message_id)
+        return Claim(stored.model_copy(deep=True), cutoffs=cutoffs, message=message)
 
     def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
         """Give a lease back after an error (only its owner can)."""
@@ -196,17 +208,16 @@ class FakeMessageStore:
         self.submissions[message_id][submission].reason = reason
 
     def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
-        """End an unfinished submission as `status` with `reason`; a finished one stays."""
-        stored = self.submissions.get(message_id, {}).get(submission)
-        if stored is None or not stored.status.claimable:
+        """End the latest, unfinished submission as `status` with `reason`; others stay."""
+        stored = self._latest_unfinished(message_id, submission)
+        if stored is None:
             return
         stored.status, stored.reason = status, reason
-        self._update_if_latest(message_id, submission, status=status, reason=reason)
+        self._update(message_id, status=status, reason=reason)
 
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
-        stored = self.submissions.get(message_id, {}).get(submission)
-        if stored is None or not stored.status.claimable:
+        if self._latest_unfinished(message_id, submission) is None:
             return 0
         lease = self.leases.setdefault((message_id, submission), Lease())
         lease.sweeps += 1
@@ -225,15 +236,20 @@ class FakeMessageStore:
         return message_id
 
     def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
+        """Record the submission and its executions; the message's outcome only if it is the
+        latest submission and no other delivery finished it meanwhile."""
+        number = submission.submission
+        latest = self._latest_unfinished(message.id, number) is not None
         for execution in outcome.executions:
             key = (execution.submission, execution.function_id)
             self.executions[message.id][key] = execution.model_copy(deep=True)
-        self.submissions[message.id][submission.submission] = submission.model_copy(deep=True)
-        self.leases.pop((message.id, submission.submission), None)  # the item is written whole
+        self.submissions[message.id][number] = submission.model_copy(deep=True)
+        self.leases.pop((message.id, number), None)  # the item is written whole
+        if not latest:
+            return
         names = {execution.function for execution in outcome.executions}
-        self._update_if_latest(
+        self._update(
             message.id,
-            submission.submission,
             status=outcome.status,
             provider=outcome.provider,
             summary=outcome.summary,
@@ -265,10 +281,13 @@ class FakeMessageStore:
     def _update(self, message_id: str, **changes: object) -> None:
         self.messages[message_id] = self.messages[message_id].model_copy(update=changes)
 
-    def _update_if_latest(self, message_id: str, submission: int, **changes: object) -> None:
-        """Update the message unless a later submission has started since."""
-        if self.messages[message_id].submission_count <= submission:
-            self._update(message_id, **changes)
+    def _latest_unfinished(self, message_id: str, submission: int) -> Submission | None:
+        """The stored submission if it is its message's latest and has not finished."""
+        stored = self.submissions.get(message_id, {}).get(submission)
+        latest = message_id in self.messages and self.messages[message_id].submission_count
+        if stored is None or submission != latest or not stored.status.claimable:
+            return None
+        return stored
 
 
 def _sort_key(message: Message) -> str:

@@ -36,6 +36,7 @@ from webhooks_local.bench_http import (
 )
 from webhooks_local.bench_layer import layer_import_figures
 from webhooks_local.costs import cost_figures
+from webhooks_local.list_costs import PAGE, list_figures
 from webhooks_local.main import DEFAULT_CONFIG
 from webhooks_local.template import TEMPLATE_PATH
 
@@ -66,7 +67,7 @@ def bench(
     error = None
     try:
         _progress("AWS requests and capacity units per message (moto, in process)")
-        figures["costs"] = cost_figures()
+        figures["costs"] = cost_figures() | {"list": list_figures()}
         _progress("cold-start imports")
         figures["imports"] = import_figures(deadline)
         _progress("cold start from the engine layer, without and with bytecode")
@@ -433,7 +434,7 @@ def _audit_report(audit: dict[str, Any]) -> str:
 
 def _costs_report(costs: dict[str, Any]) -> str:
     lines = [f"Cost of one message: {costs['message']}"]
-    for state in ("cold", "warm"):
+    for state in ("cold", "warm", "incompressible"):
         for handler in ("ingest", "process"):
             cost = costs[state][handler]
             operations = ", ".join(f"{op} {n}" for op, n in cost["by_operation"].items())
@@ -441,9 +442,16 @@ def _costs_report(costs: dict[str, Any]) -> str:
                 f"  {state} {handler}: {cost['requests']} requests ({operations}),"
                 f" {cost['write_units']:g} write / {cost['read_units']:g} read units"
             )
-    price = costs["price_per_million"]
-    shares = ", ".join(f"{name} ${value:.2f}" for name, value in price.items() if name != "total")
-    lines.append(f"  list price per million (warm): ${price['total']:.2f} ({shares})")
+    for name, label in (("", "warm"), ("incompressible_", "incompressible")):
+        price = costs[f"{name}price_per_million"]
+        shares = ", ".join(f"{k} ${v:.2f}" for k, v in price.items() if k != "total")
+        lines.append(f"  list price per million ({label}): ${price['total']:.2f} ({shares})")
+    lines.append(f"Message list, {PAGE} a page, rare matches over 25 days (requests, read units):")
+    for name, page in costs.get("list", {}).items():
+        lines.append(
+            f"  {name:<22} {page['requests_per_page']} a page, {page['read_units_per_page']:g}"
+            f" read units at most; {page['found']} found in {page['pages']} pages"
+        )
     return "\n".join(lines)
 
 

@@ -3,11 +3,15 @@
 One asynchronous GitHub push of about 1 KB, with the example configuration (GitHub matches,
 two functions run), through the real ingest and process handlers in this process. The first
 message pays the cold caches (configuration, secrets); the next ones are what a warm
-deployment pays, and what the price per million is computed from.
+deployment pays, and what the price per million is computed from. The push's padding
+compresses well, as JSON does; the same push padded with text that does not compress shows
+the other end. And what a page of the admin message list costs, for each filter, when the
+matches are few and spread over a month.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -45,8 +49,9 @@ PRICES = {
 }
 
 
-def push_body(size: int = 1024) -> bytes:
-    """A GitHub push to main of `size` bytes."""
+def push_body(size: int = 1024, compressible: bool = True) -> bytes:
+    """A GitHub push to main of `size` bytes, padded with `x` or with text that does not
+    compress (base64 of a hash chain: deterministic)."""
     push = {
         "ref": "refs/heads/main",
         "after": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
@@ -55,8 +60,13 @@ def push_body(size: int = 1024) -> bytes:
         "commits": [],
         "padding": "",
     }
-    push["padding"] = "x" * (size - len(json.dumps(push)))
+    length = size - len(json.dumps(push))
+    push["padding"] = "x" * length if compressible else _noise(length)
     return json.dumps(push).encode()
+
+
+def _noise(length: int) -> str:
+    return base64.b64encode(hashlib.shake_256(b"noise").digest(length))[:length].decode()
 
 
 @dataclass
@@ -73,20 +83,25 @@ def measure(operation: Callable[[], Any]) -> Measured:
 
 
 def cost_figures(messages: int = 3) -> dict[str, Any]:
-    """Ingest and process `messages` pushes one by one; the first cold, the rest warm."""
+    """Ingest and process `messages` pushes one by one; the first cold, the rest warm. Then
+    one more push that does not compress, warm, and the message list's pages."""
     rounds = []
     with _stack() as (ingest, receive, process):
         for _ in range(messages):
             ingested = measure(ingest)
             records = receive()  # the event source mapping's work, not the function's
             rounds.append((ingested, measure(partial(process, records))))
+        noisy = measure(partial(ingest, push_body(compressible=False)))
+        noisy_process = measure(partial(process, receive()))
     cold, warm = rounds[0], rounds[-1]
     return {
         "message": "asynchronous GitHub push, 1 KB, example configuration (2 functions)",
         "cold": {"ingest": cold[0].cost.figures(), "process": cold[1].cost.figures()},
         "warm": {"ingest": warm[0].cost.figures(), "process": warm[1].cost.figures()},
+        "incompressible": {"ingest": noisy.cost.figures(), "process": noisy_process.cost.figures()},
         "warm_seconds_on_moto": {"ingest": warm[0].seconds, "process": warm[1].seconds},
         "price_per_million": price_per_million(warm[0], warm[1]),
+        "incompressible_price_per_million": price_per_million(noisy, noisy_process),
         "prices": PRICES,
     }
 
@@ -110,16 +125,16 @@ def price_per_million(ingest: Measured, process: Measured) -> dict[str, float]:
 
 
 Handlers = tuple[
-    Callable[[], Any],
+    Callable[..., Any],
     Callable[[], list[dict[str, Any]]],
     Callable[[list[dict[str, Any]]], Any],
 ]
 
 
 @contextmanager
-def _stack() -> Iterator[Handlers]:
-    """The template on in-process moto with the example configuration, and callables that
-    ingest one signed push, receive the queue, process what was received."""
+def moto_stack() -> Iterator[Any]:
+    """The template on in-process moto, the process function's environment set; the
+    environment is restored after."""
     saved = dict(os.environ)
     os.environ |= {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -132,21 +147,31 @@ def _stack() -> Iterator[Handlers]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
         with mock_aws():
-            yield _handlers(provision(boto3.Session(region_name="us-east-1")))
+            stack = provision(boto3.Session(region_name="us-east-1"))
+            os.environ |= function_environment("ProcessFunction", stack)
+            from webhook_engine import wiring
+
+            wiring.reset()
+            yield stack
     finally:
         os.environ.clear()
         os.environ.update(saved)
 
 
-def _handlers(stack: Any) -> Handlers:
-    os.environ |= function_environment("ProcessFunction", stack)
+@contextmanager
+def _stack() -> Iterator[Handlers]:
+    """The stack with the example configuration, and callables that ingest one signed push,
+    receive the queue, process what was received."""
+    with moto_stack():
+        yield _handlers()
+
+
+def _handlers() -> Handlers:
     from ingest.handler import lambda_handler as ingest_handler
     from process.handler import lambda_handler as process_handler
-    from webhook_engine import wiring
     from webhook_engine.settings import get_settings
     from webhooks_local.configure import apply_file
 
-    wiring.reset()
     apply_file(EXAMPLE_CONFIG)
     config = FunctionConfig("Bench", "bench", "bench", 60, 512, "us-east-1")
     settings = get_settings()
@@ -154,9 +179,8 @@ def _handlers(stack: Any) -> Handlers:
         "ProcessFunction", settings.queue_url, settings.queue_arn, "us-east-1", 10, True
     )
     sqs = boto3.client("sqs")
-    body = push_body()
 
-    def ingest() -> Any:
+    def ingest(body: bytes = push_body()) -> Any:
         return ingest_handler(_push_event(body), LocalLambdaContext(config))
 
     def receive() -> list[dict[str, Any]]:

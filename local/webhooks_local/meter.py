@@ -8,7 +8,8 @@ moto's tables before and after the call, with DynamoDB's pricing rules:
   every global index whose projection of the item changed (twice when its key changed), and
   twice in a transaction;
 - a read costs 1 unit per started 4 KB (strongly consistent), half that eventually
-  consistent; a Query or a BatchGetItem adds up the items it returned.
+  consistent; a BatchGetItem adds up the items it returned, a Query the items it examined
+  (those its filter dropped too: they are read again without the filter to be weighed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, ConditionBase
 from boto3.dynamodb.types import TypeSerializer
 from botocore.client import BaseClient
 
@@ -68,7 +70,10 @@ def metered(region: str = "us-east-1") -> Iterator[Cost]:
             response = original(client, operation, params)
         finally:
             cost.write_units += _write_units(operation, writes, before, tables)
-        cost.read_units += _read_units(operation, params, response)
+        examined = response
+        if operation == "Query" and "FilterExpression" in params:
+            examined = original(client, operation, _unfiltered(params))
+        cost.read_units += _read_units(operation, params, examined)
         return response
 
     BaseClient._make_api_call = make_api_call
@@ -166,6 +171,17 @@ def _kb(size: int) -> int:
 
 
 # Reads
+
+
+def _unfiltered(params: dict[str, Any]) -> dict[str, Any]:
+    """The same Query with a filter every item passes (one that still uses the original's
+    names and values, which DynamoDB requires); as the resource layer or the client gave it."""
+    original = params["FilterExpression"]
+    if isinstance(original, ConditionBase):
+        return params | {"FilterExpression": Attr("pk").exists() | original}
+    names = dict(params.get("ExpressionAttributeNames", {})) | {"#meter_pk": "pk"}
+    condition = f"attribute_exists(#meter_pk) OR ({original})"
+    return params | {"FilterExpression": condition, "ExpressionAttributeNames": names}
 
 
 def _read_units(operation: str, params: dict[str, Any], response: dict[str, Any]) -> float:

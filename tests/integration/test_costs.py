@@ -1,4 +1,5 @@
-"""What one webhook costs, counted on moto: requests and capacity units are deterministic.
+"""What one webhook and one page of the message list cost, counted on moto: requests and
+capacity units are deterministic.
 
 These are today's figures (make bench prints them with prices); a change to the data model
 that moves them must change this test on purpose.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from webhooks_local.costs import cost_figures
+from webhook_engine.adapters.message_items import PARTITIONS
+from webhooks_local.costs import PRICES, cost_figures
+from webhooks_local.list_costs import list_figures
 
 
 @pytest.fixture(scope="module")
@@ -17,21 +20,27 @@ def figures() -> dict:
 
 
 def test_ingest_stores_in_one_request_and_queues_in_another(figures):
-    # Then (a warm ingest of an asynchronous 1 KB push)
+    # Then (a warm ingest of an asynchronous 1 KB push: one item, body and headers in it)
     ingest = figures["warm"]["ingest"]
-    assert ingest["by_operation"] == {"dynamodb.BatchWriteItem": 1, "sqs.SendMessage": 1}
-    assert (ingest["write_units"], ingest["read_units"]) == (5.0, 0.0)
+    assert ingest["by_operation"] == {"dynamodb.PutItem": 1, "sqs.SendMessage": 1}
+    assert (ingest["write_units"], ingest["read_units"]) == (1.0, 0.0)
 
 
-def test_warm_processing_reads_no_secret_and_no_configuration(figures):
-    # Then (GitHub matched, two functions run; the configuration cached within its window)
+def test_warm_processing_is_a_claim_and_a_record_and_reads_nothing(figures):
+    # Then (GitHub matched, two functions run; the configuration cached within its window;
+    # the claim hands the message back, the record and outcome are one write)
     process = figures["warm"]["process"]
-    assert process["by_operation"] == {
-        "dynamodb.BatchWriteItem": 1,  # the executions and the submission
-        "dynamodb.Query": 1,  # the message and its body
-        "dynamodb.UpdateItem": 2,  # the claim, the outcome
-    }
-    assert (process["write_units"], process["read_units"]) == (6.0, 0.5)
+    assert process["by_operation"] == {"dynamodb.UpdateItem": 2}
+    assert (process["write_units"], process["read_units"]) == (2.0, 0.0)
+
+
+def test_a_body_that_does_not_compress_is_an_item_of_its_own_read_once(figures):
+    # Then (the same push padded with incompressible text)
+    ingest, process = figures["incompressible"]["ingest"], figures["incompressible"]["process"]
+    assert ingest["by_operation"] == {"dynamodb.BatchWriteItem": 1, "sqs.SendMessage": 1}
+    assert process["by_operation"] == {"dynamodb.UpdateItem": 2, "dynamodb.GetItem": 1}
+    assert ingest["write_units"] + process["write_units"] == 4.0
+    assert process["read_units"] == 1.0
 
 
 def test_cold_containers_also_load_the_configuration_and_the_secrets(figures):
@@ -41,12 +50,38 @@ def test_cold_containers_also_load_the_configuration_and_the_secrets(figures):
     assert cold["ingest"]["by_operation"]["dynamodb.GetItem"] == 1  # the revision counter
     assert cold["ingest"]["by_operation"]["dynamodb.Query"] == 2  # providers, functions
     assert cold["process"]["by_operation"]["ssm.GetParametersByPath"] == 1
+    assert "dynamodb.Query" not in cold["process"]["by_operation"]  # nor the message
 
 
-def test_the_price_per_million_adds_up(figures):
+def test_the_price_per_million_adds_up_and_stays_under_five_dollars(figures):
     # Then
     price = figures["price_per_million"]
     assert price["total"] == pytest.approx(
         sum(value for name, value in price.items() if name != "total"), abs=0.01
     )
-    assert price["dynamodb"] == pytest.approx((5 + 6) * 0.625 + 0.5 * 0.125, abs=0.001)
+    unit = PRICES["dynamodb_write_unit"] * 1e6
+    assert price["dynamodb"] == pytest.approx(3 * unit, abs=0.001)
+    assert price["total"] < 5.0
+
+
+def test_a_page_of_the_message_list_costs_one_query_per_partition_whatever_the_filter():
+    # When every filter's list, with rare matches spread over 25 days, is read to its end
+    pages = list_figures()
+
+    # Then every page cost one Query per list partition, and found every match
+    assert {name: page["requests_per_page"] for name, page in pages.items()} == dict.fromkeys(
+        pages, PARTITIONS
+    )
+    assert pages["none"]["found"] == 1_000
+    rare = {name: page["found"] for name, page in pages.items() if name != "none"}
+    assert rare == {
+        "status FAILED (index)": 10,
+        "status DEAD (index)": 10,
+        "status UNMATCHED": 10,
+        "provider": 10,
+        "function": 10,
+        "uri": 10,
+        "one day, 20 days ago": 41,  # both ends included, one every 36 minutes
+    }
+    assert pages["status FAILED (index)"]["pages"] == 1  # the index holds nothing else
+    assert max(page["read_units_per_page"] for page in pages.values()) <= 64

@@ -13,6 +13,7 @@ from tests.integration.admin_client import call
 from tests.integration.sqs import dead_letter, drain_queue
 from tests.integration.test_admin_operations import CONFIG, send
 from webhook_engine import wiring
+from webhook_engine.adapters import clients
 from webhook_engine.adapters.sqs import SqsDeadLetters
 from webhook_engine.domain.errors import NotFoundError
 
@@ -33,14 +34,20 @@ def send_to_dead_letters(body: str) -> str:
 def dynamodb_calls(stack) -> Iterator[list[str]]:
     """The names of the DynamoDB operations the admin handler calls, in order."""
     calls: list[str] = []
-    events = wiring.message_store()._client.meta.events  # type: ignore[attr-defined]
+    table = wiring.get_settings().messages_table
+    emitters = [
+        clients.client("dynamodb").meta.events,
+        clients.dynamodb_table(table).meta.client.meta.events,
+    ]
 
     def record(model, **_):
         calls.append(model.name)
 
-    events.register("before-call.dynamodb.*", record)
+    for events in emitters:
+        events.register("before-call.dynamodb.*", record)
     yield calls
-    events.unregister("before-call.dynamodb.*", record)
+    for events in emitters:
+        events.unregister("before-call.dynamodb.*", record)
 
 
 def test_list_shows_each_record_with_its_stored_message_in_one_read(stack, dynamodb_calls):

@@ -134,20 +134,21 @@ def test_a_body_nested_past_the_parser_limit_fails_with_the_reason(configure, la
 def test_the_last_delivery_marks_the_message_dead_and_a_redrive_revives_it(
     configure, lambda_context, monkeypatch
 ):
-    # Given a queue that gives up after one delivery, and DynamoDB failing reads
+    # Given a queue that gives up after one delivery, and DynamoDB failing reads of the
+    # configuration
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "1")
     configure(GITHUB)
     message_id = push(lambda_context)
     wiring.reset()
-    store = wiring.message_store()
-    read, failing = store.get_message, [True]
+    store = wiring.config_store()
+    read, failing = store.revision, [True]
 
-    def get_message(message_id: str):
+    def revision() -> int:
         if failing:
-            raise ClientError({"Error": {"Code": "ThrottlingException"}}, "Query")
-        return read(message_id)
+            raise ClientError({"Error": {"Code": "ThrottlingException"}}, "GetItem")
+        return read()
 
-    monkeypatch.setattr(store, "get_message", get_message)
+    monkeypatch.setattr(store, "revision", revision)
 
     # When that delivery fails
     drained = drain_queue(new_context())

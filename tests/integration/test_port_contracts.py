@@ -20,9 +20,10 @@ from tests.fakes import (
 )
 from tests.unit.builders import function, message, provider
 from webhook_engine import wiring
-from webhook_engine.domain.errors import NotFoundError
-from webhook_engine.domain.models import Execution, ExecutionStatus, Mode, Status
-from webhook_engine.domain.ports import ClaimRefusal, MessageFilter, Outcome
+from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import Execution, ExecutionStatus, LogEntry, Mode, Status
+from webhook_engine.domain.ports import ClaimRefusal, MessageFilter, Outcome, each_message
 
 KINDS = ["fake", "adapter"]
 
@@ -50,14 +51,15 @@ def secrets(request):
     return fake_or_adapter(request, FakeSecretStore, wiring.secret_store)
 
 
-def recent(message_id: str, minutes_ago: int = 0, **fields):
-    """A message received `minutes_ago` (listing only reaches back over the retention)."""
-    stored = message(message_id, **fields)
+def recent(message_id: str | None = None, minutes_ago: float = 0, **fields):
+    """A message received `minutes_ago` (listing only reaches back over the retention); its
+    id, unless given, is the ULID of that moment, as ingest makes it."""
     moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    stored = message(message_id or new_id(int(moment.timestamp() * 1000)), **fields)
     return stored.model_copy(update={"received_at": moment})
 
 
-def execution(name: str, submission: int) -> Execution:
+def execution(name: str, submission: int, logs: list[LogEntry] | None = None) -> Execution:
     return Execution(
         function=name,
         function_id=f"f-{name}",
@@ -65,22 +67,25 @@ def execution(name: str, submission: int) -> Execution:
         submission=submission,
         started_at=datetime.now(UTC),
         duration_ms=1.0,
+        logs=logs or [],
     )
 
 
 def finish(messages, message_id: str, submission: int, status: Status, *names: str) -> None:
-    claimed = messages.claim_submission(message_id, submission, "owner", 60).submission
-    assert claimed is not None
-    claimed.status = status
+    claim = messages.claim_submission(message_id, submission, "owner", 60)
+    assert claim.submission is not None
+    claim.submission.status = status
     outcome = Outcome(status, "P", f"done {submission}", [execution(n, submission) for n in names])
-    messages.finish_submission(messages.get_message(message_id), claimed, outcome)
+    messages.finish_submission(claim.message, claim.submission, outcome)
 
 
 # messages ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("size", "in_payloads"), [(10, False), (300_000, True)], ids=["inline", "payload store"]
+    ("size", "in_payloads"),
+    [(0, False), (10, False), (5_000, False), (300_000, True)],
+    ids=["empty", "in the message item", "an item of its own", "payload store"],
 )
 def test_a_message_reads_back_whole(messages, size, in_payloads):
     # Given a binary body, small or over the inline limit
@@ -90,9 +95,12 @@ def test_a_message_reads_back_whole(messages, size, in_payloads):
     # When
     messages.put_message(recent("m-1", body=body, headers=headers), Mode.SYNC)
 
-    # Then the message reads back whole; its detail and body say where the body is
+    # Then the message reads back whole, also as its claim hands it back; its detail and
+    # body say where the body is
     detail, stored = messages.get_detail("m-1"), messages.get_body("m-1")
     assert messages.get_message("m-1").body == body
+    claimed = messages.claim_submission("m-1", 1, "owner", 60).message
+    assert (claimed.body, claimed.headers) == (body, headers)
     assert (detail.message.status, detail.message.submission_count) == (Status.RECEIVED, 1)
     assert [(s.submission, s.mode, s.status) for s in detail.submissions] == [
         (1, Mode.SYNC, Status.RECEIVED)
@@ -101,6 +109,7 @@ def test_a_message_reads_back_whole(messages, size, in_payloads):
     assert detail.message.body == (b"" if in_payloads else body)
     assert (stored.size, stored.content_type) == (size, "image/png")
     assert (stored.data is None, stored.url is None) == (in_payloads, not in_payloads)
+    assert stored.data in (None, body)
 
 
 def test_a_live_lease_is_not_taken_over_and_a_finished_submission_not_claimed(messages):
@@ -238,13 +247,36 @@ def test_finishing_records_the_outcome_and_executions(messages):
     assert sorted(e.function for e in detail.executions) == ["a", "b"]
 
 
-def test_only_the_latest_submission_updates_the_message(messages):
+def test_a_submission_replaced_before_it_ran_is_superseded_and_never_runs(messages):
     # Given a message resubmitted before its first submission was processed
     messages.put_message(recent("m-1"), Mode.ASYNC)
     (second,) = messages.add_submissions(["m-1"], Mode.RESUBMIT)
 
+    # When the first submission's delivery comes, then the second's
+    stale = messages.claim_submission("m-1", 1, "owner", 60)
+    finish(messages, "m-1", second.submission, Status.SUCCESS, "b")
+
+    # Then the first was refused and is on record as superseded; the second ran
+    detail = messages.get_detail("m-1")
+    assert (stale.submission, stale.refused) == (None, ClaimRefusal.SUPERSEDED)
+    assert [(s.submission, s.status) for s in detail.submissions] == [
+        (1, Status.SUPERSEDED),
+        (2, Status.SUCCESS),
+    ]
+    assert detail.submissions[0].reason == "superseded by submission 2"
+    assert (detail.message.status, detail.message.submission_count) == (Status.SUCCESS, 2)
+
+
+def test_only_the_latest_submission_updates_the_message(messages):
+    # Given a message resubmitted while its first submission runs
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    running = messages.claim_submission("m-1", 1, "first", 60)
+    (second,) = messages.add_submissions(["m-1"], Mode.RESUBMIT)
+
     # When the first finishes, then the second
-    finish(messages, "m-1", 1, Status.FAILED, "a")
+    running.submission.status = Status.FAILED
+    outcome = Outcome(Status.FAILED, "P", "done 1", [execution("a", 1)])
+    messages.finish_submission(running.message, running.submission, outcome)
     after_first = messages.get_message("m-1")
     finish(messages, "m-1", second.submission, Status.SUCCESS, "b")
 
@@ -260,11 +292,49 @@ def test_only_the_latest_submission_updates_the_message(messages):
     assert detail.message.functions == ["b"]
 
 
+def test_a_large_record_reads_back_whole(messages):
+    # Given a message whose functions log as much as they may, in text that does not compress
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    noise = [
+        LogEntry(level="INFO", message=new_id() * 150, at=datetime.now(UTC)) for _ in range(16)
+    ]
+    claim = messages.claim_submission("m-1", 1, "owner", 60)
+    ran = [execution(name, 1, noise) for name in ("a", "b", "c", "d", "e", "f", "g")]
+
+    # When it finishes, and its record is read back
+    claim.submission.status = Status.SUCCESS
+    outcome = Outcome(Status.SUCCESS, "P", "done", ran)
+    messages.finish_submission(claim.message, claim.submission, outcome)
+    detail = messages.get_detail("m-1")
+
+    # Then every execution is there with its logs, and the outcome is the message's
+    assert [(e.function, len(e.logs)) for e in detail.executions] == [
+        (name, 16) for name in "abcdefg"
+    ]
+    assert detail.executions[0].logs == noise
+    assert (detail.message.status, detail.submissions[0].status) == (Status.SUCCESS,) * 2
+
+
+def test_an_old_submission_is_not_settled_or_swept(messages):
+    # Given a message on its second submission
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    messages.add_submissions(["m-1"], Mode.RESUBMIT)
+
+    # When the first is given up on and swept
+    messages.settle("m-1", 1, Status.DEAD, "RuntimeError: late")
+    swept = messages.count_sweep("m-1", 1)
+
+    # Then nothing changed
+    assert (swept, messages.get_message("m-1").status) == (0, Status.RECEIVED)
+
+
 def test_listing_is_newest_first_filtered_and_paged(messages):
     # Given three messages a minute apart, the middle one failed
-    for number in range(3):
-        messages.put_message(recent(f"m-{number}", minutes_ago=3 - number), Mode.ASYNC)
-    finish(messages, "m-1", 1, Status.FAILED, "a")
+    stored = [recent(minutes_ago=3 - number) for number in range(3)]
+    for each in stored:
+        messages.put_message(each, Mode.ASYNC)
+    oldest, middle, newest = (each.id for each in stored)
+    finish(messages, middle, 1, Status.FAILED, "a")
 
     # When they are listed two at a time, and by filters
     first = messages.list_messages(MessageFilter(), 2, None)
@@ -276,11 +346,79 @@ def test_listing_is_newest_first_filtered_and_paged(messages):
     )
 
     # Then
-    assert [m.id for m in first.items + second.items] == ["m-2", "m-1", "m-0"]
+    assert [m.id for m in first.items + second.items] == [newest, middle, oldest]
     assert first.next_cursor is not None
     assert second.next_cursor is None
-    assert [m.id for m in failed.items] == [m.id for m in by_function.items] == ["m-1"]
+    assert [m.id for m in failed.items] == [m.id for m in by_function.items] == [middle]
     assert old.items == []
+
+
+FILTERS = {
+    "status": MessageFilter(status=Status.UNMATCHED),
+    "failed": MessageFilter(status=Status.FAILED),
+    "dead": MessageFilter(status=Status.DEAD),
+    "provider": MessageFilter(provider="Rare"),
+    "function": MessageFilter(function="rare"),
+    "uri": MessageFilter(uri="rare/hook"),
+}
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_rare_matches_are_all_found_by_following_cursors(messages, name):
+    # Given 300 messages over ten days, every hundredth a rare one: UNMATCHED, FAILED or DEAD,
+    # from the provider Rare, run by the function rare, sent to rare/hook
+    rare = []
+    for number in range(300):
+        minutes = (300 - number) * 48
+        each = recent(minutes_ago=minutes, uri="rare/hook" if number % 100 == 7 else "hook")
+        messages.put_message(each, Mode.ASYNC)
+        if each.uri == "rare/hook":
+            rare.append(each.id)
+            _end_rarely(messages, each.id, name)
+        elif number % 3 == 0:
+            finish(messages, each.id, 1, Status.SUCCESS, "common")
+
+    # When the list is read 5 at a time, following cursors to the end
+    found = [m.id for m in each_message(messages, FILTERS[name], 5)]
+
+    # Then exactly the rare ones are found, newest first
+    assert found == rare[::-1]
+
+
+def _end_rarely(messages, message_id: str, name: str) -> None:
+    if name == "dead":
+        messages.settle(message_id, 1, Status.DEAD, "gone")
+        return
+    status = {"status": Status.UNMATCHED, "failed": Status.FAILED}.get(name, Status.SUCCESS)
+    claim = messages.claim_submission(message_id, 1, "owner", 60)
+    claim.submission.status = status
+    outcome = Outcome(status, "Rare", None, [execution("rare", 1)])
+    messages.finish_submission(claim.message, claim.submission, outcome)
+
+
+def test_a_resubmitted_message_leaves_the_failed_list(messages):
+    # Given a failed message and a dead one
+    failed, dead = recent(minutes_ago=2), recent(minutes_ago=1)
+    for each in (failed, dead):
+        messages.put_message(each, Mode.ASYNC)
+    finish(messages, failed.id, 1, Status.FAILED, "a")
+    messages.settle(dead.id, 1, Status.DEAD, "gone")
+
+    # When both are resubmitted
+    messages.add_submissions([failed.id, dead.id], Mode.RESUBMIT)
+
+    # Then neither is listed as failed or dead any more, both as received
+    listed = {
+        status: [m.id for m in messages.list_messages(MessageFilter(status=status), 10, None).items]
+        for status in (Status.FAILED, Status.DEAD, Status.RECEIVED)
+    }
+    assert listed == {Status.FAILED: [], Status.DEAD: [], Status.RECEIVED: [dead.id, failed.id]}
+
+
+def test_a_cursor_that_is_not_one_is_refused(messages):
+    # When / Then
+    with pytest.raises(InvalidRequestError):
+        messages.list_messages(MessageFilter(), 10, "not a cursor!")
 
 
 def test_messages_are_found_by_ids_without_their_bodies(messages):
@@ -292,7 +430,7 @@ def test_messages_are_found_by_ids_without_their_bodies(messages):
     # When ids are asked for, repeated and unknown among them
     found = messages.find_messages(["m-2", "gone", "m-1", "m-2"])
 
-    # Then each stored one is found once, as its #MESSAGE item holds it
+    # Then each stored one is found once, as its message item holds it
     assert sorted(found) == ["m-1", "m-2"]
     assert (found["m-2"].status, found["m-2"].reason) == (Status.DEAD, "ThrottlingException")
     assert (found["m-1"].status, found["m-1"].body) == (Status.RECEIVED, b"")

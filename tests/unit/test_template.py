@@ -50,7 +50,7 @@ def test_template_reads_short_forms_as_long_form() -> None:
     }
 
 
-def test_messages_table_has_time_index_and_ttl(
+def test_messages_table_has_a_sparse_attention_index_and_ttl(
     session: boto3.session.Session, provisioned: ProvisionedStack
 ) -> None:
     # Given
@@ -62,8 +62,10 @@ def test_messages_table_has_time_index_and_ttl(
 
     # Then
     [index] = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "by_time"
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+    assert index["IndexName"] == "by_attention"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["attention", "sk"]
+    assert index["Projection"]["ProjectionType"] == "INCLUDE"
+    assert "head" not in index["Projection"]["NonKeyAttributes"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert ttl["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED",

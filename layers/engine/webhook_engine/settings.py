@@ -39,7 +39,6 @@ class Settings(BaseModel):
     max_sweeps: int = Field(default=3, ge=1)
     script_memory_mb: int = Field(default=256, ge=64)
     config_cache_seconds: int = Field(default=60, ge=0)
-    list_shards: int = Field(default=4, ge=1, le=64)
     powertools_trace_disabled: bool = False
     # outbound `http` of scripts: hosts exempt from the address policy (`host` or `host:port`,
     # comma-separated), and the body cap; at most 2 MiB, so that a reply's text, escaped as

@@ -44,7 +44,6 @@ def message_store() -> MessageStore:
         S3PayloadStore(settings.payload_bucket),
         inline_limit=settings.inline_body_limit,
         retention_days=settings.message_retention_days,
-        shards=settings.list_shards,
     )
 
 

@@ -117,11 +117,15 @@ def test_an_older_submission_is_superseded_without_running(setup):
     # When the first submission is delivered
     outcome = setup.processor.process("m-1", 1)
 
-    # Then it ends SUPERSEDED, nothing ran, and the message waits for the latest one
+    # Then it is SUPERSEDED (on record since the resubmission), nothing ran, and the message
+    # waits for the latest one
     detail = setup.messages.get_detail("m-1")
     assert outcome is not None
-    assert (outcome.status, outcome.reason) == (Status.SUPERSEDED, "superseded by submission 2")
-    assert detail.submissions[0].status is Status.SUPERSEDED
+    assert outcome.status is Status.SUPERSEDED
+    assert (detail.submissions[0].status, detail.submissions[0].reason) == (
+        Status.SUPERSEDED,
+        "superseded by submission 2",
+    )
     assert detail.executions == []
     assert detail.message.status is Status.RECEIVED
 

@@ -56,15 +56,18 @@ class Outcome:
 class ClaimRefusal(StrEnum):
     FINISHED = "finished"  # it has run already: a duplicate delivery
     LEASED = "leased"  # another delivery is running it now
+    SUPERSEDED = "superseded"  # a later submission of its message was made: it never runs
 
 
 @dataclass(frozen=True)
 class Claim:
-    """The answer to a claim: the submission, leased to the caller, or why not."""
+    """The answer to a claim: the submission, leased to the caller, with its message (body
+    included), or why not."""
 
     submission: Submission | None
     refused: ClaimRefusal | None = None
     cutoffs: int = 0  # earlier attempts that ended neither finished nor released
+    message: Message | None = None
 
 
 @dataclass(frozen=True)

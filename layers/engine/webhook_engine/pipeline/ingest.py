@@ -55,7 +55,8 @@ class Ingest:
             logger.warning("request refused", error=error.message)
             metrics.add_metric(name="MessagesRejected", unit=MetricUnit.Count, value=1)
             return error_response(error.status, error.code, error.message)
-        message = Message(id=new_id(), **request.model_dump())
+        arrival_ms = int(request.received_at.timestamp() * 1000)  # ids sort by arrival
+        message = Message(id=new_id(arrival_ms), **request.model_dump())
         logger.append_keys(message_id=message.id, uri=message.uri)
         sync = is_sync(request) or self._sync_route(request.uri)
         self.messages.put_message(message, Mode.SYNC if sync else Mode.ASYNC)

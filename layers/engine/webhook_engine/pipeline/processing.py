@@ -2,7 +2,9 @@
 
 Every way a submission can end is recorded (docs/architecture.md, "Guarantees"): scripts'
 failures in their executions, a processing error as FAILED with its reason, a submission
-that a later one replaced as SUPERSEDED, one cut off twice (runtime killed) as FAILED.
+that a later one replaced as SUPERSEDED (by the resubmission), one cut off twice (runtime
+killed) as FAILED. The claim hands back the message, so a submission costs two requests of
+the message store: the claim and the record.
 A failure of AWS itself releases the lease and raises, so that the queue retries it.
 """
 
@@ -85,11 +87,16 @@ class Processor:
         if claim.refused is ClaimRefusal.FINISHED:
             logger.info("submission already processed", submission=submission)
             return None
-        if claim.submission is None:
+        if claim.refused is ClaimRefusal.SUPERSEDED:
+            # recorded SUPERSEDED by the resubmission that replaced it
+            outcome = Outcome(Status.SUPERSEDED, reason="superseded by a later submission")
+            _record(outcome, submission)
+            return outcome
+        if claim.submission is None or claim.message is None:
             raise SubmissionBusyError(f"submission {submission} is being processed elsewhere")
         try:
             run = _Attempt(claim.submission, claim.cutoffs, budget, config_revision, waiting)
-            return self._run(message_id, run)
+            return self._run(claim.message, run)
         except Exception as error:
             reason = describe_error(error)
             self.messages.release_submission(message_id, submission, owner, reason)
@@ -100,11 +107,8 @@ class Processor:
         self.messages.settle(message_id, submission, Status.DEAD, describe_error(error))
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
-    def _run(self, message_id: str, attempt: _Attempt) -> Outcome:
-        message, claimed = self.messages.get_message(message_id), attempt.claimed
-        if message.submission_count > claimed.submission:
-            later = f"superseded by submission {message.submission_count}"
-            return self._finish(message, claimed, Outcome(Status.SUPERSEDED, reason=later))
+    def _run(self, message: Message, attempt: _Attempt) -> Outcome:
+        claimed = attempt.claimed
         if attempt.cutoffs >= MAX_CUTOFFS:
             reason = (
                 f"processing was cut off {attempt.cutoffs} times before it finished (the "
@@ -117,7 +121,7 @@ class Processor:
         try:
             result = process_request(
                 message,
-                message_id,
+                message.id,
                 claimed.submission,
                 config,
                 self._props,
