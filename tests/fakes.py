@@ -45,6 +45,7 @@ from webhook_engine.domain.ports import (
     Page,
     RedriveResult,
     StoredBody,
+    Unfinished,
 )
 from webhook_engine.domain.times import isoformat
 from webhook_engine.toolkit.aws import AwsRequest
@@ -101,6 +102,8 @@ class FakeMessageStore:
         self.submissions: dict[str, dict[int, Submission]] = {}
         self.executions: dict[str, dict[tuple[int, str], Execution]] = {}
         self.deliveries: dict[tuple[str, str], tuple[str, float]] = {}  # -> message, expiry
+        self.watching: set[str] = set()  # messages whose latest submission the sweeper watches
+        self.mark: datetime | None = None
 
     def put_message(self, message: Message, mode: Mode) -> None:
         head = message.model_copy(update={"body": b""}, deep=True)
@@ -172,6 +175,7 @@ class FakeMessageStore:
                 replaced.status = Status.SUPERSEDED
                 replaced.reason = f"superseded by submission {number}{was}"
             self._update(message_id, submission_count=number, status=Status.RECEIVED)
+            self.watching.add(message_id)
             submission = Submission(submission=number, mode=mode, submitted_at=now)
             self.submissions[message_id][number] = submission.model_copy(deep=True)
             added.append(submission)
@@ -213,6 +217,7 @@ class FakeMessageStore:
         if stored is None:
             return
         stored.status, stored.reason = status, reason
+        self.watching.discard(message_id)
         self._update(message_id, status=status, reason=reason)
 
     def count_sweep(self, message_id: str, submission: int) -> int:
@@ -221,7 +226,23 @@ class FakeMessageStore:
             return 0
         lease = self.leases.setdefault((message_id, submission), Lease())
         lease.sweeps += 1
+        self.watching.add(message_id)
         return lease.sweeps
+
+    def watched(self) -> list[Unfinished]:
+        found = []
+        for message_id in sorted(self.watching):
+            latest = self.messages[message_id].submission_count
+            if self._latest_unfinished(message_id, latest) is not None:
+                submitted = self.submissions[message_id][latest].submitted_at
+                found.append(Unfinished(message_id, latest, submitted))
+        return found
+
+    def sweep_mark(self) -> datetime | None:
+        return self.mark
+
+    def mark_swept(self, until: datetime) -> None:
+        self.mark = until
 
     def first_delivery(
         self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
@@ -247,6 +268,7 @@ class FakeMessageStore:
         self.leases.pop((message.id, number), None)  # the item is written whole
         if not latest:
             return
+        self.watching.discard(message.id)
         names = {execution.function for execution in outcome.executions}
         self._update(
             message.id,

@@ -7,11 +7,19 @@ that moves them must change this test on purpose.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from tests.unit.builders import message
+from webhook_engine import wiring
 from webhook_engine.adapters.message_items import PARTITIONS
+from webhook_engine.domain.ids import new_id
+from webhook_engine.domain.models import Mode, Status
+from webhook_engine.domain.ports import Outcome
 from webhooks_local.costs import PRICES, cost_figures
 from webhooks_local.list_costs import list_figures
+from webhooks_local.meter import metered
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +93,34 @@ def test_a_page_of_the_message_list_costs_one_query_per_partition_whatever_the_f
     }
     assert pages["status FAILED (index)"]["pages"] == 1  # the index holds nothing else
     assert max(page["read_units_per_page"] for page in pages.values()) <= 64
+
+
+def test_a_sweep_reads_what_came_of_age_since_the_last_one_not_the_whole_window(stack):
+    # Given a day of finished messages, one every 10 minutes, and a first sweep
+    store, now = wiring.message_store(), datetime.now(UTC)
+    for number in range(144):
+        arrived = now - timedelta(minutes=10 * number)
+        _store_finished(store, message(new_id(int(arrived.timestamp() * 1000))), arrived)
+    with metered() as first:
+        wiring.sweeper().sweep(now)
+
+    # When it sweeps again five minutes later
+    with metered() as second:
+        report = wiring.sweeper().sweep(now + timedelta(minutes=5))
+
+    # Then the first read the day; the second read its mark, five minutes of arrivals (none)
+    # and the watched submissions (none), at the least a read costs, and moved its mark
+    assert report.requeued == report.lost == []
+    assert first.read_units > second.read_units == 1 + 2 * PARTITIONS * 0.5
+    assert second.requests == {
+        "dynamodb.GetItem": 1,
+        "dynamodb.Query": 2 * PARTITIONS,
+        "dynamodb.PutItem": 1,
+    }
+
+
+def _store_finished(store, stored, arrived: datetime) -> None:
+    store.put_message(stored.model_copy(update={"received_at": arrived}), Mode.ASYNC)
+    claim = store.claim_submission(stored.id, 1, "owner", 60)
+    claim.submission.status = Status.SUCCESS
+    store.finish_submission(claim.message, claim.submission, Outcome(Status.SUCCESS, "GitHub"))

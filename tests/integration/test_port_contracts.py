@@ -180,6 +180,39 @@ def test_sweeps_are_counted_until_the_submission_finishes(messages):
     assert counts == [1, 2, 0, 0]
 
 
+def test_the_sweeper_watches_resubmitted_and_swept_submissions_until_they_end(messages):
+    # Given a resubmitted message, a swept one and an untouched one
+    for message_id in ("m-1", "m-2", "m-3"):
+        messages.put_message(recent(message_id), Mode.ASYNC)
+    (second,) = messages.add_submissions(["m-1"], Mode.RESUBMIT)
+    messages.count_sweep("m-2", 1)
+    watching = messages.watched()
+
+    # When the first finishes and the second is given up on
+    finish(messages, "m-1", 2, Status.SUCCESS)
+    messages.settle("m-2", 1, Status.DEAD, "gone")
+
+    # Then both were watched, with their latest submission and when it was made, and no more
+    received = messages.get_message("m-2").received_at
+    assert sorted((w.message_id, w.submission, w.submitted_at) for w in watching) == [
+        ("m-1", 2, second.submitted_at),
+        ("m-2", 1, received),
+    ]
+    assert messages.watched() == []
+
+
+def test_the_sweep_mark_reads_back(messages):
+    # Given
+    moment = datetime(2026, 11, 29, 12, 0, 0, 123000, tzinfo=UTC)
+    before = messages.sweep_mark()
+
+    # When
+    messages.mark_swept(moment)
+
+    # Then
+    assert (before, messages.sweep_mark()) == (None, moment)
+
+
 def test_the_first_delivery_of_an_id_is_remembered_within_its_window(messages):
     # When three messages carry delivery ids, two of them the same one
     first = messages.first_delivery("p-1", "d-1", "m-1", window_hours=1)

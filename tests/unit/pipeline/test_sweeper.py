@@ -52,18 +52,34 @@ def test_only_messages_unfinished_past_the_retries_and_within_the_window_are_que
     assert setup.queue.sent == [("stuck", 1)]
 
 
-def test_a_processing_message_is_queued_again_with_its_latest_submission():
-    # Given a message left PROCESSING at its second submission (a killed delivery)
-    setup = Setup(received("stuck", timedelta(hours=1)))
-    setup.messages.add_submissions(["stuck"], Mode.RESUBMIT)
+def test_a_resubmission_left_processing_is_queued_again_whatever_its_message_age():
+    # Given a message older than the window, left PROCESSING at its second submission (a
+    # killed delivery)
+    setup = Setup(received("stuck", timedelta(days=3)))
+    (second,) = setup.messages.add_submissions(["stuck"], Mode.RESUBMIT)
     setup.messages.claim_submission("stuck", 2, "killed", 60)
 
-    # When
-    report = setup.sweeper.sweep(NOW)
+    # When the sweeper runs at once, then when the resubmission is past its retries
+    early = setup.sweeper.sweep(second.submitted_at)
+    late = setup.sweeper.sweep(second.submitted_at + AFTER)
 
-    # Then
-    assert report.requeued == ["stuck"]
+    # Then only the second queued it again, with its latest submission
+    assert (early.requeued, late.requeued) == ([], ["stuck"])
     assert setup.queue.sent == [("stuck", 2)]
+
+
+def test_each_arrival_is_looked_at_as_it_comes_of_age_and_not_again():
+    # Given a message that finishes after it was swept once, and one that arrives later
+    setup = Setup(received("slow", timedelta(hours=1)), received("later", timedelta(minutes=30)))
+    first = setup.sweeper.sweep(NOW)
+    setup.finish("slow")
+
+    # When the sweeper runs again, twenty minutes later
+    second = setup.sweeper.sweep(NOW + timedelta(minutes=20))
+
+    # Then the first swept the old one, the second only the one that came of age since
+    assert (first.requeued, second.requeued) == (["slow"], ["later"])
+    assert setup.messages.sweep_mark() == NOW + timedelta(minutes=20) - AFTER
 
 
 def test_a_message_swept_more_than_max_sweeps_times_is_failed_as_lost():

@@ -59,8 +59,11 @@ RUN_ATTRIBUTES = (
     "releases",
     "sweeps",
 )
-# Statuses the `by_attention` index lists (a sparse index: other messages are not in it).
+# Statuses the `by_attention` index lists (a sparse index: other messages are not in it);
+# it also holds, as WATCHED, the unfinished submissions the sweeper looks after whatever their
+# message's age (resubmitted, or swept once already).
 ATTENTION = frozenset({Status.FAILED, Status.DEAD})
+WATCHED = "SWEEP"
 
 
 def partition(message_id: str) -> int:
@@ -85,6 +88,10 @@ def record_name(submission: int) -> str:
 
 def attention_key(message_id: str, status: Status) -> str | None:
     return f"{status.value}#{partition(message_id)}" if status in ATTENTION else None
+
+
+def watched_key(message_id: str) -> str:
+    return f"{WATCHED}#{partition(message_id)}"
 
 
 # the message ------------------------------------------------------------------------------

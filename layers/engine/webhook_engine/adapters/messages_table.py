@@ -24,7 +24,9 @@ from webhook_engine.adapters.dynamo import Update, is_condition_failure, query
 from webhook_engine.adapters.message_items import (
     BODY_IN_ITEM_BYTES,
     MAX_ID_LENGTH,
+    PARTITIONS,
     RUN_ATTRIBUTES,
+    WATCHED,
     attention_key,
     body_in_item,
     current_submission,
@@ -40,8 +42,9 @@ from webhook_engine.adapters.message_items import (
     spilled_items,
     spilled_records,
     superseded_stub,
+    watched_key,
 )
-from webhook_engine.adapters.message_list import MessageList
+from webhook_engine.adapters.message_list import ATTENTION_INDEX, MessageList
 from webhook_engine.adapters.packing import pack, unpack
 from webhook_engine.domain.errors import ConflictError, NotFoundError
 from webhook_engine.domain.models import (
@@ -60,6 +63,7 @@ from webhook_engine.domain.ports import (
     Page,
     PayloadStore,
     StoredBody,
+    Unfinished,
 )
 from webhook_engine.domain.times import isoformat
 
@@ -67,6 +71,8 @@ from webhook_engine.domain.times import isoformat
 BODY_LINK_SECONDS = 300
 # A transaction holds 100 items; a resubmission rewrites one per message.
 MAX_SUBMISSIONS_PER_WRITE = 50
+# Up to when the sweeper has looked at arrivals.
+_SWEEP_MARK = {"pk": "SWEEPER", "sk": "#MARK"}
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 Records = dict[int, tuple[Submission, list[Execution]]]
 
@@ -159,7 +165,8 @@ class DynamoMessageStore:
         read = int(head["submission_count"])
         update = Update().set("submission_count", read + 1).set("status", Status.RECEIVED.value)
         update.set("run_mode", mode.value).set("run_submitted_at", isoformat(now))
-        update.remove(*(set(RUN_ATTRIBUTES) - {"run_mode", "run_submitted_at"}), "attention")
+        update.remove(*(set(RUN_ATTRIBUTES) - {"run_mode", "run_submitted_at"}))
+        update.set("attention", watched_key(message_id))  # the sweeper's, whatever its age
         stub = superseded_stub(head)
         if stub is not None:
             update.set_if_absent(record_name(read), stub)
@@ -212,8 +219,9 @@ class DynamoMessageStore:
         self._update_if(message_id, update, _latest_unfinished(update, submission))
 
     def count_sweep(self, message_id: str, submission: int) -> int:
-        """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
-        update = Update().add("sweeps", 1)
+        """Count one more re-queueing of an unfinished submission, which the sweeper watches
+        from then on; 0 if it has finished."""
+        update = Update().add("sweeps", 1).set("attention", watched_key(message_id))
         condition = _latest_unfinished(update, submission)
         try:
             item = self._update(message_id, update, condition, "UPDATED_NEW")
@@ -245,6 +253,29 @@ class DynamoMessageStore:
             # out): keep what this run did, leave the message's outcome to the other one.
             kept = _keep(Update(), number, record)
             self._update_if(message.id, kept, f"attribute_exists({kept.name('pk')})")
+
+    def watched(self) -> list[Unfinished]:
+        """The unfinished submissions the sweeper watches: a Query of the attention index per
+        partition (they are few: each finishes, or the sweeper gives it up)."""
+        found: list[dict[str, Any]] = []
+        for number in range(PARTITIONS):
+            key = Key("attention").eq(f"{WATCHED}#{number}")
+            found += query(self._table, IndexName=ATTENTION_INDEX, KeyConditionExpression=key)
+        return [
+            Unfinished(
+                item["sk"],
+                int(item["submission_count"]),
+                datetime.fromisoformat(item.get("run_submitted_at", item["received_at"])),
+            )
+            for item in found
+        ]
+
+    def sweep_mark(self) -> datetime | None:
+        item = self._table.get_item(Key=_SWEEP_MARK, ConsistentRead=True).get("Item")
+        return datetime.fromisoformat(item["until"]) if item else None
+
+    def mark_swept(self, until: datetime) -> None:
+        self._table.put_item(Item=_SWEEP_MARK | {"until": isoformat(until)})
 
     def first_delivery(
         self, provider_id: str, delivery_id: str, message_id: str, window_hours: int

@@ -71,6 +71,15 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Unfinished:
+    """A message's latest submission, not finished yet."""
+
+    message_id: str
+    submission: int
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
 class StoredBody:
     """A message's body: its bytes when stored inline, else a short-lived link to them."""
 
@@ -125,6 +134,14 @@ class MessageStore(Protocol):
     def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None: ...
 
     def count_sweep(self, message_id: str, submission: int) -> int: ...
+
+    def watched(self) -> list[Unfinished]:
+        """Resubmitted or swept already, not finished: the sweeper's, whatever their age."""
+
+    def sweep_mark(self) -> datetime | None:
+        """Up to when the sweeper has looked at arrivals (None: never)."""
+
+    def mark_swept(self, until: datetime) -> None: ...
 
     def first_delivery(
         self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
