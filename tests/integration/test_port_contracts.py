@@ -300,6 +300,25 @@ def test_a_submission_replaced_before_it_ran_is_superseded_and_never_runs(messag
     assert (detail.message.status, detail.message.submission_count) == (Status.SUCCESS, 2)
 
 
+def test_a_long_history_of_resubmissions_stays_on_record(messages):
+    # Given a message resubmitted twelve times before any submission ran
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    for _ in range(12):
+        messages.add_submissions(["m-1"], Mode.RESUBMIT)
+
+    # When the latest runs
+    finish(messages, "m-1", 13, Status.SUCCESS, "a")
+
+    # Then every earlier one is on record as superseded by the next
+    detail = messages.get_detail("m-1")
+    assert [(s.submission, s.status) for s in detail.submissions] == [
+        *((number, Status.SUPERSEDED) for number in range(1, 13)),
+        (13, Status.SUCCESS),
+    ]
+    assert detail.submissions[11].reason == "superseded by submission 13"
+    assert [(e.submission, e.function) for e in detail.executions] == [(13, "a")]
+
+
 def test_only_the_latest_submission_updates_the_message(messages):
     # Given a message resubmitted while its first submission runs
     messages.put_message(recent("m-1"), Mode.ASYNC)

@@ -173,12 +173,14 @@ def record_from_value(value: Binary | bytes) -> tuple[Submission, list[Execution
 
 
 def folds(submission: Submission, record: bytes) -> bool:
+    """Whether a record goes into the message item: small, and the message's history short
+    (so the item, which every claim rewrites, stays small)."""
     return len(record) <= FOLD_BYTES and submission.submission <= FOLDED_SUBMISSIONS
 
 
-def superseded_stub(head: dict[str, Any]) -> bytes | None:
-    """The record of a message's current submission as a resubmission replaces it: its state
-    as it stands (SUPERSEDED when it never finished); None once its record is written."""
+def replaced(head: dict[str, Any]) -> Submission | None:
+    """The message's current submission as a resubmission replaces it: its state as it stands
+    (SUPERSEDED when it never finished); None once its record is written."""
     if "run_mode" not in head:
         return None
     current = current_submission(head)
@@ -188,7 +190,7 @@ def superseded_stub(head: dict[str, Any]) -> bytes | None:
             f" (was {current.status.value}: {current.reason})" if current.reason else ""
         )
         current.status = Status.SUPERSEDED
-    return record_value(current, [])
+    return current
 
 
 # spilled records --------------------------------------------------------------------------

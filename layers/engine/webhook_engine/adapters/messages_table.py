@@ -39,9 +39,9 @@ from webhook_engine.adapters.message_items import (
     record_from_value,
     record_name,
     record_value,
+    replaced,
     spilled_items,
     spilled_records,
-    superseded_stub,
     watched_key,
 )
 from webhook_engine.adapters.message_list import ATTENTION_INDEX, MessageList
@@ -149,7 +149,7 @@ class DynamoMessageStore:
             head = heads[message_id]
             number = int(head["submission_count"]) + 1
             submissions.append(Submission(submission=number, mode=mode, submitted_at=now))
-            actions.append(self._resubmission(message_id, head, mode, now))
+            actions += self._resubmission(message_id, head, mode, now)
         try:
             client("dynamodb").transact_write_items(TransactItems=actions)
         except ClientError as error:
@@ -160,20 +160,33 @@ class DynamoMessageStore:
 
     def _resubmission(
         self, message_id: str, head: dict[str, Any], mode: Mode, now: datetime
-    ) -> dict[str, Any]:
-        """The transaction's update of one message: its next submission, RECEIVED."""
+    ) -> list[dict[str, Any]]:
+        """The transaction's writes for one message: its next submission, RECEIVED, and the
+        record of the one it replaces when that one has none yet (folded, or spilled past
+        the history the message item keeps)."""
         read = int(head["submission_count"])
         update = Update().set("submission_count", read + 1).set("status", Status.RECEIVED.value)
         update.set("run_mode", mode.value).set("run_submitted_at", isoformat(now))
         update.remove(*(set(RUN_ATTRIBUTES) - {"run_mode", "run_submitted_at"}))
         update.set("attention", watched_key(message_id))  # the sweeper's, whatever its age
-        stub = superseded_stub(head)
-        if stub is not None:
-            update.set_if_absent(record_name(read), stub)
+        actions: list[dict[str, Any]] = []
+        stub = replaced(head)
+        record = b"" if stub is None else record_value(stub, [])
+        if stub is not None and folds(stub, record):
+            update.set_if_absent(record_name(read), record)  # unless its run just wrote one
+        elif stub is not None:
+            [item] = spilled_items(message_id, stub, [])
+            put = {
+                "TableName": self.table_name,
+                "Item": _typed(item | {"expires_at": head["expires_at"]}),
+                "ConditionExpression": "attribute_not_exists(pk)",  # nor spilled one
+            }
+            actions.append({"Put": put})
+            update.add("spilled", {read})
         condition = f"{update.name('submission_count')} = {update.value(read)}"
-        key = {name: {"S": value} for name, value in message_key(message_id).items()}
+        key = _typed(message_key(message_id))
         arguments = update.arguments(condition, typed=True)
-        return {"Update": {"TableName": self.table_name, "Key": key, **arguments}}
+        return [{"Update": {"TableName": self.table_name, "Key": key, **arguments}}, *actions]
 
     def claim_submission(
         self, message_id: str, submission: int, owner: str, lease_seconds: float
@@ -335,7 +348,7 @@ class DynamoMessageStore:
         """The items of the stored messages among `message_ids`, by id; a BatchGetItem per
         100 ids."""
         wanted = [m for m in dict.fromkeys(message_ids) if m and len(m) <= MAX_ID_LENGTH]
-        keys = [{name: {"S": v} for name, v in message_key(m).items()} for m in wanted]
+        keys = [_typed(message_key(m)) for m in wanted]
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), 100):
             read = {"Keys": keys[start : start + 100], "ConsistentRead": True}
@@ -438,6 +451,11 @@ def _records(item: dict[str, Any]) -> Records:
     if latest not in records and "run_mode" in item:
         records[latest] = (current_submission(item), [])
     return records
+
+
+def _typed(item: dict[str, Any]) -> dict[str, Any]:
+    """An item in DynamoDB's JSON, as the client (not the resource) takes it."""
+    return {name: _serializer.serialize(value) for name, value in item.items()}
 
 
 def _item_of(error: ClientError) -> dict[str, Any] | None:
