@@ -17,6 +17,10 @@ from webhooks_cli.wiring import Subparsers, add_command, add_group
 
 STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED", "DEAD")
 PAGE_MAX = 200
+PAGE_DEFAULT = 25
+# A filtered page may hold fewer messages than asked for (each page examines a bounded number
+# of messages): a listing reads up to this many pages to fill one.
+FILL_PAGES = 10
 
 
 def register(commands: Subparsers) -> None:
@@ -61,16 +65,32 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 def list_messages(ctx: Context) -> int:
     args = ctx.args
-    limit = args.limit or (PAGE_MAX if args.all else None)
-    pages = _pages(ctx.client, {**_filters(args), "limit": limit, "cursor": args.cursor})
+    query = {**_filters(args), "cursor": args.cursor}
     if args.all:
+        pages = _pages(ctx.client, query | {"limit": args.limit or PAGE_MAX})
         page = {"items": [item for each in pages for item in each["items"]], "next_cursor": None}
     else:
-        page = next(pages)
+        page = _filled(ctx.client, query, args.limit)
     ctx.output(page, messages_table)
     if page["next_cursor"] and not ctx.json:
         print(f"more: --cursor {page['next_cursor']}, or --all", file=sys.stderr)
     return 0
+
+
+def _filled(client: AdminClient, query: dict[str, Any], limit: int | None) -> Item:
+    """One page of `limit` messages, read from as many pages (up to FILL_PAGES) as it takes,
+    each asked for what is still missing; its cursor continues after the last one read."""
+    wanted, items = limit or PAGE_DEFAULT, []
+    page: Item = {"next_cursor": query["cursor"]}
+    for number in range(FILL_PAGES):
+        if number and not page["next_cursor"]:
+            break
+        ask = {**query, "limit": limit if number == 0 else wanted - len(items)}
+        page = client.get("/messages", **ask | {"cursor": page["next_cursor"]})
+        items += page["items"]
+        if len(items) >= wanted:
+            break
+    return {"items": items, "next_cursor": page["next_cursor"]}
 
 
 def _pages(client: AdminClient, query: dict[str, Any]) -> Iterator[Item]:

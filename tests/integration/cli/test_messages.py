@@ -40,6 +40,22 @@ def test_list_prints_a_table_and_points_to_the_next_page(api: FakeAdminApi, run:
     assert query == {"status": "FAILED", "since": "1h", "limit": "1"}
 
 
+def test_list_reads_on_when_filtered_pages_come_back_short(api: FakeAdminApi, run: Run) -> None:
+    # Given pages of one message each (a filter that few messages match)
+    api.route("GET", "/admin/v1/messages", _paged)
+
+    # When two are asked for
+    result = run("--json", "messages", "list", "--limit", "2")
+
+    # Then two pages were read, the second asked for the one missing, and the cursor goes on
+    assert json.loads(result.out) == {
+        "items": [samples.message("m3"), samples.message("m2")],
+        "next_cursor": "c1",
+    }
+    sent = api.sent("GET", "/messages")
+    assert [(r.query.get("cursor"), r.query["limit"]) for r in sent] == [(None, "2"), ("c2", "1")]
+
+
 def test_list_all_follows_the_cursors(api: FakeAdminApi, run: Run) -> None:
     # Given
     api.route("GET", "/admin/v1/messages", _paged)
