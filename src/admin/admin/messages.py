@@ -61,7 +61,14 @@ class BulkResubmitOut(BaseModel):
 router = APIGatewayHttpRouter()
 
 
-@router.get("/messages", summary="List messages, newest first")
+LIST_DESCRIPTION = (
+    "Each page costs the same few reads however old or rare the matches, so a filtered page "
+    "may hold fewer than `limit` messages, even none, and still carry a `next_cursor`: only a "
+    "page without one is the end. Status FAILED and DEAD are indexed and come in full pages."
+)
+
+
+@router.get("/messages", summary="List messages, newest first", description=LIST_DESCRIPTION)
 def list_messages(
     status: Annotated[Status | None, Query()] = None,
     provider: Annotated[str | None, Query()] = None,
