@@ -57,8 +57,8 @@ def test_messages_table_has_a_sparse_attention_index_and_ttl(
     dynamodb = session.client("dynamodb")
 
     # When
-    table = dynamodb.describe_table(TableName=provisioned.refs["MessagesTable"])["Table"]
-    ttl = dynamodb.describe_time_to_live(TableName=provisioned.refs["MessagesTable"])
+    table = dynamodb.describe_table(TableName=provisioned.refs["MessageStoreTable"])["Table"]
+    ttl = dynamodb.describe_time_to_live(TableName=provisioned.refs["MessageStoreTable"])
 
     # Then
     [index] = table["GlobalSecondaryIndexes"]
@@ -303,7 +303,7 @@ def test_messages_and_configuration_tables_have_point_in_time_recovery(
         dynamodb.describe_continuous_backups(TableName=provisioned.refs[table])[
             "ContinuousBackupsDescription"
         ]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
-        for table in ("MessagesTable", "ConfigTable")
+        for table in ("MessageStoreTable", "ConfigTable")
     ]
 
     # Then

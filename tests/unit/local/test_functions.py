@@ -19,7 +19,7 @@ def test_function_takes_the_template_settings_and_moto_endpoint(stack):
     assert config.function_name == "test-IngestFunction"
     environment = config.environment
     assert environment["AWS_ENDPOINT_URL"] == ENDPOINT
-    assert environment["MESSAGES_TABLE"] == stack.refs["MessagesTable"]
+    assert environment["MESSAGES_TABLE"] == stack.refs["MessageStoreTable"]
     assert environment["QUEUE_URL"] == stack.refs["WebhookQueue"]
     assert environment["PARAMETER_PREFIX"] == "/test/"
     assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "IncomingWebhooks"
