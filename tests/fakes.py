@@ -221,8 +221,10 @@ class FakeMessageStore:
         self._update(message_id, status=status, reason=reason)
 
     def count_sweep(self, message_id: str, submission: int) -> int:
-        """Count one more re-queueing of an unfinished submission; 0 if it has finished."""
-        if self._latest_unfinished(message_id, submission) is None:
+        """Count one more re-queueing of an unfinished submission; 0 if it has finished, or
+        is DEAD."""
+        stored = self._latest_unfinished(message_id, submission)
+        if stored is None or stored.status is Status.DEAD:
             return 0
         lease = self.leases.setdefault((message_id, submission), Lease())
         lease.sweeps += 1

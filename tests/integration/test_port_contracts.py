@@ -168,16 +168,17 @@ def test_a_dead_submission_is_claimable_and_a_finished_one_stays_finished(messag
 
 
 def test_sweeps_are_counted_until_the_submission_finishes(messages):
-    # Given two messages, the second finished
-    messages.put_message(recent("m-1"), Mode.ASYNC)
-    messages.put_message(recent("m-2"), Mode.ASYNC)
+    # Given three messages, the second finished, the third dead
+    for message_id in ("m-1", "m-2", "m-3"):
+        messages.put_message(recent(message_id), Mode.ASYNC)
     finish(messages, "m-2", 1, Status.SUCCESS)
+    messages.settle("m-3", 1, Status.DEAD, "gone")
 
     # When each is swept twice
-    counts = [messages.count_sweep(m, 1) for m in ("m-1", "m-1", "m-2", "m-2")]
+    counts = [messages.count_sweep(m, 1) for m in ("m-1", "m-1", "m-2", "m-2", "m-3")]
 
-    # Then the unfinished one counts up, the finished one answers 0
-    assert counts == [1, 2, 0, 0]
+    # Then the unfinished one counts up, the finished and the dead ones answer 0
+    assert counts == [1, 2, 0, 0, 0]
 
 
 def test_the_sweeper_watches_resubmitted_and_swept_submissions_until_they_end(messages):

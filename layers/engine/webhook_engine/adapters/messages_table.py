@@ -233,9 +233,11 @@ class DynamoMessageStore:
 
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission, which the sweeper watches
-        from then on; 0 if it has finished."""
+        from then on; 0 if it has finished, or is DEAD (it waits in the dead-letter queue)."""
         update = Update().add("sweeps", 1).set("attention", watched_key(message_id))
-        condition = _latest_unfinished(update, submission)
+        status = update.name("run_status")
+        dead = f"(attribute_not_exists({status}) OR {status} <> {update.value(Status.DEAD.value)})"
+        condition = f"{_latest_unfinished(update, submission)} AND {dead}"
         try:
             item = self._update(message_id, update, condition, "UPDATED_NEW")
         except ClientError as error:
