@@ -80,7 +80,8 @@ def list_messages(ctx: Context) -> int:
 def _filled(client: AdminClient, query: dict[str, Any], limit: int | None) -> Item:
     """One page of `limit` messages, read from as many pages (up to FILL_PAGES) as it takes,
     each asked for what is still missing; its cursor continues after the last one read."""
-    wanted, items = limit or PAGE_DEFAULT, []
+    wanted = limit or PAGE_DEFAULT
+    items: list[Item] = []
     page: Item = {"next_cursor": query["cursor"]}
     for number in range(FILL_PAGES):
         if number and not page["next_cursor"]:
