@@ -48,7 +48,7 @@ def test_a_body_that_does_not_compress_is_an_item_of_its_own_read_once(figures):
     assert ingest["by_operation"] == {"dynamodb.BatchWriteItem": 1, "sqs.SendMessage": 1}
     assert process["by_operation"] == {"dynamodb.UpdateItem": 2, "dynamodb.GetItem": 1}
     assert ingest["write_units"] + process["write_units"] == 4.0
-    assert process["read_units"] == 1.0
+    assert process["read_units"] == 0.5
 
 
 def test_cold_containers_also_load_the_configuration_and_the_secrets(figures):

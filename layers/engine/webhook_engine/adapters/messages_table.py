@@ -374,8 +374,11 @@ class DynamoMessageStore:
             return body
         if "body_key" in item:
             return self.payloads.get(item["body_key"])
+        # Written once, before the message was acknowledged: an eventually consistent read
+        # finds it whole or (just after ingest) not at all, and then a consistent one does.
         key = {"pk": own_partition(message_id), "sk": "#BODY"}
-        found = self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
+        found = self._table.get_item(Key=key).get("Item")
+        found = found or self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
         return unpack(found["body"]) if found else b""
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
