@@ -24,19 +24,21 @@ PAGE = 25
 _RARE = {10: Status.FAILED, 40: Status.DEAD, 70: Status.UNMATCHED}  # by number % 100
 
 
+# The filters that rare messages match: FAILED from the provider Rare, run by the function
+# `rare`, sent to `rare/hook`; DEAD; UNMATCHED.
+RARE_FILTERS = {
+    "status FAILED (index)": MessageFilter(status=Status.FAILED),
+    "status DEAD (index)": MessageFilter(status=Status.DEAD),
+    "status UNMATCHED": MessageFilter(status=Status.UNMATCHED),
+    "provider": MessageFilter(provider="Rare"),
+    "function": MessageFilter(function="rare"),
+    "uri": MessageFilter(uri="rare/hook"),
+}
+
+
 def filters(now: datetime) -> dict[str, MessageFilter]:
-    return {
-        "none": MessageFilter(),
-        "status FAILED (index)": MessageFilter(status=Status.FAILED),
-        "status DEAD (index)": MessageFilter(status=Status.DEAD),
-        "status UNMATCHED": MessageFilter(status=Status.UNMATCHED),
-        "provider": MessageFilter(provider="Rare"),
-        "function": MessageFilter(function="rare"),
-        "uri": MessageFilter(uri="rare/hook"),
-        "one day, 20 days ago": MessageFilter(
-            since=now - timedelta(days=20), until=now - timedelta(days=19)
-        ),
-    }
+    one_day = MessageFilter(since=now - timedelta(days=20), until=now - timedelta(days=19))
+    return {"none": MessageFilter()} | RARE_FILTERS | {"one day, 20 days ago": one_day}
 
 
 def list_figures() -> dict[str, dict[str, Any]]:

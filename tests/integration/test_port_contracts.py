@@ -24,6 +24,7 @@ from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Execution, ExecutionStatus, LogEntry, Mode, Status
 from webhook_engine.domain.ports import ClaimRefusal, MessageFilter, Outcome, each_message
+from webhooks_local.list_costs import RARE_FILTERS
 
 KINDS = ["fake", "adapter"]
 
@@ -406,20 +407,11 @@ def test_listing_is_newest_first_filtered_and_paged(messages):
     assert old.items == []
 
 
-FILTERS = {
-    "status": MessageFilter(status=Status.UNMATCHED),
-    "failed": MessageFilter(status=Status.FAILED),
-    "dead": MessageFilter(status=Status.DEAD),
-    "provider": MessageFilter(provider="Rare"),
-    "function": MessageFilter(function="rare"),
-    "uri": MessageFilter(uri="rare/hook"),
-}
-
-
-@pytest.mark.parametrize("name", FILTERS)
+@pytest.mark.parametrize("name", RARE_FILTERS)
 def test_rare_matches_are_all_found_by_following_cursors(messages, name):
-    # Given 300 messages over ten days, every hundredth a rare one: UNMATCHED, FAILED or DEAD,
-    # from the provider Rare, run by the function rare, sent to rare/hook
+    # Given 300 messages over ten days, every hundredth a rare one, as `name` finds them:
+    # FAILED from the provider Rare, run by the function rare, sent to rare/hook; DEAD; or
+    # UNMATCHED
     rare = []
     for number in range(300):
         minutes = (300 - number) * 48
@@ -427,22 +419,22 @@ def test_rare_matches_are_all_found_by_following_cursors(messages, name):
         messages.put_message(each, Mode.ASYNC)
         if each.uri == "rare/hook":
             rare.append(each.id)
-            _end_rarely(messages, each.id, name)
+            _end_rarely(messages, each.id, RARE_FILTERS[name].status)
         elif number % 3 == 0:
             finish(messages, each.id, 1, Status.SUCCESS, "common")
 
     # When the list is read 5 at a time, following cursors to the end
-    found = [m.id for m in each_message(messages, FILTERS[name], 5)]
+    found = [m.id for m in each_message(messages, RARE_FILTERS[name], 5)]
 
     # Then exactly the rare ones are found, newest first
     assert found == rare[::-1]
 
 
-def _end_rarely(messages, message_id: str, name: str) -> None:
-    if name == "dead":
+def _end_rarely(messages, message_id: str, status: Status | None) -> None:
+    if status is Status.DEAD:
         messages.settle(message_id, 1, Status.DEAD, "gone")
         return
-    status = {"status": Status.UNMATCHED, "failed": Status.FAILED}.get(name, Status.SUCCESS)
+    status = status or Status.FAILED
     claim = messages.claim_submission(message_id, 1, "owner", 60)
     claim.submission.status = status
     outcome = Outcome(status, "Rare", None, [execution("rare", 1)])
