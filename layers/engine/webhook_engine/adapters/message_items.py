@@ -43,6 +43,10 @@ FOLD_BYTES = 4_096
 FOLDED_SUBMISSIONS = 10
 # What a submission's record keeps of its evaluations, within an item's 400 KB once spilled.
 EVALUATIONS_BYTES = 300_000
+# A spilled execution's item, packed, and what it keeps of an answer that would not fit (the
+# logs are bounded at 64 KiB, a synchronous answer's body at 1 MiB).
+EXECUTION_ITEM_BYTES = 350_000
+ANSWER_KEPT_CHARACTERS = 65_536
 # The longest id a key is built from; DynamoDB refuses sort keys over 1,024 bytes.
 MAX_ID_LENGTH = 128
 
@@ -205,8 +209,21 @@ def spilled_items(
     items = [{"pk": pk, "sk": f"SUB#{number:05d}", "data": pack(data)}]
     for execution in executions:
         sk = f"EXEC#{number:05d}#{execution.function_id}"
-        items.append({"pk": pk, "sk": sk, "data": pack(execution.model_dump_json().encode())})
+        items.append({"pk": pk, "sk": sk, "data": _execution_data(execution)})
     return items
+
+
+def _execution_data(execution: Execution) -> bytes:
+    """An execution, packed within an item; past that, its synchronous answer's body (up to
+    1 MiB, sent to the sender already) is kept only in part, and says so."""
+    data = pack(execution.model_dump_json().encode())
+    if len(data) <= EXECUTION_ITEM_BYTES or execution.response is None:
+        return data
+    body = execution.response.body
+    kept = body[:ANSWER_KEPT_CHARACTERS]
+    note = f"[{len(body) - len(kept):,} more characters not kept: over the item size limit]"
+    response = execution.response.model_copy(update={"body": kept + note})
+    return pack(execution.model_copy(update={"response": response}).model_dump_json().encode())
 
 
 def bounded(submission: Submission) -> Submission:
