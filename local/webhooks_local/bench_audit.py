@@ -149,15 +149,23 @@ def _wait_until_quiet(client: Client, token: str, deadline: float) -> None:
     """Until no message is RECEIVED or PROCESSING, progress stalls, or time runs out."""
     last, last_change = -1, time.monotonic()
     while time.monotonic() < min(deadline, last_change + STALL_TIMEOUT):
-        left = sum(
-            len(client.admin(f"/messages?status={status}&limit=200", token)["items"])
-            for status in ("RECEIVED", "PROCESSING")
-        )
+        left = sum(_count(client, token, status) for status in ("RECEIVED", "PROCESSING"))
         if left == 0:
             return
         if left != last:
             last, last_change = left, time.monotonic()
         time.sleep(POLL_INTERVAL)
+
+
+def _count(client: Client, token: str, status: str) -> int:
+    """Messages in `status`, following cursors: a filtered page may come back short."""
+    count, cursor = 0, ""
+    while True:
+        page = client.admin(f"/messages?status={status}&limit=200{cursor}", token)
+        count += len(page["items"])
+        if not page.get("next_cursor"):
+            return count
+        cursor = f"&cursor={page['next_cursor']}"
 
 
 def _check(message: dict[str, Any], kind: Kind, audit: Audit) -> None:
