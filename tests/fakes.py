@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
-from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
+from webhook_engine.domain.errors import InvalidRequestError, NotFoundError, describe_error
 from webhook_engine.domain.models import (
     Execution,
     Function,
@@ -199,7 +199,11 @@ class FakeMessageStore:
         stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
         stored.attempts += 1
         cutoffs = stored.attempts - 1 - lease.releases
-        message = self.get_message(message_id)
+        try:
+            message = self.get_message(message_id)
+        except Exception as error:  # as the adapter: the lease goes back
+            self.release_submission(message_id, submission, owner, describe_error(error))
+            raise
         return Claim(stored.model_copy(deep=True), cutoffs=cutoffs, message=message)
 
     def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:

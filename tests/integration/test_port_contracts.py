@@ -134,6 +134,37 @@ def test_a_live_lease_is_not_taken_over_and_a_finished_submission_not_claimed(me
     assert (duplicate.submission, duplicate.refused) == (None, ClaimRefusal.FINISHED)
 
 
+def test_a_claim_whose_body_cannot_be_read_gives_its_lease_back(messages):
+    # Given a message whose body, in the payload store, is gone
+    messages.put_message(recent("m-1", body=b"x" * 300_000), Mode.ASYNC)
+    body = _lose_body(messages, "m-1")
+
+    # When it is claimed, then claimed again once the body is back
+    with pytest.raises(Exception, match=r"NoSuchKey|payloads/m-1"):
+        messages.claim_submission("m-1", 1, "first", 60)
+    _restore_body(messages, "m-1", body)
+    again = messages.claim_submission("m-1", 1, "second", 60)
+
+    # Then the second claim was not refused as leased, and the first was not cut off
+    assert again.refused is None
+    assert (again.submission.attempts, again.cutoffs) == (2, 0)
+    assert again.message.body == body
+
+
+def _lose_body(messages, message_id: str) -> bytes:
+    key = f"payloads/{message_id}"
+    if isinstance(messages, FakeMessageStore):
+        return messages.payloads.objects.pop(key)
+    s3, bucket = boto3.client("s3"), wiring.get_settings().payload_bucket
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    s3.delete_object(Bucket=bucket, Key=key)
+    return bytes(body)
+
+
+def _restore_body(messages, message_id: str, body: bytes) -> None:
+    messages.payloads.put(f"payloads/{message_id}", body)
+
+
 def test_cut_off_attempts_are_counted_and_released_ones_are_not(messages):
     # Given a stored message
     messages.put_message(recent("m-1"), Mode.ASYNC)

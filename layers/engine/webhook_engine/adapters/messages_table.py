@@ -46,7 +46,7 @@ from webhook_engine.adapters.message_items import (
 )
 from webhook_engine.adapters.message_list import ATTENTION_INDEX, MessageList
 from webhook_engine.adapters.packing import pack, unpack
-from webhook_engine.domain.errors import ConflictError, NotFoundError
+from webhook_engine.domain.errors import ConflictError, NotFoundError, describe_error
 from webhook_engine.domain.models import (
     Execution,
     Message,
@@ -211,7 +211,12 @@ class DynamoMessageStore:
             if is_condition_failure(error):
                 return _refusal(message_id, submission, _item_of(error))
             raise
-        message = message_from_item(item, self._body(message_id, item))
+        try:
+            body = self._body(message_id, item)
+        except Exception as error:  # the lease goes back: this attempt was not cut off
+            self.release_submission(message_id, submission, owner, describe_error(error))
+            raise
+        message = message_from_item(item, body)
         return Claim(current_submission(item), cutoffs=cutoffs(item), message=message)
 
     def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
