@@ -212,11 +212,10 @@ class DynamoMessageStore:
                 return _refusal(message_id, submission, _item_of(error))
             raise
         try:
-            body = self._body(message_id, item)
+            message = message_from_item(item, self._body(message_id, item))
         except Exception as error:  # the lease goes back: this attempt was not cut off
             self.release_submission(message_id, submission, owner, describe_error(error))
             raise
-        message = message_from_item(item, body)
         return Claim(current_submission(item), cutoffs=cutoffs(item), message=message)
 
     def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
