@@ -1,7 +1,9 @@
 """The wire between the engine and the script worker: newline-delimited JSON frames on pipes.
 
 JSON carries data only (never code, unlike pickle), and `json.dumps` escapes every newline
-inside strings, so one frame is one line. Every frame is an object with a `type`:
+inside strings, so one frame is one line, in UTF-8. Text that JSON can carry but UTF-8 cannot
+(a lone surrogate, which a sender's JSON escapes may hold) is sent as `?`: the engine refuses
+frames that are not valid UTF-8. Every frame is an object with a `type`:
 
 engine -> worker
   request  {"key", "request": {...}}            a message's request data, once per message
@@ -46,8 +48,9 @@ class FrameTimeout(Exception):
 
 
 def encode(frame: Frame) -> bytes:
-    """One frame as one line (ASCII JSON)."""
-    return json.dumps(frame, separators=(",", ":")).encode("ascii") + b"\n"
+    """One frame as one line of UTF-8 JSON, lone surrogates replaced by `?`."""
+    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "replace") + b"\n"
 
 
 class FrameReader:
@@ -83,16 +86,32 @@ class FrameReader:
         return line
 
     def _wait(self, deadline: float | None) -> None:
-        if deadline is None:
-            return
-        left = deadline - time.monotonic()
-        if left <= 0 or not self._poll.poll(left * 1000):
-            raise FrameTimeout
+        _ready(self._poll, deadline)
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """Write every byte (a pipe may take a large frame in several writes)."""
+def write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
+    """Write every byte (a pipe may take a large frame in several writes).
+
+    With a `deadline` (time.monotonic()), `fd` must be non-blocking: FrameTimeout when the
+    reader has not taken the whole frame by then (a reader that stopped reading, perhaps
+    because it is busy writing to us, cannot hold the writer past its deadline).
+    """
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        _ready(poll, deadline)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[written:]
+
+
+def _ready(poll: select.poll, deadline: float | None) -> None:
+    """Wait until `poll` reports its descriptor ready; FrameTimeout past `deadline`."""
+    if deadline is None:
+        return
+    left = deadline - time.monotonic()
+    if left <= 0 or not poll.poll(left * 1000):
+        raise FrameTimeout

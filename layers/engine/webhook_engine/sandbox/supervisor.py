@@ -4,7 +4,8 @@ One `Supervisor` per container starts the worker on first use (a fresh interpret
 empty environment, never a fork: a forked child would inherit the credentials, clients and
 caches in this process's memory) and keeps it warm. It sends each message's request once, then
 one `run` frame per script, and waits for the `result` with a deadline of the script's time
-limit plus a grace period. The worker's own timer stops Python code at the limit; the grace
+limit plus a grace period (its writes to the worker, answers to calls among them, obey the
+same deadline). The worker's own timer stops Python code at the limit; the grace
 period is for code stuck in C (a loop inside a builtin, a catastrophic regular expression, a
 blocking call), which the engine stops by killing the worker.
 
@@ -188,12 +189,13 @@ class _Process:
         assert self.popen.stdin is not None
         assert self.popen.stdout is not None
         self._in = self.popen.stdin.fileno()
+        os.set_blocking(self._in, False)  # writes wait for the worker until a deadline only
         self._reader = FrameReader(self.popen.stdout.fileno(), MAX_REPLY_FRAME)
         self.request_key: int | None = None
         self.ready = False
 
-    def send(self, *frames: Frame) -> None:
-        write_all(self._in, b"".join(encode(frame) for frame in frames))
+    def send(self, deadline: float, *frames: Frame) -> None:
+        write_all(self._in, b"".join(encode(frame) for frame in frames), deadline)
 
     def receive(self, deadline: float) -> _Ready | _Result | _Call:
         return _FRAMES.validate_json(self._reader.read_line(deadline))
@@ -295,7 +297,7 @@ class Supervisor:
         frames.append(_run_frame(run_id, request, run))
         deadline = time.monotonic() + run.timeout + self.grace
         try:
-            process.send(*frames)
+            process.send(deadline, *frames)
             process.request_key = request.key
             result = self._await_result(process, run_id, deadline, run.kind, calls)
         except FrameTimeout:
@@ -322,7 +324,7 @@ class Supervisor:
             if isinstance(frame, _Result) and frame.id == run_id:
                 return frame
             if isinstance(frame, _Call) and frame.run == run_id:
-                process.send(_answer(frame, calls, kind))
+                process.send(deadline, _answer(frame, calls, kind))
                 continue
             raise UnexpectedFrame(f"unexpected {frame.type} frame")
 

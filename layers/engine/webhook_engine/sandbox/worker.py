@@ -55,6 +55,7 @@ from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionR
 
 EXIT_MEMORY = 75  # the worker ran out of memory outside a script's run
 EXIT_PROTOCOL = 76  # the engine sent something the worker cannot read
+MAX_CALL_DEPTH = 100  # nesting of a call's arguments; the engine parses frames 200 deep
 # Codecs imported up front: none can be imported once no file may be opened.
 _CODECS = (
     "ascii",
@@ -188,6 +189,10 @@ class Worker:
         the credentials, decides and acts; the worker only sees the answer, or the error (as
         the ActionError class the engine names) that the script then raises.
         """
+        if _deeper_than(args, MAX_CALL_DEPTH):
+            raise ActionError(
+                f"{target}: arguments nested deeper than {MAX_CALL_DEPTH} levels (limit)"
+            )
         self._calls += 1
         call_id = self._calls
         self.send({"type": "call", "id": call_id, "run": run_id, "target": target, "args": args})
@@ -248,6 +253,21 @@ class Worker:
         """SIGXCPU once this run has used its time limit in CPU seconds, plus one."""
         soft = min(math.ceil(cpu_used() + timeout) + 1, self.limits.cpu_seconds)
         resource.setrlimit(resource.RLIMIT_CPU, (soft, self.limits.cpu_seconds))
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether containers nest in `value` more than `limit` levels deep (without recursion)."""
+    level: list[object] = [value]
+    for _ in range(limit + 1):
+        level = [
+            item
+            for container in level
+            if isinstance(container, dict | list | tuple)
+            for item in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def request_data(fields: dict[str, Any]) -> RequestData:

@@ -1,0 +1,143 @@
+"""The call channel under attack: a worker that stops reading while the engine answers a call
+late, text that JSON can carry but UTF-8 cannot (lone surrogates, as a sender's JSON payload
+may hold), arguments nested past what the engine parses. Each gets a defined result within
+the run's time, and the worker lives on where it did nothing wrong."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.unit.sandbox.push import push_fields
+from webhook_engine.sandbox.protocol import FrameTimeout, write_all
+from webhook_engine.sandbox.supervisor import ScriptRun, Supervisor, script_request
+from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, WorkerLimits
+
+LIMIT = 1.0
+GRACE = 0.3
+ANSWER = {"status": 200, "headers": {}, "text": "", "url": "https://api.example.com/"}
+
+
+@pytest.fixture
+def supervisor() -> Iterator[Supervisor]:
+    running = Supervisor(WorkerLimits(memory_mb=256), grace=GRACE)
+    yield running
+    running.close()
+
+
+def function(source: str) -> ScriptRun:
+    return ScriptRun(source, "function:test", "function", {}, LIMIT)
+
+
+def test_a_write_to_a_reader_that_never_reads_ends_at_its_deadline():
+    # Given a pipe whose reader never reads, made non-blocking as the engine's end is
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    started = time.monotonic()
+    # When a frame larger than the pipe holds is written with a deadline
+    with pytest.raises(FrameTimeout):
+        write_all(writer, b"x" * 1_000_000, started + 0.2)
+    # Then the write gave up at the deadline instead of blocking for ever
+    assert time.monotonic() - started < 1.0
+    os.close(reader)
+    os.close(writer)
+
+
+def test_a_late_answer_to_a_worker_busy_sending_its_result_cannot_hang_the_engine(supervisor):
+    # Given a script that logs much (a result frame larger than a pipe holds) and then calls,
+    # and a call the engine answers past the script's limit with a large value: the worker,
+    # stopped at its limit, is writing its result while the engine writes its answer
+    source = 'for i in range(15):\n    log.info("\\x01" * 4000)\nhttp.get("https://x/")'
+
+    def late(args: object) -> object:
+        time.sleep(LIMIT + 0.2)
+        return ANSWER | {"text": "x" * 1_000_000}
+
+    started = time.monotonic()
+    # When it runs
+    outcome = supervisor.run(script_request(**push_fields()), function(source), {"http": late})
+    # Then the engine gave up at the limit plus grace (plus the call's own lateness), killed
+    # the worker, and the next run has a new one
+    assert time.monotonic() - started < LIMIT + GRACE + 1.5
+    assert outcome.error is not None
+    assert outcome.error.startswith("ScriptTimeoutError")
+    assert supervisor.run(script_request(**push_fields()), function("return 1")).ok
+
+
+def surrogate_request():
+    fields = push_fields()
+    fields["body"] = b'{"ref": "refs/heads/\\ud800main"}'
+    return script_request(**fields)
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        ('log.info(payload["ref"])', "logs"),
+        ('log.set_message(payload["ref"])', "summary"),
+        ('raise ValueError(payload["ref"])', "error"),
+    ],
+)
+def test_a_lone_surrogate_from_the_sender_reaches_the_record_replaced(supervisor, source, where):
+    # Given a sender's JSON payload with a lone surrogate (valid JSON, not valid UTF-8)
+    request = surrogate_request()
+    # When a script logs it, sets it as its summary or raises it
+    outcome = supervisor.run(request, function(source))
+    # Then the engine took the result, the surrogate replaced, and the worker lives on
+    text = {
+        "logs": outcome.logs[0].message if outcome.logs else "",
+        "summary": outcome.summary or "",
+        "error": outcome.error or "",
+    }[where]
+    assert "refs/heads/?main" in text
+    assert supervisor.started == 1
+
+
+def test_call_arguments_with_a_lone_surrogate_reach_the_engine_replaced(supervisor):
+    # Given a script that forwards the sender's text in a call
+    seen: list[object] = []
+
+    def http(args: dict[str, object]) -> object:
+        seen.append(args["data"])
+        return ANSWER
+
+    # When it runs
+    outcome = supervisor.run(
+        surrogate_request(),
+        function('http.post("https://x/", data=payload["ref"])'),
+        {"http": http},
+    )
+    # Then the call was made with valid text, and the run succeeded in the same worker
+    assert outcome.ok, outcome.error
+    assert seen == ["refs/heads/?main"]
+    assert supervisor.started == 1
+
+
+def test_call_arguments_nested_too_deeply_are_refused_in_the_script(supervisor):
+    # Given a script sending a value nested deeper than a call may carry, catching the error
+    source = (
+        "deep = []\n"
+        f"for i in range({MAX_CALL_DEPTH + 50}):\n"
+        "    deep = [deep]\n"
+        "try:\n"
+        '    http.post("https://x/", json=deep)\n'
+        "except Exception as error:\n"
+        "    log.info(str(error))\n"
+        "return True"
+    )
+    called: list[object] = []
+    # When it runs
+    outcome = supervisor.run(
+        script_request(**push_fields()), function(source), {"http": called.append}
+    )
+    # Then the script got an error naming the limit, the engine was not asked, and the worker
+    # was not replaced
+    assert outcome.ok, outcome.error
+    assert [line.message for line in outcome.logs] == [
+        f"http: arguments nested deeper than {MAX_CALL_DEPTH} levels (limit)"
+    ]
+    assert called == []
+    assert supervisor.started == 1
