@@ -335,6 +335,44 @@ def test_the_timeout_bounds_the_whole_call(loopback, path):
     assert get(http, f"http://127.0.0.1:{loopback.port}/bytes?n=2").body == b"xx"
 
 
+class SlowResolver(Resolver):
+    """Test names to loopback, each lookup taking `seconds` (a sender's DNS server that stalls)."""
+
+    def __init__(self, names: dict[str, str | list[str]], seconds: float) -> None:
+        super().__init__(names)
+        self.seconds = seconds
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        time.sleep(self.seconds)
+        return super().__call__(host, port)
+
+
+@pytest.mark.parametrize("redirected", [False, True], ids=["first", "redirect"])
+def test_the_timeout_bounds_name_lookups_too(loopback, redirected):
+    # Given names that take three seconds to look up: the first hop's, or a redirect's
+    names = {"slow.test": "127.0.0.1"}
+    http = client("slow.test", f"127.0.0.1:{loopback.port}", resolver=SlowResolver(names, 3.0))
+    slow = f"http://slow.test:{loopback.port}/echo"
+    url = redirect_url(loopback.port, slow) if redirected else slow
+
+    # When
+    started = time.monotonic()
+    with pytest.raises(ActionError, match=r"^http: looking up slow\.test took longer than"):
+        get(http, url, timeout=0.5)
+
+    # Then the call ended at its deadline, not when the lookup did
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_redirect_to_a_url_that_cannot_be_parsed_is_an_error_naming_the_hop(loopback):
+    # Given a server that redirects to a URL that cannot be parsed
+    http = client(f"127.0.0.1:{loopback.port}")
+
+    # When / Then: an error of the call, naming the hop, never a crash of the client
+    with pytest.raises(ActionError, match=r"^http: GET 127\.0\.0\.1: redirect to an invalid URL$"):
+        get(http, redirect_url(loopback.port, "http://[::1"))
+
+
 def test_a_closed_port_is_a_short_error():
     # Given a loopback port nobody listens on
     with socket.socket() as probe:

@@ -5,6 +5,7 @@ Names resolve through a fake resolver: no lookup leaves the test."""
 from __future__ import annotations
 
 import ipaddress
+import time
 
 import pytest
 
@@ -345,3 +346,35 @@ def test_targets_are_encoded_for_the_request_line(
 
     # Then non-ASCII is percent-encoded, existing escapes kept, the fragment dropped
     assert (target.request_target, target.host_header) == (request_target, host_header)
+
+
+# time ---------------------------------------------------------------------------------------
+
+
+def test_a_lookup_slower_than_the_time_given_ends_the_check_at_that_time() -> None:
+    # Given a name whose lookup takes two seconds (a sender's DNS server that answers late)
+    def slow(host: str, port: int) -> list[str]:
+        time.sleep(2.0)
+        return [PUBLIC_V4]
+
+    checker = AddressPolicy((), resolver=slow)
+    started = time.monotonic()
+
+    # When the URL is checked with a fifth of a second to spare
+    with pytest.raises(ActionError) as failed:
+        checker.check("https://slow.example.com/", within=0.2)
+
+    # Then the check gave up at that time, naming the host and the time
+    assert time.monotonic() - started < 1.0
+    assert str(failed.value) == "http: looking up slow.example.com took longer than 0.2 s"
+
+
+def test_a_bounded_lookup_is_judged_as_a_plain_one() -> None:
+    # Given a resolver that answers at once: a private address, or no address
+    checker = policy(hooks_example_com=["10.0.0.1"])
+
+    # When / Then: within a time limit, its answers are refused and failed as without one
+    with pytest.raises(ActionRefused, match="a private address"):
+        checker.check("http://hooks.example.com/", within=1.0)
+    with pytest.raises(ActionError, match=r"^http: cannot resolve nowhere\.example$"):
+        checker.check("http://nowhere.example/", within=1.0)

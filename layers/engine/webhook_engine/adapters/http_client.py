@@ -188,8 +188,9 @@ class UrllibHttpClient:
         """Send the request, following up to `max_redirects` redirects, each checked; the
         reply of the last hop, its body read whole within the size cap."""
         lowered = {name.lower(): value for name, value in headers.items()}
-        hop = _Hop(method.upper(), self._policy.check(url), lowered, body)
-        with _Deadline(timeout) as deadline:
+        with _Deadline(timeout) as deadline:  # name lookups included
+            target = self._policy.check(url, within=deadline.remaining())
+            hop = _Hop(method.upper(), target, lowered, body)
             for _ in range(self._max_redirects + 1):
                 with _failures(hop, deadline):
                     response = self._send(hop, deadline)
@@ -197,9 +198,9 @@ class UrllibHttpClient:
                     if response.status not in _REDIRECTS or not location:
                         return self._reply(response, hop, deadline)
                     _discard(response, deadline)
-                    deadline.left()  # headers cut short at the deadline may look complete
-                next_url = urljoin(hop.target.url, location)
-                hop = hop.redirected(response.status, self._policy.check(next_url))
+                    left = deadline.left()  # headers cut short at the deadline may look complete
+                target = self._policy.check(_redirect_url(hop, location), within=left)
+                hop = hop.redirected(response.status, target)
         raise ActionLimitError(f"http: {hop.describe()}: more than {self._max_redirects} redirects")
 
     def _send(self, hop: _Hop, deadline: _Deadline) -> BaseHTTPResponse:
@@ -259,6 +260,14 @@ class UrllibHttpClient:
             f"http: {hop.describe()}: response body over the {self._max_bytes}-byte limit "
             "(HTTP_MAX_RESPONSE_BYTES)"
         )
+
+
+def _redirect_url(hop: _Hop, location: str) -> str:
+    """Where a redirect's `Location` leads from the hop's URL; ActionError if nowhere."""
+    try:
+        return urljoin(hop.target.url, location)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ActionError(f"http: {hop.describe()}: redirect to an invalid URL") from None
 
 
 def _discard(response: BaseHTTPResponse, deadline: _Deadline) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -100,13 +101,13 @@ class AddressPolicy:
         """Whether the deployment listed `host` (normalised as `Target.host`) for `port`."""
         return host in self._hosts or (host, port) in self._host_ports
 
-    def check(self, url: str) -> Target:
+    def check(self, url: str, within: float | None = None) -> Target:
         """The URL's target, resolved and checked; ActionRefused naming the rule otherwise,
-        ActionError when the host cannot be resolved."""
+        ActionError when the host cannot be resolved (within `within` seconds, if given)."""
         parts = _split(url)
         scheme, host, port = parts.scheme, normalise_host(parts.hostname or ""), _port(parts)
         literal = ip_literal(host)
-        addresses = (literal,) if literal else self._resolve(host, port)
+        addresses = (literal,) if literal else self._resolve(host, port, within)
         if not self.allows(host, port):
             for address in addresses:
                 _refuse(host, address)
@@ -119,15 +120,40 @@ class AddressPolicy:
             request_target=_request_target(parts),
         )
 
-    def _resolve(self, host: str, port: int) -> tuple[Address, ...]:
+    def _resolve(self, host: str, port: int, within: float | None) -> tuple[Address, ...]:
         try:
-            found = self._resolver(host, port)
+            found = _lookup(self._resolver, host, port, within)
             addresses = tuple(ipaddress.ip_address(address) for address in found)
         except (OSError, UnicodeError, ValueError):
             addresses = ()
         if not addresses:
             raise ActionError(f"http: cannot resolve {host}")
         return addresses
+
+
+def _lookup(resolver: Resolver, host: str, port: int, within: float | None) -> Sequence[str]:
+    """The resolver's answer, within `within` seconds if given: a lookup cannot be cancelled,
+    so it runs in a daemon thread that is left to end on its own when it takes longer (the
+    system resolver gives up after its own timeouts, far longer than a script may wait)."""
+    if within is None:
+        return resolver(host, port)
+    answer: list[Sequence[str]] = []
+    failure: list[Exception] = []
+
+    def look_up() -> None:
+        try:
+            answer.append(resolver(host, port))
+        except Exception as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=look_up, name="http-lookup", daemon=True)
+    thread.start()
+    thread.join(max(within, 0.0))
+    if failure:
+        raise failure[0]
+    if not answer:
+        raise ActionError(f"http: looking up {host} took longer than {within:.3g} s")
+    return answer[0]
 
 
 def refusal(address: Address) -> str | None:
