@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes import FakePerformer
 from webhook_engine.domain.models import ActionOutcome
-from webhook_engine.toolkit.calls import MAX_CALLS, Answer, ExecutionCalls, Toolkit
+from webhook_engine.toolkit.calls import MAX_CALL_LINE, MAX_CALLS, Answer, ExecutionCalls, Toolkit
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 URL = {"method": "GET", "url": "https://api.example.com/v1?token=t0p"}
@@ -74,6 +74,43 @@ def test_calls_past_the_limit_are_refused_naming_it():
     assert f"more than {MAX_CALLS} http, aws and respond calls" in str(refused.value)
     assert execution.records[-1].outcome is ActionOutcome.REFUSED
     assert len(execution.records) == MAX_CALLS + 1
+
+
+def test_calls_past_the_limit_stay_refused_but_only_the_first_is_recorded():
+    # Given a run that has made the most calls it may
+    execution = calls()
+    handlers = execution.handlers()
+    for _ in range(MAX_CALLS):
+        handlers["http"](URL)
+
+    # When the script goes on calling, catching each refusal (a loop over many items)
+    refusals = 0
+    for target in ["http", "aws.start_build", "respond"] * 1000:
+        with pytest.raises(ActionLimitError):
+            handlers[target]({"status": 200} if target == "respond" else URL)
+        refusals += 1
+
+    # Then every call was refused, yet the execution's record did not grow past one refusal:
+    # it must fit one DynamoDB item whatever the script does
+    assert refusals == 3000
+    assert len(execution.records) == len(execution.logs) == MAX_CALLS + 1
+    assert execution.records[-1].outcome is ActionOutcome.REFUSED
+
+
+def test_a_long_call_line_is_cut_in_the_record_and_the_log():
+    # Given a performer describing a call with a very long path
+    long_url = {"method": "GET", "url": "https://api.example.com/" + "a" * 8000}
+    execution = calls()
+
+    # When
+    execution.handlers()["http"](long_url)
+
+    # Then the record and its log line carry the first MAX_CALL_LINE characters of it
+    (record,) = execution.records
+    assert len(record.call) == MAX_CALL_LINE
+    assert record.call.startswith("GET https://api.example.com/aaa")
+    assert record.call.endswith("...")
+    assert len(execution.logs[0].message) < MAX_CALL_LINE + 100
 
 
 def test_a_call_with_no_time_left_is_refused_before_it_is_made():

@@ -1,7 +1,7 @@
 """The engine's side of a function's `http`, `aws` and `respond` calls: limits and records.
 
 One `ExecutionCalls` per function run answers the worker's `call` frames. It counts them
-against MAX_CALLS, gives each outbound call what is left of the run's time, performs it (or,
+against MAX_CALLS (recording the first refusal past it, not every one), gives each outbound call what is left of the run's time, performs it (or,
 in a dry run, only describes it) and records it with the execution: what was called (method,
 host and path; the AWS action and its target), how it ended, the status and the
 milliseconds, never headers or bodies.
@@ -25,6 +25,7 @@ from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionR
 from webhook_engine.toolkit.respond import recorded, sync_answer
 
 MAX_CALLS = 20  # toolkit calls (http, aws, respond) of one execution
+MAX_CALL_LINE = 500  # characters of a call's one-line description kept on record
 _MARGIN = 0.05  # seconds kept back from a call's timeout, for the reply to reach the script
 Kind = Literal["http", "aws"]
 Call = Callable[[dict[str, JsonValue]], JsonValue]
@@ -166,7 +167,11 @@ class ExecutionCalls:
         detail: str | None = None,
         status: int | None = None,
     ) -> None:
+        if len(self.records) > MAX_CALLS:
+            return  # the first call past the limit is on record; the rest only raise
         duration = round((time.perf_counter() - started) * 1000, 3)
+        if len(call) > MAX_CALL_LINE:
+            call = call[: MAX_CALL_LINE - 3] + "..."
         record = ActionRecord(
             kind=kind,
             call=call,
