@@ -477,11 +477,12 @@ def test_functions_that_run_scripts_get_the_http_allow_list(
     # When the stack is provisioned
     stack = provision(session, parameter_overrides=overrides)
 
-    # Then ingest (synchronous requests) and process pass it on; the others run no scripts
+    # Then ingest (synchronous requests) and process pass it on, and admin (dry runs check
+    # calls as they would be made); the sweeper runs no scripts
     environments = {fid: function_environment(fid, stack) for fid in functions()}
     assert environments["IngestFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
     assert environments["ProcessFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
-    assert "HTTP_ALLOWED_HOSTS" not in environments["AdminFunction"]
+    assert environments["AdminFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
     assert "HTTP_ALLOWED_HOSTS" not in environments["SweeperFunction"]
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
     from webhook_engine.pipeline.sweeper import Sweeper
+    from webhook_engine.toolkit.addresses import AddressPolicy
     from webhook_engine.toolkit.aws import AwsPerformer
     from webhook_engine.toolkit.calls import Toolkit
 
@@ -83,16 +84,22 @@ def dead_letters() -> DeadLetters:
 
 
 @cache
-def http_client() -> HttpClient:
-    """The container's outbound HTTP client for scripts; its connection pools are kept warm.
-    ValueError when an `HTTP_ALLOWED_HOSTS` entry is neither `host` nor `host:port`."""
-    from webhook_engine.adapters.http_client import UrllibHttpClient
+def address_policy() -> AddressPolicy:
+    """Where scripts' `http` calls may go in this deployment. ValueError when an
+    `HTTP_ALLOWED_HOSTS` entry is neither `host` nor `host:port`."""
     from webhook_engine.toolkit.addresses import AddressPolicy
 
-    settings = get_settings()
+    return AddressPolicy(get_settings().http_allowed_hosts)
+
+
+@cache
+def http_client() -> HttpClient:
+    """The container's outbound HTTP client for scripts; its connection pools are kept warm.
+    ValueError as `address_policy`."""
+    from webhook_engine.adapters.http_client import UrllibHttpClient
+
     return UrllibHttpClient(
-        AddressPolicy(settings.http_allowed_hosts),
-        max_response_bytes=settings.http_max_response_bytes,
+        address_policy(), max_response_bytes=get_settings().http_max_response_bytes
     )
 
 
@@ -128,7 +135,7 @@ def toolkit() -> Toolkit:
     from webhook_engine.toolkit.calls import Toolkit
     from webhook_engine.toolkit.http import HttpPerformer
 
-    return Toolkit({"http": HttpPerformer(http_client), "aws": aws_performer()})
+    return Toolkit({"http": HttpPerformer(http_client, address_policy), "aws": aws_performer()})
 
 
 @cache
@@ -203,6 +210,7 @@ def reset() -> None:
     factories = (message_store, config_store, secret_store, queue, dead_letters, http_client)
     for factory in (
         *factories,
+        address_policy,
         config_cache,
         toolkit,
         aws_performer,

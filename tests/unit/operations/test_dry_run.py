@@ -176,3 +176,19 @@ def test_a_dry_run_lists_the_calls_it_would_make_and_makes_none(stored):
     assert result.answer is not None
     assert (result.answer.status, result.answer.body) == (202, "ok")
     assert stored.aws.performed == []
+
+
+def test_a_dry_runs_answer_masks_the_stored_secret(stored):
+    # Given the stored GitHub, whose function answers with the stored secret
+    draft = copy.deepcopy(DRAFT)
+    draft["providers"][0]["functions"][0]["script"] = (
+        'respond(200, props["KEY"], headers={"x-key": props["KEY"]})'
+    )
+
+    # When it is dry-run with the stored secret lent
+    result = stored.run(draft, inherit=True)
+
+    # Then the answer shown is masked as the rest of the run is: nothing of the admin API
+    # returns a stored secret
+    assert result.answer is not None
+    assert (result.answer.body, result.answer.headers["x-key"]) == ("***", "***")

@@ -158,3 +158,19 @@ def test_secrets_in_failed_calls_are_masked_on_record(script):
     (execution,) = result.executions
     assert SECRET not in execution.model_dump_json()
     assert "***" in (execution.error or "")
+
+
+def test_a_secret_in_a_respond_is_sent_but_masked_on_record():
+    # Given a function answering with the provider's secret in a header and in the body
+    script = 'respond(200, "token " + props["TOKEN"], headers={"x-token": props["TOKEN"]})'
+
+    # When
+    result = run(function(GITHUB, "answer", script=script))
+
+    # Then the sender gets what the script answered, and the execution's record masks it
+    assert result.answer is not None
+    assert (result.answer.body, result.answer.headers["x-token"]) == (f"token {SECRET}", SECRET)
+    (execution,) = result.executions
+    assert SECRET not in execution.model_dump_json()
+    assert execution.response is not None
+    assert (execution.response.body, execution.response.headers["x-token"]) == ("token ***", "***")

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from webhook_engine.domain.ports import HttpReply
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError
+from webhook_engine.domain.ports import HttpClient, HttpReply
+from webhook_engine.toolkit.addresses import AddressPolicy
+from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 from webhook_engine.toolkit.http import (
     MAX_REQUEST_BYTES,
     HttpCall,
+    HttpPerformer,
     OutboundRequest,
     reply_for_script,
 )
@@ -168,3 +170,65 @@ def test_a_reply_becomes_json_data_with_its_text_decoded() -> None:
         "text": "ok é\ufffd",
         "url": URL,
     }
+
+
+# the description, which dry runs record ---------------------------------------------------
+
+
+def no_client() -> HttpClient:
+    raise AssertionError("the client was used while describing")
+
+
+def describing(*allowed: str) -> HttpPerformer:
+    """A performer whose policy would fail any lookup and whose client must not be used."""
+
+    def no_lookup(host: str, port: int) -> list[str]:
+        raise AssertionError(f"{host} looked up while describing")
+
+    return HttpPerformer(no_client, lambda: AddressPolicy(allowed, resolver=no_lookup))
+
+
+@pytest.mark.parametrize(
+    ("url", "call"),
+    [
+        ("https://api.example.com/v1/items?token=t0p", "GET api.example.com/v1/items"),
+        ("https://API.example.com.:8443", "GET api.example.com:8443/"),
+        ("http://bücher.example/ü", "GET xn--bcher-kva.example/ü"),
+        ("http://10.0.4.12:8443/build", "GET 10.0.4.12:8443/build"),  # listed below
+    ],
+)
+def test_a_call_is_described_by_method_host_and_path_without_a_lookup(url: str, call: str):
+    # When
+    described = describing("10.0.4.12:8443").describe("http", {"method": "GET", "url": url})
+
+    # Then: no query string, the host as the call would send it, no name looked up
+    assert described == call
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://deploy:s3cr3t-pw@api.example.com/", "with a user or password are refused"),
+        ("http://169.254.169.254/latest/meta-data/", "a cloud metadata address"),
+        ("http://0x7f.1/", "a loopback address"),
+        ("http://10.0.4.12/", "a private address"),  # listed for port 8443 only
+        ("ftp://api.example.com/", "only http and https"),
+        ("http://[::1/", "not valid"),
+    ],
+)
+def test_a_dry_run_refuses_what_a_real_call_would_without_showing_it(url: str, reason: str):
+    # When a call breaking a rule that needs no lookup is described (as a dry run does)
+    with pytest.raises(ActionRefused, match=reason) as refused:
+        describing("10.0.4.12:8443").describe("http", {"method": "GET", "url": url})
+
+    # Then it is refused as the real call would be, and the refusal shows no credential
+    assert "s3cr3t" not in str(refused.value)
+
+
+def test_an_unusable_allow_list_fails_describing_naming_the_setting():
+    # Given a deployment whose HttpAllowedHosts holds a malformed entry
+    performer = HttpPerformer(no_client, lambda: AddressPolicy(["http://x/"]))
+
+    # When / Then
+    with pytest.raises(ActionError, match="the deployment's HttpAllowedHosts: allowed host"):
+        performer.describe("http", {"url": URL})

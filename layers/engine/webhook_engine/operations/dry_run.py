@@ -46,7 +46,8 @@ def dry_run(
     """Match and run `request` as processing would, against `draft` or the stored scripts.
 
     Functions' `http` and `aws` calls are checked and recorded as "would call", never
-    performed; their first `respond` is the answer a waiting sender would get.
+    performed; their first `respond` is the answer a waiting sender would get, as recorded
+    (secret values masked, the body cut to 8 KiB).
     A draft's secret properties without a value stay empty, unless `inherit_secrets`: then the
     stored provider of the same name lends its stored values (the caller records who asked).
     """
@@ -58,9 +59,13 @@ def dry_run(
     lender = secrets if draft is None or inherit_secrets else _NoSecrets()
     props = partial(resolve_props, secrets=lender)
     describe_only = dataclasses.replace(toolkit, dry_run=True)
-    return process_request(
+    result = process_request(
         request, DRY_RUN_ID, 1, runtime, props, limits, toolkit=describe_only, waiting=True
     )
+    # The answer as its execution recorded it (secrets masked, the body cut), not as a
+    # sender would get it: what the admin API shows never holds a secret value.
+    result.answer = next((e.response for e in result.executions if e.response), None)
+    return result
 
 
 def secrets_left_out(draft: ConfigDocument) -> list[str]:

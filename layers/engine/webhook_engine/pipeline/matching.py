@@ -209,10 +209,15 @@ class _FunctionRun:
                 r.model_copy(update={"call": redact(r.call), "detail": redact(r.detail)})
                 for r in calls.records
             ],
-            response=calls.response
-            and calls.response.model_copy(update={"body": redact(calls.response.body)}),
+            response=calls.response and _masked_answer(calls.response, redact),
         )
         return execution, run.outcome.summary
+
+
+def _masked_answer(answer: SyncAnswer, redact: Callable[[str], str]) -> SyncAnswer:
+    """An answer as recorded: secret values masked in its body and its header values."""
+    headers = {name: redact(value) for name, value in answer.headers.items()}
+    return answer.model_copy(update={"body": redact(answer.body), "headers": headers})
 
 
 def _redacted_logs(calls: ExecutionCalls, redact: Callable[[str], str]) -> list[LogEntry]:

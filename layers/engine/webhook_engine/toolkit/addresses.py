@@ -16,7 +16,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 from urllib.parse import SplitResult, quote, urlsplit
 
@@ -104,19 +104,29 @@ class AddressPolicy:
     def check(self, url: str, within: float | None = None) -> Target:
         """The URL's target, resolved and checked; ActionRefused naming the rule otherwise,
         ActionError when the host cannot be resolved (within `within` seconds, if given)."""
+        target = self.check_url(url)
+        if target.addresses:  # an IP address, checked already
+            return target
+        addresses = self._resolve(target.host, target.port, within)
+        if not self.allows(target.host, target.port):
+            for address in addresses:
+                _refuse(target.host, address)
+        return replace(target, addresses=tuple(str(address) for address in addresses))
+
+    def check_url(self, url: str) -> Target:
+        """What can be checked without a lookup (what a dry run checks): the URL rules, and
+        the address rules when the host is an IP address. A name's target has no addresses."""
         parts = _split(url)
         scheme, host, port = parts.scheme, normalise_host(parts.hostname or ""), _port(parts)
         literal = ip_literal(host)
-        addresses = (literal,) if literal else self._resolve(host, port, within)
-        if not self.allows(host, port):
-            for address in addresses:
-                _refuse(host, address)
+        if literal and not self.allows(host, port):
+            _refuse(host, literal)
         return Target(
             url=url,
             scheme=scheme,
             host=host,
             port=port,
-            addresses=tuple(str(address) for address in addresses),
+            addresses=(str(literal),) if literal else (),
             request_target=_request_target(parts),
         )
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from webhook_engine.domain.ports import HttpClient, HttpReply
+from webhook_engine.toolkit.addresses import AddressPolicy
 from webhook_engine.toolkit.calls import Performed
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
 
@@ -161,27 +162,38 @@ def _summary(error: ValidationError) -> str:
 
 
 class HttpPerformer:
-    """Performs scripts' `http` calls with the container's client, built at the first call (an
-    unusable `HTTP_ALLOWED_HOSTS` then fails `http` calls only, naming the setting)."""
+    """Performs scripts' `http` calls with the container's client and describes them under the
+    container's address policy, each built at first use (an unusable `HTTP_ALLOWED_HOSTS` then
+    fails `http` calls only, naming the setting)."""
 
-    def __init__(self, client: Callable[[], HttpClient]) -> None:
+    def __init__(
+        self, client: Callable[[], HttpClient], policy: Callable[[], AddressPolicy]
+    ) -> None:
         self._client = client
+        self._policy = policy
 
     def describe(self, target: str, args: Mapping[str, JsonValue]) -> str:
-        """`METHOD host[:port]/path`: no query string, which may carry a credential."""
+        """`METHOD host[:port]/path`: no user, password or query string, which may carry a
+        credential. The URL must pass the rules that need no lookup, so that a dry run refuses
+        what a real call would (but for where a name resolves)."""
         call = HttpCall.from_script(dict(args))
-        parts = urlsplit(call.url)
-        return f"{call.method} {parts.netloc}{parts.path or '/'}"
+        checked = _deployed(self._policy).check_url(call.url)
+        return f"{call.method} {checked.host_header}{urlsplit(call.url).path or '/'}"
 
     def perform(self, target: str, args: Mapping[str, JsonValue], timeout: float) -> Performed:
         request = HttpCall.from_script(dict(args)).request_parts()
-        try:
-            client = self._client()
-        except ValueError as error:
-            raise ActionError(f"http: the deployment's HttpAllowedHosts: {error}") from None
+        client = _deployed(self._client)
         reply = client.request(*request._replace(timeout=min(request.timeout, timeout)))
         return Performed(reply_for_script(reply), status=reply.status)
 
     def dry_value(self, target: str, args: Mapping[str, JsonValue]) -> JsonValue:
         """An empty `200` from the URL called."""
         return {"status": 200, "headers": {}, "text": "", "url": str(args.get("url", ""))}
+
+
+def _deployed[T](build: Callable[[], T]) -> T:
+    """The container's client or policy; ActionError naming the setting that spoils it."""
+    try:
+        return build()
+    except ValueError as error:
+        raise ActionError(f"http: the deployment's HttpAllowedHosts: {error}") from None
