@@ -48,6 +48,15 @@ def test_bodies_are_sent_as_text_or_json(args, status, content_type, body):
         {"headers": {"x-split": "a\r\nset-cookie: s"}},
         {"headers": {f"x-{n}": "v" for n in range(21)}},
         {"headers": ["x"]},
+        {"headers": {"x-nul": "a\x00b"}},
+        {"headers": {"x-del": "a\x7f"}},
+        {"headers": {"x-c1": "a\x85b"}},
+        {"headers": {"x-euro": "5 \u20ac"}},
+        {"headers": {"X-Twice": "1", "x-twice": "2"}},
+        {"body": {"n": float("nan")}},
+        {"body": [float("inf")]},
+        {"status": 204, "body": "x"},
+        {"status": 304, "body": {"a": 1}},
         {"unknown": 1},
     ],
     ids=[
@@ -62,6 +71,15 @@ def test_bodies_are_sent_as_text_or_json(args, status, content_type, body):
         "header splitting",
         "too many headers",
         "headers not a mapping",
+        "NUL in a value",
+        "DEL in a value",
+        "C1 control in a value",
+        "beyond Latin-1 in a value",
+        "a header twice",
+        "NaN in JSON",
+        "infinity in JSON",
+        "204 with a body",
+        "304 with a body",
         "unknown argument",
     ],
 )
@@ -69,6 +87,22 @@ def test_unusable_arguments_are_an_action_error_naming_them(args):
     # When / Then
     with pytest.raises(ActionError, match=r"^respond: "):
         sync_answer(args)
+
+
+def test_refusals_name_the_header_and_never_its_value():
+    # When
+    with pytest.raises(ActionError) as refused:
+        sync_answer({"headers": {"x-token": "s3cr3t\x00"}})
+
+    # Then
+    assert "x-token" in str(refused.value)
+    assert "s3cr3t" not in str(refused.value)
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_answers_that_carry_no_body_may_be_given_without_one(status):
+    # When / Then
+    assert sync_answer({"status": status}).body == ""
 
 
 def test_a_body_over_the_limit_is_refused_naming_it():

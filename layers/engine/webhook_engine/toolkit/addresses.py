@@ -1,4 +1,4 @@
-"""Where outbound HTTP may go: the URL rules and the address policy, pure logic.
+"""Where outbound HTTP may go: the URL rules and the address policy.
 
 A URL is checked before every hop (the first request and each redirect): scheme http or
 https, a host, no user or password in it. Its host is resolved once, and every address it

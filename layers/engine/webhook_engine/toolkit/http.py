@@ -9,7 +9,6 @@ into the plain data the script worker gets.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple, Self
 from urllib.parse import urlsplit
@@ -29,6 +28,7 @@ from webhook_engine.domain.ports import HttpClient, HttpReply
 from webhook_engine.toolkit.addresses import AddressPolicy
 from webhook_engine.toolkit.calls import Performed
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
+from webhook_engine.toolkit.headers import NAME, VALUE
 
 MAX_URL_LENGTH = 8192
 MAX_HEADERS = 50
@@ -50,8 +50,6 @@ RESERVED_HEADERS = frozenset(
         "proxy-connection",
     }
 )
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")  # an HTTP header name (RFC 9110)
-_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")  # Latin-1 (as HTTP/1.1 sends it), no controls
 
 
 class OutboundRequest(NamedTuple):
@@ -100,13 +98,13 @@ class HttpCall(BaseModel):
         seen: set[str] = set()
         for name, value in headers.items():
             lowered = name.lower()
-            if not _TOKEN.fullmatch(name):
+            if not NAME.fullmatch(name):
                 raise ValueError(f"{name[:100]!r} is not a header name")
             if lowered in RESERVED_HEADERS:
                 raise ValueError(f"header {name} is set by the client")
             if lowered in seen:
                 raise ValueError(f"header {name} is given twice")
-            if len(value) > MAX_HEADER_VALUE or not _VALUE.fullmatch(value):
+            if len(value) > MAX_HEADER_VALUE or not VALUE.fullmatch(value):
                 raise ValueError(
                     f"header {name} is too long or holds control or non-Latin-1 characters"
                 )
