@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.unit.sandbox.push import push_fields
-from webhook_engine.sandbox.protocol import FrameTimeout, write_all
+from webhook_engine.sandbox.protocol import MAX_REPLY_FRAME, FrameTimeout, write_all
 from webhook_engine.sandbox.supervisor import ScriptRun, Supervisor, script_request
 from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, WorkerLimits
 
@@ -139,5 +139,22 @@ def test_call_arguments_nested_too_deeply_are_refused_in_the_script(supervisor):
     assert [line.message for line in outcome.logs] == [
         f"http: arguments nested deeper than {MAX_CALL_DEPTH} levels (limit)"
     ]
+    assert called == []
+    assert supervisor.started == 1
+
+
+def test_call_arguments_larger_than_a_frame_are_refused_in_the_script(supervisor):
+    # Given a script sending more than one frame may carry
+    source = f'http.post("https://x/", data="a" * {MAX_REPLY_FRAME + 1})'
+    called: list[object] = []
+    # When it runs
+    outcome = supervisor.run(
+        script_request(**push_fields()), function(source), {"http": called.append}
+    )
+    # Then the script failed on a limit error naming it, the engine was not asked, and the
+    # worker lives on
+    assert outcome.error == (
+        f"ActionLimitError: http: arguments over {MAX_REPLY_FRAME:,} bytes (limit) (line 1)"
+    )
     assert called == []
     assert supervisor.started == 1

@@ -43,6 +43,7 @@ from webhook_engine.sandbox.names import (
     script_names,
 )
 from webhook_engine.sandbox.protocol import (
+    MAX_REPLY_FRAME,
     MAX_REQUEST_FRAME,
     ChannelClosed,
     Frame,
@@ -195,7 +196,12 @@ class Worker:
             )
         self._calls += 1
         call_id = self._calls
-        self.send({"type": "call", "id": call_id, "run": run_id, "target": target, "args": args})
+        frame = encode(
+            {"type": "call", "id": call_id, "run": run_id, "target": target, "args": args}
+        )
+        if len(frame) > MAX_REPLY_FRAME:  # the engine would refuse the frame, and this worker
+            raise ActionLimitError(f"{target}: arguments over {MAX_REPLY_FRAME:,} bytes (limit)")
+        write_all(self._out, frame)
         reply = json.loads(self._reader.read_line())
         if reply.get("type") != "reply" or reply.get("id") != call_id:
             raise ValueError(f"expected the reply to call {call_id}")
