@@ -64,12 +64,12 @@ def test_loopback_is_refused_unless_the_deployment_allows_it(
     wiring.reset()
     allowed, message_id = notify(configure, lambda_context, server)
 
-    # Then the request reached it once; the record shows method, host, path and status only
+    # Then the request reached it once; the record shows method, URL without query, status
     (action,) = allowed.actions
     assert allowed.status is ExecutionStatus.SUCCESS, allowed.error
     assert server.requests == ["POST /echo?k=secret-query"]
     assert (action.call, action.outcome, action.status) == (
-        f"POST 127.0.0.1:{server.port}/echo",
+        f"POST http://127.0.0.1:{server.port}/echo",
         ActionOutcome.DONE,
         200,
     )

@@ -9,8 +9,10 @@ from tests.unit.builders import function, provider, request, secret
 from webhook_engine.config.snapshot import RuntimeConfig
 from webhook_engine.domain.models import ActionOutcome, ExecutionStatus, Function, Provider
 from webhook_engine.pipeline.matching import Limits, Result, process_request
+from webhook_engine.toolkit.addresses import AddressPolicy
 from webhook_engine.toolkit.calls import Toolkit
 from webhook_engine.toolkit.errors import ActionRefused
+from webhook_engine.toolkit.http import HttpPerformer
 
 LIMITS = Limits(match_timeout=2.0, function_timeout=5.0)
 GITHUB = provider("GitHub", match_script="return True", properties={"TOKEN": secret()})
@@ -174,3 +176,39 @@ def test_a_secret_in_a_respond_is_sent_but_masked_on_record():
     assert SECRET not in execution.model_dump_json()
     assert execution.response is not None
     assert (execution.response.body, execution.response.headers["x-token"]) == ("token ***", "***")
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        'http.post(props["HOOK"], json={"text": "deployed"})',
+        'http.post(props["HOOK"] + "?thread=1", json={"text": "deployed"})',
+        'http.post(props["HOOK"] + "/extra", json={"text": "deployed"})',
+    ],
+    ids=["as it is", "with a query", "extended"],
+)
+def test_a_secret_url_is_masked_in_the_record_of_the_call(script):
+    # Given a provider whose secret is a whole URL (an incoming-webhook URL: its path is the
+    # credential), and a function posting to it, dry-run with the real http description
+    hook = "https://hooks.chat.example/services/T0/B0/xS3cr3tPath"
+    owner = provider("Chat", match_script="return True", properties={"HOOK": secret()})
+    config = RuntimeConfig.build([owner], [function(owner, "notify", script=script)])
+    public = AddressPolicy((), resolver=lambda host, port: ["93.184.215.14"])
+    http = HttpPerformer(lambda: pytest.fail("no call in a dry run"), lambda: public)
+
+    # When
+    result = process_request(
+        request("hook"),
+        "m-1",
+        1,
+        config,
+        lambda _: {"HOOK": hook},
+        LIMITS,
+        toolkit=Toolkit({"http": http}, dry_run=True),
+    )
+
+    # Then the call is on record, but not the secret's path
+    (execution,) = result.executions
+    assert execution.status is ExecutionStatus.SUCCESS, execution.error
+    assert execution.actions[0].call.startswith("POST ***")
+    assert "xS3cr3tPath" not in execution.model_dump_json()

@@ -161,7 +161,7 @@ class ActionRecord(BaseModel):
     """One `http`, `aws` or `respond` call of a function script; never headers or bodies."""
 
     kind: Literal["http", "aws", "respond"]
-    call: str  # e.g. "GET api.example.com/v1/builds", "codebuild:StartBuild project=web"
+    call: str  # e.g. "GET https://api.example.com/v1/builds", "codebuild:StartBuild project=web"
     outcome: ActionOutcome
     status: int | None = None  # the HTTP status answered, or the one responded
     detail: Error = None  # why it failed or was refused, or what the target returned

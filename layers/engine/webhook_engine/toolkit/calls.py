@@ -1,10 +1,11 @@
 """The engine's side of a function's `http`, `aws` and `respond` calls: limits and records.
 
 One `ExecutionCalls` per function run answers the worker's `call` frames. It counts them
-against MAX_CALLS (recording the first refusal past it, not every one), gives each outbound call what is left of the run's time, performs it (or,
-in a dry run, only describes it) and records it with the execution: what was called (method,
-host and path; the AWS action and its target), how it ended, the status and the
-milliseconds, never headers or bodies.
+against MAX_CALLS (recording the first refusal past it, not every one), gives each outbound
+call what is left of the run's time, performs it (or, in a dry run, only describes it) and
+records it with the execution: what was called (method and URL without query string; the
+AWS action and its target), how it ended, the status and the milliseconds, never headers or
+bodies.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class ExecutionCalls:
 
 
 def _log_line(record: ActionRecord) -> LogEntry:
-    """E.g. `http GET api.example.com/v1/builds: done 201 in 84.2 ms`."""
+    """E.g. `http GET https://api.example.com/v1/builds: done 201 in 84.2 ms`."""
     kind = "" if record.kind == "respond" else f"{record.kind} "
     status = f" {record.status}" if record.status is not None else ""
     text = f"{kind}{record.call}: {record.outcome.value}{status} in {record.duration_ms:g} ms"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple, Self
-from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -171,12 +170,14 @@ class HttpPerformer:
         self._policy = policy
 
     def describe(self, target: str, args: Mapping[str, JsonValue]) -> str:
-        """`METHOD host[:port]/path`: no user, password or query string, which may carry a
-        credential. The URL must pass the rules that need no lookup, so that a dry run refuses
-        what a real call would (but for where a name resolves)."""
+        """`METHOD url` as the script wrote it, without query string or fragment, which may carry
+        a credential (a user or password is refused). Written as it is, a secret that is a whole
+        URL (an incoming-webhook URL, whose path is the credential) is masked in the record.
+        The URL must pass the rules that need no lookup, so that a dry run refuses what a real
+        call would (but for where a name resolves)."""
         call = HttpCall.from_script(dict(args))
-        checked = _deployed(self._policy).check_url(call.url)
-        return f"{call.method} {checked.host_header}{urlsplit(call.url).path or '/'}"
+        _deployed(self._policy).check_url(call.url)
+        return f"{call.method} {call.url.split('#', 1)[0].split('?', 1)[0]}"
 
     def perform(self, target: str, args: Mapping[str, JsonValue], timeout: float) -> Performed:
         request = HttpCall.from_script(dict(args)).request_parts()
