@@ -6,15 +6,23 @@ the run's time, and the worker lives on where it did nothing wrong."""
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.unit.sandbox.push import push_fields
-from webhook_engine.sandbox.protocol import MAX_REPLY_FRAME, FrameTimeout, write_all
+from webhook_engine.sandbox.protocol import (
+    MAX_REPLY_FRAME,
+    MAX_REQUEST_FRAME,
+    FrameReader,
+    FrameTimeout,
+    write_all,
+)
 from webhook_engine.sandbox.supervisor import ScriptRun, Supervisor, script_request
-from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, WorkerLimits
+from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, Worker, WorkerLimits
 
 LIMIT = 1.0
 GRACE = 0.3
@@ -158,3 +166,45 @@ def test_call_arguments_larger_than_a_frame_are_refused_in_the_script(supervisor
     )
     assert called == []
     assert supervisor.started == 1
+
+
+class Stopped(BaseException):
+    """What the script's timer raises (the sandbox's Timeout, for this test)."""
+
+
+def test_a_timeout_while_a_call_is_written_leaves_the_frame_whole():
+    # Given a worker on pipes whose engine end reads only after the script's timer fired,
+    # and a call larger than a pipe holds
+    engine_in, worker_out = os.pipe()
+    worker_in, engine_out = os.pipe()
+    worker = Worker(WorkerLimits(), FrameReader(worker_in, MAX_REQUEST_FRAME), worker_out)
+    received = bytearray()
+
+    def engine() -> None:
+        time.sleep(0.3)
+        while chunk := os.read(engine_in, 1 << 16):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=engine)
+    reader.start()
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
+    # When the timer fires while the call's frame is being written
+    try:
+        with pytest.raises(Stopped):
+            worker.call(1, "http", {"method": "POST", "url": "https://x/", "data": "a" * 500_000})
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        os.close(worker_out)
+        reader.join(5)
+    # Then the script was stopped after the whole frame was on the pipe, not in its middle
+    # (half a frame followed by the result would be an invalid reply, killing the worker)
+    assert received.endswith(b"\n")
+    assert received.count(b"\n") == 1
+    for fd in (engine_in, worker_in, engine_out):
+        os.close(fd)

@@ -24,8 +24,11 @@ import json
 import math
 import os
 import resource
+import signal
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -201,7 +204,8 @@ class Worker:
         )
         if len(frame) > MAX_REPLY_FRAME:  # the engine would refuse the frame, and this worker
             raise ActionLimitError(f"{target}: arguments over {MAX_REPLY_FRAME:,} bytes (limit)")
-        write_all(self._out, frame)
+        with _timer_held():  # a timeout raised mid-frame would leave half a frame on the pipe
+            write_all(self._out, frame)
         reply = json.loads(self._reader.read_line())
         if reply.get("type") != "reply" or reply.get("id") != call_id:
             raise ValueError(f"expected the reply to call {call_id}")
@@ -259,6 +263,16 @@ class Worker:
         """SIGXCPU once this run has used its time limit in CPU seconds, plus one."""
         soft = min(math.ceil(cpu_used() + timeout) + 1, self.limits.cpu_seconds)
         resource.setrlimit(resource.RLIMIT_CPU, (soft, self.limits.cpu_seconds))
+
+
+@contextmanager
+def _timer_held() -> Iterator[None]:
+    """Hold SIGALRM (the script's timer) back until the block is done, then let it fire."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _deeper_than(value: object, limit: int) -> bool:
