@@ -111,6 +111,15 @@ def test_a_body_over_the_limit_is_refused_naming_it():
         sync_answer({"body": "x" * (MAX_ANSWER_BYTES + 1)})
 
 
+def test_a_body_is_measured_as_the_lambda_response_escapes_it():
+    # Given a body of control characters, six bytes each once JSON-escaped
+    body = "\x01" * (MAX_ANSWER_BYTES // 6 + 1)
+
+    # When / Then it is over the limit, though its UTF-8 is a sixth of it
+    with pytest.raises(ActionLimitError, match="body over 1,048,576 bytes"):
+        sync_answer({"body": body})
+
+
 def test_the_recorded_copy_is_bounded():
     # Given a large answer
     answer = sync_answer({"body": "x" * (RECORDED_BODY * 2)})

@@ -81,7 +81,8 @@ def sync_answer(args: dict[str, JsonValue]) -> SyncAnswer:
                 "respond: body holds a number JSON cannot carry (NaN or infinity)"
             ) from None
         headers.setdefault("content-type", "application/json")
-    if len(body.encode("utf-8", "replace")) > MAX_ANSWER_BYTES:
+    # Measured as the Lambda response carries it (JSON-escaped), which must stay under 6 MB.
+    if len(json.dumps(body)) > MAX_ANSWER_BYTES:
         raise ActionLimitError(f"respond: body over {MAX_ANSWER_BYTES:,} bytes (limit)")
     return SyncAnswer(status=call.status, headers=headers, body=body)
 
