@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import statistics
 import threading
 import time
@@ -46,11 +47,19 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     return {name: round(value * 1000, 2) for name, value in figures.items()}
 
 
+class _Connection(http.client.HTTPConnection):
+    """An HTTP connection without Nagle's algorithm, as load generators and browsers open."""
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection to the stack on loopback."""
 
     def __init__(self, port: int) -> None:
-        self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+        self._connection = _Connection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
 
     def send(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -85,6 +86,61 @@ def test_answers_reuse_one_keep_alive_connection(connection, function):
     # Then
     assert answers == [(202, {"body": '{"n": 1}'}), (202, {"body": '{"n": 2}'})]
     assert len(function.events) == 2
+
+
+def test_back_to_back_requests_of_every_kind_share_one_connection(connection, function):
+    # Given one connection
+    connection.connect()
+    opened = connection.sock
+
+    # When a POST, a GET and a HEAD follow each other on it
+    statuses = []
+    for method, body in (("POST", b"{}"), ("GET", None), ("HEAD", None)):
+        connection.request(method, "/webhooks/git/push", body)
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
+
+    # Then each was answered and the socket was never reopened
+    assert statuses == [202, 202, 202]
+    assert connection.sock is opened
+    assert [event["requestContext"]["http"]["method"] for event in function.events] == [
+        "POST",
+        "GET",
+        "HEAD",
+    ]
+
+
+def test_answers_leave_in_one_send_on_a_socket_without_nagle(gateway, connection, monkeypatch):
+    # Given a record of what the gateway's side of a connection does to its socket
+    options: list[tuple[int, int, int]] = []
+    sends: list[bytes] = []
+    set_option, send_all = socket.socket.setsockopt, socket.socket.sendall
+
+    def setsockopt(sock, level, option, value):
+        if sock.getsockname()[1] == gateway.port:
+            options.append((level, option, int(value)))
+        return set_option(sock, level, option, value)
+
+    def sendall(sock, data, *flags):
+        if sock.getsockname()[1] == gateway.port:
+            sends.append(bytes(data))
+        return send_all(sock, data, *flags)
+
+    monkeypatch.setattr(socket.socket, "setsockopt", setsockopt)
+    monkeypatch.setattr(socket.socket, "sendall", sendall)
+
+    # When two requests follow each other on one connection
+    bodies = []
+    for body in (b'{"n": 1}', b'{"n": 2}'):
+        connection.request("POST", "/webhooks/git/push", body)
+        bodies.append(connection.getresponse().read())
+
+    # Then Nagle's algorithm is off, and each answer, headers and body, is a single send
+    assert (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1) in options
+    assert len(sends) == 2
+    assert all(send.startswith(b"HTTP/1.1 202 Accepted\r\n") for send in sends)
+    assert [send.split(b"\r\n\r\n", 1)[1] for send in sends] == bodies
 
 
 def test_response_headers_and_cookies_are_written(connection):
