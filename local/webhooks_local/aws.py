@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import multiprocessing
 import os
 import signal
+import threading
 from multiprocessing.connection import Connection
 
 import boto3
@@ -23,8 +23,8 @@ def local_session(region: str = REGION) -> boto3.session.Session:
 
 
 class MotoProcess:
-    """`ThreadedMotoServer` in a child process, so that moto has a core and a GIL to itself
-    instead of sharing them with the gateway and the poller."""
+    """moto's server in a child process, so that moto has a core and a GIL to itself instead
+    of sharing them with the gateway and the poller."""
 
     def __init__(self, port: int = 0) -> None:
         context = multiprocessing.get_context("spawn")
@@ -52,17 +52,14 @@ class MotoProcess:
 
 
 def _serve(port: int, control: Connection) -> None:
-    from moto.server import ThreadedMotoServer
-
     from webhooks_local import sqs_move_tasks
+    from webhooks_local.moto_server import MotoServer
 
     sqs_move_tasks.install()  # what moto's SQS lacks and the admin function's redrive calls
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group; the parent stops us
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access line per AWS call
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    host, bound = server.get_host_and_port()
-    control.send(f"http://{host}:{bound}")
+    server = MotoServer(port)
+    threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
+    control.send(server.endpoint)
     with contextlib.suppress(EOFError):  # "stop", or the parent is gone
         control.recv()
     os._exit(0)  # skip tearing moto's object graph down: it takes seconds
