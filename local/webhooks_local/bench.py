@@ -29,10 +29,11 @@ from webhooks_local.bench_audit import check, send_mixed, write_config
 from webhooks_local.bench_http import (
     BenchError,
     Load,
+    count_success,
     local_stack,
     remaining,
     run_load,
-    wait_for_success,
+    wait_until_drained,
 )
 from webhooks_local.bench_layer import layer_import_figures
 from webhooks_local.costs import cost_figures
@@ -47,6 +48,9 @@ COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
 WORKER_STARTS, WORKER_MESSAGES = 5, 2_000
 PUSH_BODY = TEMPLATE_PATH.parent / "tests" / "events" / "github_push.json"
 WEBHOOK_PATH = "/webhooks/git/push?projectId=123"
+SINGLE_CLIENT_REQUESTS = 100
+# Issue 10's targets for the local stack on 2 cores, printed next to the figures.
+TARGETS = {"async": 100, "sync": 50, "single-client sync p50 ms": 25}
 PEER: dict[str, Any] = {
     "name": "adnanh/webhook 2.8",
     "async": {"requests_per_second": 3300, "latency_ms": {"p50": 3.7}},
@@ -276,46 +280,56 @@ def github_headers(body: bytes, secret: str) -> dict[str, str]:
 
 
 def http_figures(requests: int, concurrency: int, deadline: float) -> dict[str, Any]:
-    """Signed pushes, asynchronous then synchronous, against a fresh local stack."""
+    """Signed pushes against a fresh local stack: asynchronous until the queue is drained,
+    synchronous, then synchronous from a single client."""
     body = PUSH_BODY.read_bytes()
     headers = github_headers(body, _props(_github_provider())["SECRET"])
     modes = {"async": headers, "sync": headers | {"flex-sync-webhook": "true"}}
     token = secrets.token_urlsafe(16)
     with (
         tempfile.TemporaryDirectory(prefix="webhooks-bench-") as directory,
-        local_stack(Path(directory), token, DEFAULT_CONFIG, deadline) as port,
+        local_stack(Path(directory), token, DEFAULT_CONFIG, deadline) as stack,
     ):
 
-        def load(mode: str, count: int) -> Load:
+        def load(mode: str, count: int, clients: int = concurrency) -> Load:
             return run_load(
-                port,
+                stack.port,
                 WEBHOOK_PATH,
                 body,
                 modes[mode],
                 count=count,
-                concurrency=concurrency,
+                concurrency=clients,
                 deadline=deadline,
             )
 
         for mode in modes:  # warm the workers' clients and caches
             load(mode, concurrency)
+        wait_until_drained(stack.backlog, deadline)
         started = time.perf_counter()
         sent = load("async", requests)
-        succeeded = wait_for_success(port, token, sent.message_ids, deadline)
-        drained = time.perf_counter() - started
+        drained = wait_until_drained(stack.backlog, deadline)
+        processed = time.perf_counter() - started
+        succeeded = count_success(stack.port, token, sent.message_ids)
         answered = load("sync", requests)
-    non_200 = answered.errors + sum(n for status, n in answered.statuses.items() if status != 200)
+        single = load("sync", SINGLE_CLIENT_REQUESTS, 1)
     return {
         "requests_per_mode": requests,
         "concurrency": concurrency,
         "async": sent.figures()
         | {
+            "queue_drained": drained,
+            "drained_seconds": round(processed, 3),
+            "messages_per_second": round(len(sent.message_ids) / processed, 1),
             "success": succeeded,
-            "all_success_seconds": round(drained, 3),
-            "messages_per_second": round(succeeded / drained, 1),
         },
-        "sync": answered.figures() | {"non_200": non_200},
+        "sync": answered.figures() | {"non_200": _non_200(answered)},
+        "sync_single_client": single.figures() | {"non_200": _non_200(single)},
+        "targets": TARGETS,
     }
+
+
+def _non_200(load: Load) -> int:
+    return load.errors + sum(n for status, n in load.statuses.items() if status != 200)
 
 
 # The load audit
@@ -326,9 +340,9 @@ def audit_figures(count: int, concurrency: int, deadline: float) -> dict[str, An
     token = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="webhooks-audit-") as directory:
         config = write_config(Path(directory))
-        with local_stack(Path(directory), token, config, deadline) as port:
-            sent = send_mixed(port, count, concurrency, deadline)
-            return check(port, token, sent, deadline).figures()
+        with local_stack(Path(directory), token, config, deadline) as stack:
+            sent = send_mixed(stack.port, count, concurrency, deadline)
+            return check(stack, token, sent, deadline).figures()
 
 
 # Report
@@ -387,7 +401,7 @@ def _worker_report(worker: dict[str, float]) -> str:
 
 
 def _http_report(http: dict[str, Any]) -> str:
-    header = f"  {'':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  answers"
+    header = f"  {'':<30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  answers"
     lines = [
         f"Local stack over HTTP on 127.0.0.1: signed GitHub pushes, {http['requests_per_mode']} "
         f"per mode, {http['concurrency']} keep-alive connections",
@@ -396,11 +410,21 @@ def _http_report(http: dict[str, Any]) -> str:
     for mode in ("async", "sync"):
         lines.append(_row(f"ours, {mode}", http[mode], _answers(http[mode])))
         lines.append(_row(f"{PEER['name']}, {mode}", PEER[mode], "stores nothing"))
-    sent = http["async"]
+    single = http["sync_single_client"]
+    lines.append(_row("ours, sync, one client", single, _answers(single)))
+    sent, targets = http["async"], http["targets"]
+    drained = "drained" if sent["queue_drained"] else "NOT drained (stalled or out of time)"
     lines += [
-        f"  async end to end: {sent['success']}/{sent['requests']} SUCCESS after "
-        f"{sent['all_success_seconds']:.1f} s = {sent['messages_per_second']:.1f} messages/s",
-        f"  sync answers other than 200: {http['sync']['non_200']}",
+        f"  async end to end: {sent['requests']} accepted, queue {drained} after "
+        f"{sent['drained_seconds']:.1f} s = {sent['messages_per_second']:.1f} messages/s; "
+        f"SUCCESS {sent['success']}",
+        f"  sync answers other than 200: {http['sync']['non_200']} (one client:"
+        f" {single['non_200']})",
+        "  issue 10's targets (2 cores): "
+        f"async {targets['async']} req/s (ours {sent['requests_per_second']:.0f}), "
+        f"sync {targets['sync']} req/s (ours {http['sync']['requests_per_second']:.0f}), "
+        f"one-client sync p50 under {targets['single-client sync p50 ms']} ms "
+        f"(ours {single['latency_ms'].get('p50', 0):.1f})",
         textwrap.fill(NOTE, 98, initial_indent="  ", subsequent_indent="  "),
     ]
     return "\n".join(lines)
@@ -409,7 +433,7 @@ def _http_report(http: dict[str, Any]) -> str:
 def _row(label: str, figures: dict[str, Any], answers: str) -> str:
     latency = figures["latency_ms"]
     cells = [f"{latency[p]:8.1f}" if p in latency else f"{'-':>8}" for p in ("p50", "p95", "p99")]
-    return f"  {label:<28} {figures['requests_per_second']:8.0f} {' '.join(cells)}  {answers}"
+    return f"  {label:<30} {figures['requests_per_second']:8.0f} {' '.join(cells)}  {answers}"
 
 
 def _answers(figures: dict[str, Any]) -> str:

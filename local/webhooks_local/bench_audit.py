@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webhooks_local.bench_http import POLL_INTERVAL, STALL_TIMEOUT, Client
+from webhooks_local.bench_http import Client, RunningStack, wait_until_drained
 
 CONFIG = """
 providers:
@@ -133,39 +133,16 @@ def _message_id(answer: bytes) -> str:
     return str(json.loads(answer)["message_id"])
 
 
-def check(port: int, token: str, audit: Audit, deadline: float) -> Audit:
-    """Wait until no message is left unfinished, then check each acknowledged one's record."""
-    client = Client(port)
+def check(stack: RunningStack, token: str, audit: Audit, deadline: float) -> Audit:
+    """Wait until the stack's queues are drained, then check each acknowledged message."""
+    wait_until_drained(stack.backlog, deadline)
+    client = Client(stack.port)
     try:
-        _wait_until_quiet(client, token, deadline)
         for message_id, kind in audit.acknowledged.items():
             _check(client.admin(f"/messages/{message_id}", token), kind, audit)
     finally:
         client.close()
     return audit
-
-
-def _wait_until_quiet(client: Client, token: str, deadline: float) -> None:
-    """Until no message is RECEIVED or PROCESSING, progress stalls, or time runs out."""
-    last, last_change = -1, time.monotonic()
-    while time.monotonic() < min(deadline, last_change + STALL_TIMEOUT):
-        left = sum(_count(client, token, status) for status in ("RECEIVED", "PROCESSING"))
-        if left == 0:
-            return
-        if left != last:
-            last, last_change = left, time.monotonic()
-        time.sleep(POLL_INTERVAL)
-
-
-def _count(client: Client, token: str, status: str) -> int:
-    """Messages in `status`, following cursors: a filtered page may come back short."""
-    count, cursor = 0, ""
-    while True:
-        page = client.admin(f"/messages?status={status}&limit=200{cursor}", token)
-        count += len(page["items"])
-        if not page.get("next_cursor"):
-            return count
-        cursor = f"&cursor={page['next_cursor']}"
 
 
 def _check(message: dict[str, Any], kind: Kind, audit: Audit) -> None:

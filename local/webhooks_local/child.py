@@ -15,6 +15,7 @@ from pathlib import Path
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
+STATE_FILE = "stack.json"  # in the directory given to `serving`
 
 
 class StackStartError(RuntimeError):
@@ -27,7 +28,7 @@ def serving(
 ) -> Iterator[int]:
     """Run `webhooks_local serve --quiet` on a free port, its state file and log in
     `directory`; yield the port once the admin API answers, then stop it (also on errors)."""
-    state, log = directory / "stack.json", directory / "serve.log"
+    state, log = directory / STATE_FILE, directory / "serve.log"
     environment = os.environ | {
         "PORT": "0",
         "WEBHOOKS_ADMIN_TOKEN": token,

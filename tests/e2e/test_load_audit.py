@@ -8,7 +8,7 @@ import time
 import pytest
 
 from webhooks_local.bench_audit import KINDS, check, send_mixed, write_config
-from webhooks_local.child import serving
+from webhooks_local.bench_http import local_stack
 
 pytestmark = pytest.mark.e2e
 COUNT = 48
@@ -18,9 +18,9 @@ TOKEN = "audit-token"
 def test_mixed_webhooks_end_final_right_and_run_once(tmp_path):
     # Given a local stack with the audit's configuration
     deadline = time.monotonic() + 240
-    with serving(tmp_path, TOKEN, write_config(tmp_path)) as port:
+    with local_stack(tmp_path, TOKEN, write_config(tmp_path), deadline) as stack:
         # When the four kinds are sent interleaved over four connections, then audited
-        audit = check(port, TOKEN, send_mixed(port, COUNT, 4, deadline), deadline)
+        audit = check(stack, TOKEN, send_mixed(stack.port, COUNT, 4, deadline), deadline)
 
     # Then every request was acknowledged as its kind expects, and every record is right
     figures = audit.figures()

@@ -1,7 +1,12 @@
-"""The pure helpers of `webhooks-local bench`: latency percentiles and `-X importtime` parsing."""
+"""The pure helpers of `webhooks-local bench`: latency percentiles, `-X importtime` parsing,
+the wait for drained queues and the report."""
 
-from webhooks_local.bench import top_imports
-from webhooks_local.bench_http import latency_summary
+import time
+from typing import Any
+
+from webhooks_local import bench_http
+from webhooks_local.bench import TARGETS, report, top_imports
+from webhooks_local.bench_http import latency_summary, wait_until_drained
 
 IMPORTTIME = """\
 import time: self [us] | cumulative | imported package
@@ -36,3 +41,75 @@ def test_top_imports_ranks_cumulative_times_without_the_module_itself():
     # Then
     assert top == {"webhook_engine.wiring": 200.0, "boto3": 150.0, "aws_xray_sdk.core": 90.0}
     assert list(top) == ["webhook_engine.wiring", "boto3", "aws_xray_sdk.core"]
+
+
+def test_the_wait_ends_when_the_queues_are_drained():
+    # Given a backlog that shrinks to nothing
+    readings = iter([3, 1, 0])
+
+    # When
+    drained = wait_until_drained(lambda: next(readings), time.monotonic() + 60, interval=0)
+
+    # Then
+    assert drained is True
+    assert next(readings, "all read") == "all read"
+
+
+def test_the_wait_gives_up_on_a_backlog_that_stops_shrinking(monkeypatch):
+    # Given a backlog stuck at 5 and a short stall timeout
+    monkeypatch.setattr(bench_http, "STALL_TIMEOUT", 0.05)
+
+    # When
+    drained = wait_until_drained(lambda: 5, time.monotonic() + 60, interval=0.01)
+
+    # Then
+    assert drained is False
+
+
+def test_the_wait_gives_up_at_the_deadline():
+    # When the deadline has passed already
+    drained = wait_until_drained(lambda: 5, time.monotonic() - 1, interval=0)
+
+    # Then
+    assert drained is False
+
+
+def _load(rps: float, p50: float, statuses: dict[str, int]) -> dict[str, Any]:
+    latency = {"p50": p50, "p95": p50 * 2, "p99": p50 * 3, "max": p50 * 4}
+    return {
+        "requests": sum(statuses.values()),
+        "requests_per_second": rps,
+        "latency_ms": latency,
+        "statuses": statuses,
+        "errors": 0,
+        "non_200": 0,
+    }
+
+
+def test_the_local_stack_report_prints_the_figures_next_to_the_targets():
+    # Given the figures of one run
+    figures = {
+        "requests_per_mode": 400,
+        "concurrency": 8,
+        "async": _load(123.4, 20.0, {"202": 400})
+        | {
+            "queue_drained": True,
+            "drained_seconds": 9.5,
+            "messages_per_second": 42.1,
+            "success": 400,
+        },
+        "sync": _load(61.0, 60.0, {"200": 400}),
+        "sync_single_client": _load(45.0, 21.5, {"200": 100}),
+        "targets": TARGETS,
+    }
+
+    # When
+    text = report({"http": figures})
+
+    # Then
+    assert "ours, sync, one client" in text
+    assert "queue drained after 9.5 s = 42.1 messages/s; SUCCESS 400" in text
+    assert (
+        "issue 10's targets (2 cores): async 100 req/s (ours 123), sync 50 req/s (ours 61), "
+        "one-client sync p50 under 25 ms (ours 21.5)"
+    ) in text
