@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 
 from admin import API_PREFIX, config, dead_letters, functions, messages, providers
+from admin.auth import refusal
 from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
 from webhook_engine.pipeline.http_api import error_response
@@ -73,3 +75,21 @@ def not_found(_: Exception) -> Response[str]:
 def unexpected(error: Exception) -> Response[str]:
     logger.exception("admin request failed")
     return _error(500, "internal_error", "internal error; see the admin function's logs")
+
+
+def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one admin call (401 unless the IAM authorizer identified the caller), with one
+    INFO line: the method, the path and the status."""
+    response = refusal(event) or app.resolve(event, context)
+    method, path = _request_line(event)
+    logger.info("admin request", method=method, path=path, status=response["statusCode"])
+    return response
+
+
+def _request_line(event: Any) -> tuple[Any, Any]:
+    """The event's method and path, None for what a malformed event lacks."""
+    try:
+        method = event["requestContext"]["http"]["method"]
+    except (KeyError, TypeError, IndexError):
+        method = None
+    return method, event.get("rawPath") if isinstance(event, dict) else None

@@ -5,8 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin.app import app
-from admin.auth import refusal
+from admin.app import answer
 from webhook_engine.observability import logger, tracer
 
 
@@ -15,4 +14,4 @@ from webhook_engine.observability import logger, tracer
 )
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return refusal(event) or app.resolve(event, context)
+    return answer(event, context)

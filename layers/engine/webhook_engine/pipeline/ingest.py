@@ -57,12 +57,17 @@ class Ingest:
             return error_response(error.status, error.code, error.message)
         arrival_ms = int(request.received_at.timestamp() * 1000)  # ids sort by arrival
         message = Message(id=new_id(arrival_ms), **request.model_dump())
-        logger.append_keys(message_id=message.id, uri=message.uri)
+        # On every line of this invocation, and so on its one INFO line: "message queued"
+        # (async) or, from processing, "submission processed" (sync).
+        logger.append_keys(
+            message_id=message.id, uri=message.uri, method=message.method, size=len(message.body)
+        )
         sync = is_sync(request) or self._sync_route(request.uri)
-        self.messages.put_message(message, Mode.SYNC if sync else Mode.ASYNC)
+        mode = Mode.SYNC if sync else Mode.ASYNC
+        logger.append_keys(mode=mode.value)
+        self.messages.put_message(message, mode)
         metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="BodyBytes", unit=MetricUnit.Bytes, value=len(message.body))
-        logger.info("message stored", method=message.method, size=len(message.body), sync=sync)
         return self._process_inline(message.id) if sync else self._enqueue(message.id)
 
     def _sync_route(self, uri: str) -> bool:
@@ -96,6 +101,7 @@ class Ingest:
     def _enqueue(self, message_id: str) -> dict[str, Any]:
         if not self._queue(message_id):
             return json_response(503, {"message_id": message_id, "status": Status.RECEIVED.value})
+        logger.info("message queued")
         return json_response(202, {"message_id": message_id})
 
     def _process_inline(self, message_id: str) -> dict[str, Any]:
