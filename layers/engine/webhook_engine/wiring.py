@@ -220,6 +220,5 @@ def reset() -> None:
         ingest,
     ):
         factory.cache_clear()
-    for cached in (clients.session, clients.client, clients.timed_client, clients.dynamodb_table):
-        cached.cache_clear()
+    clients.reset()
     get_settings.cache_clear()

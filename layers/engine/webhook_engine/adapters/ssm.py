@@ -1,4 +1,5 @@
-"""Secret provider properties as SSM SecureString parameters, read through Powertools' cache."""
+"""Secret provider properties as SSM SecureString parameters, read through Powertools' cache
+(its SSM provider, on the container's shared session)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ class SsmSecretStore:
     def __init__(self, prefix: str, max_age: int) -> None:
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
         self.max_age = max_age
+        self._provider: parameters.SSMProvider | None = None
+
+    @property
+    def _parameters(self) -> parameters.SSMProvider:
+        if self._provider is None:  # made on first use: a sync ingest may never read secrets
+            self._provider = parameters.SSMProvider(boto3_client=client("ssm"))
+        return self._provider
 
     def _path(self, provider_id: str) -> str:
         return f"{self.prefix}providers/{provider_id}/"
 
     def get_secrets(self, provider_id: str) -> Mapping[str, str]:
-        values = parameters.get_parameters(
+        values = self._parameters.get_multiple(
             self._path(provider_id), decrypt=True, max_age=self.max_age
         )
         return {name: str(value) for name, value in values.items()}
@@ -42,4 +50,5 @@ class SsmSecretStore:
 
     def forget(self) -> None:
         """Drop cached values, so the next read sees changed secrets."""
-        parameters.clear_caches()
+        if self._provider is not None:
+            self._provider.clear_cache()
