@@ -1,4 +1,5 @@
-"""X-Ray's SDK is imported on a cold start only when tracing is on."""
+"""X-Ray's SDK is imported on a cold start only when tracing is on, and then patches only the
+libraries the functions call out with."""
 
 from __future__ import annotations
 
@@ -26,3 +27,31 @@ def test_the_xray_sdk_loads_only_with_tracing_on(disabled, imported):
 
     # Then
     assert done.stdout.strip() == imported
+
+
+PATCHERS = (
+    "import sys, ingest.handler; "
+    "print(sorted(m.split('.')[2] for m in sys.modules "
+    "if m.startswith('aws_xray_sdk.ext.') and m.endswith('.patch')))"
+)
+
+
+def test_tracing_patches_botocore_and_http_client_only(tmp_path):
+    # Given a fresh interpreter with tracing on, in a Lambda-like environment
+    environment = os.environ | {
+        "POWERTOOLS_TRACE_DISABLED": "false",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "LAMBDA_TASK_ROOT": str(tmp_path),
+    }
+
+    # When the ingest handler is imported
+    done = subprocess.run(
+        [sys.executable, "-c", PATCHERS],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # Then X-Ray's patchers for other libraries were never imported
+    assert done.stdout.strip() == "['botocore', 'httplib']"

@@ -1,7 +1,9 @@
 """Powertools logger, tracer and metrics shared by every function.
 
-X-Ray's SDK costs about 350 ms of a cold start to import, so the tracer loads it only when
-tracing is on: with POWERTOOLS_TRACE_DISABLED set, it traces into a provider that does nothing.
+The tracer loads X-Ray's SDK only when tracing is on: with POWERTOOLS_TRACE_DISABLED set, it
+traces into a provider that does nothing. When it is on, it patches only what the functions
+call out with (botocore, and http.client for scripts' requests), not every library X-Ray
+knows: importing all of its patchers cost ~65 ms of each cold start (measured on 2 cores).
 """
 
 from __future__ import annotations
@@ -52,10 +54,13 @@ class _NoTracing(BaseProvider):
     def patch_all(self) -> None: ...
 
 
+TRACED_MODULES = ("botocore", "httplib")
+
+
 def _tracer() -> Tracer:
     if get_settings().powertools_trace_disabled:
         return Tracer(provider=_NoTracing(), disabled=True)
-    return Tracer()
+    return Tracer(patch_modules=TRACED_MODULES)
 
 
 logger = Logger()
