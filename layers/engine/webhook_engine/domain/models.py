@@ -24,6 +24,13 @@ from webhook_engine.domain.limits import (
 from webhook_engine.domain.uris import require_uri
 
 
+class _Model(BaseModel):
+    """A model whose validator is built when first used, not when its class is defined: a
+    function builds only the models its path uses (measured: -30 ms of the ingest import)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class Status(StrEnum):
     """Message and submission statuses (docs/architecture.md, "The message lifecycle")."""
 
@@ -62,7 +69,7 @@ class ExecutionStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class IncomingRequest(BaseModel):
+class IncomingRequest(_Model):
     """An HTTP request as the webhook API received it; the raw material of a message."""
 
     model_config = ConfigDict(frozen=True)
@@ -102,7 +109,7 @@ class Message(IncomingRequest):
     functions: list[str] = Field(default_factory=list)
 
 
-class LogEntry(BaseModel):
+class LogEntry(_Model):
     level: str
     message: str
     at: datetime
@@ -136,7 +143,7 @@ EvaluationLogs = Annotated[
 Error = Annotated[str | None, AfterValidator(_bounded_error)]
 
 
-class Evaluation(BaseModel):
+class Evaluation(_Model):
     """One provider match script evaluated for a submission."""
 
     provider: str
@@ -157,7 +164,7 @@ class ActionOutcome(StrEnum):
     IGNORED = "ignored"  # a `respond` after the answer was set, or in asynchronous mode
 
 
-class ActionRecord(BaseModel):
+class ActionRecord(_Model):
     """One `http`, `aws` or `respond` call of a function script; never headers or bodies."""
 
     kind: Literal["http", "aws", "respond"]
@@ -169,7 +176,7 @@ class ActionRecord(BaseModel):
     at: datetime
 
 
-class SyncAnswer(BaseModel):
+class SyncAnswer(_Model):
     """What a `respond` call set as the synchronous answer (docs/architecture.md, "respond")."""
 
     status: int = Field(ge=200, le=599)
@@ -177,7 +184,7 @@ class SyncAnswer(BaseModel):
     body: str = ""
 
 
-class Execution(BaseModel):
+class Execution(_Model):
     """One function script run for one submission."""
 
     function: str
@@ -194,7 +201,7 @@ class Execution(BaseModel):
     response: SyncAnswer | None = None  # the answer its `respond` set, when it was the answer
 
 
-class Submission(BaseModel):
+class Submission(_Model):
     """One pass of a message through processing: the first, or a resubmission."""
 
     submission: int
@@ -208,7 +215,7 @@ class Submission(BaseModel):
     evaluations: list[Evaluation] = Field(default_factory=list)
 
 
-class MessageDetail(BaseModel):
+class MessageDetail(_Model):
     """A message with its history; a body kept in the payload bucket is not read for it."""
 
     message: Message
@@ -222,14 +229,14 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Uri = Annotated[str, StringConstraints(min_length=1), AfterValidator(require_uri)]
 
 
-class Property(BaseModel):
+class Property(_Model):
     """A provider property; secret values live in SSM and are never read back out."""
 
     value: str | None = None
     secret: bool = False
 
 
-class Deduplication(BaseModel):
+class Deduplication(_Model):
     """Where a sender puts the id of a delivery, so that its retries are not processed twice.
 
     `header` (e.g. `X-GitHub-Delivery`, `webhook-id`) or `json_path`, a dotted path into a JSON
@@ -249,7 +256,7 @@ class Deduplication(BaseModel):
         return self
 
 
-class ProviderFields(BaseModel):
+class ProviderFields(_Model):
     """What an operator sets on a provider (API requests and configuration files share it)."""
 
     name: Name
@@ -272,7 +279,7 @@ class Provider(ProviderFields):
     updated_at: datetime | None = None
 
 
-class FunctionFields(BaseModel):
+class FunctionFields(_Model):
     """What an operator sets on a function."""
 
     name: Name
@@ -294,7 +301,7 @@ class Function(FunctionFields):
     updated_at: datetime | None = None
 
 
-class ScriptVersion(BaseModel):
+class ScriptVersion(_Model):
     """One saved version of a match or function script."""
 
     version: int
