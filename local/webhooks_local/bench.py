@@ -1,15 +1,14 @@
-"""`webhooks-local bench`: figures, no thresholds. Cold-start imports of the handlers, the script
-sandbox, the local stack over HTTP next to a peer's figures, and a load audit of mixed webhooks."""
+"""`webhooks-local bench`: figures, no thresholds. The cost of a message, cold-start imports of
+the handlers from the engine layer, the script sandbox, the local stack over HTTP next to a
+peer's figures and issue 10's targets, and a load audit of mixed webhooks."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -31,26 +30,23 @@ from webhooks_local.bench_http import (
     Load,
     count_success,
     local_stack,
-    remaining,
     run_load,
     wait_until_drained,
 )
+from webhooks_local.bench_layer import RUNS as LAYER_RUNS
 from webhooks_local.bench_layer import layer_import_figures
 from webhooks_local.costs import cost_figures
 from webhooks_local.list_costs import PAGE, list_figures
 from webhooks_local.main import DEFAULT_CONFIG
 from webhooks_local.template import TEMPLATE_PATH
 
-HANDLERS = ("ingest.handler", "process.handler", "admin.handler")
-IMPORT_RUNS = 3
-TOP_IMPORTS = 5
 COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
 WORKER_STARTS, WORKER_MESSAGES = 5, 2_000
 PUSH_BODY = TEMPLATE_PATH.parent / "tests" / "events" / "github_push.json"
 WEBHOOK_PATH = "/webhooks/git/push?projectId=123"
 SINGLE_CLIENT_REQUESTS = 100
 # Issue 10's targets for the local stack on 2 cores, printed next to the figures.
-TARGETS = {"async": 100, "sync": 50, "single-client sync p50 ms": 25}
+TARGETS = {"async": 100, "sync": 50, "single-client sync p50 ms": 25, "cold start x boto3": 1.3}
 PEER: dict[str, Any] = {
     "name": "adnanh/webhook 2.8",
     "async": {"requests_per_second": 3300, "latency_ms": {"p50": 3.7}},
@@ -72,9 +68,7 @@ def bench(
     try:
         _progress("AWS requests and capacity units per message (moto, in process)")
         figures["costs"] = cost_figures() | {"list": list_figures()}
-        _progress("cold-start imports")
-        figures["imports"] = import_figures(deadline)
-        _progress("cold start from the engine layer, without and with bytecode")
+        _progress("cold-start imports of each handler from the engine layer, tracing off and on")
         figures["layer"] = layer_import_figures(deadline)
         _progress("sandbox")
         figures["sandbox"] = sandbox_figures()
@@ -101,58 +95,6 @@ def bench(
 
 def _progress(what: str) -> None:
     print(f"bench: {what}...", file=sys.stderr, flush=True)
-
-
-# Cold-start imports
-
-
-def import_figures(deadline: float) -> dict[str, Any]:
-    """Fresh-interpreter import times of each handler, minus a bare interpreter's start."""
-    baseline = _median_seconds("pass", deadline)
-    modules = {
-        module: round((_median_seconds(f"import {module}", deadline) - baseline) * 1000, 1)
-        for module in HANDLERS
-    }
-    _, trace = _python(["-X", "importtime", "-c", f"import {HANDLERS[0]}"], deadline)
-    return {
-        "baseline_ms": round(baseline * 1000, 1),
-        "handlers_ms": modules,
-        "top_imports_ms": top_imports(trace, HANDLERS[0], TOP_IMPORTS),
-    }
-
-
-def top_imports(importtime: str, module: str, count: int) -> dict[str, float]:
-    """The `count` largest cumulative times (ms) in `python -X importtime` output, but `module`."""
-    times: dict[str, float] = {}
-    for line in importtime.splitlines():
-        fields = line.removeprefix("import time:").split("|")
-        if len(fields) == 3 and fields[1].strip().isdigit() and fields[2].strip() != module:
-            times[fields[2].strip()] = round(int(fields[1]) / 1000, 1)
-    return dict(sorted(times.items(), key=lambda item: -item[1])[:count])
-
-
-def _median_seconds(code: str, deadline: float) -> float:
-    return statistics.median(_python(["-c", code], deadline)[0] for _ in range(IMPORT_RUNS))
-
-
-def _python(arguments: list[str], deadline: float) -> tuple[float, str]:
-    """Run this Python with `arguments`; its wall time and its stderr."""
-    environment = os.environ | {"POWERTOOLS_TRACE_DISABLED": "true"}
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [sys.executable, *arguments],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=remaining(deadline),
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchError("the benchmark ran past its time budget (--timeout)") from None
-    except subprocess.CalledProcessError as error:
-        raise BenchError(f"python {' '.join(arguments)} failed:\n{error.stderr}") from None
-    return time.perf_counter() - started, done.stderr
 
 
 # Sandbox
@@ -352,7 +294,6 @@ def report(figures: dict[str, Any]) -> str:
     """The figures as a compact text report."""
     parts = [
         _costs_report(figures["costs"]) if "costs" in figures else "",
-        _imports_report(figures["imports"]) if "imports" in figures else "",
         _layer_report(figures["layer"]) if "layer" in figures else "",
         _sandbox_report(figures["sandbox"]) if "sandbox" in figures else "",
         _worker_report(figures["worker"]) if "worker" in figures else "",
@@ -360,17 +301,6 @@ def report(figures: dict[str, Any]) -> str:
         _audit_report(figures["audit"]) if "audit" in figures else "",
     ]
     return "\n\n".join(part for part in parts if part)
-
-
-def _imports_report(imports: dict[str, Any]) -> str:
-    lines = [
-        f'Cold start: python -c "import <module>", median of {IMPORT_RUNS}, '
-        f"minus python -c pass ({imports['baseline_ms']:.0f} ms)"
-    ]
-    lines += [f"  {module:<40} {ms:8.1f} ms" for module, ms in imports["handlers_ms"].items()]
-    lines.append(f"  largest cumulative imports of {HANDLERS[0]} (python -X importtime):")
-    lines += [f"    {name:<38} {ms:8.1f} ms" for name, ms in imports["top_imports_ms"].items()]
-    return "\n".join(lines)
 
 
 def _sandbox_report(sandbox: dict[str, float]) -> str:
@@ -480,10 +410,24 @@ def _costs_report(costs: dict[str, Any]) -> str:
 
 
 def _layer_report(layer: dict[str, Any]) -> str:
-    lines = ["Cold start from the engine layer (python -I -B, read-only like /opt), ms:"]
-    lines.append(f"  {'':<22} {'no bytecode':>12} {'bytecode':>10} {'x boto3':>8}")
-    for name, ms in layer["with_bytecode_ms"].items():
-        ratio = layer["ratio_to_boto3"].get(name)
-        shown = f"{ratio:>8.2f}" if ratio is not None else f"{'':>8}"
-        lines.append(f"  {name:<22} {layer['without_bytecode_ms'][name]:>12.1f} {ms:>10.1f}{shown}")
+    ratios = layer["ratio_to_boto3"]
+    lines = [
+        "Cold start: import of each handler from the engine layer as layers/engine/Makefile "
+        f"builds it (bytecode, -I -B), least CPU time of {LAYER_RUNS} runs minus a bare interpreter's, ms",
+        f"  {'':<16} {'tracing off':>12} {'x boto3':>8} {'tracing on':>12} {'x boto3':>8}",
+    ]
+    for name, off in layer["tracing_off_ms"].items():
+        on = layer["tracing_on_ms"][name]
+        lines.append(
+            f"  {name:<16} {off:>12.1f} {ratios['tracing_off'][name]:>8.2f}"
+            f" {on:>12.1f} {ratios['tracing_on'][name]:>8.2f}"
+        )
+    lines.append(f"  {'import boto3':<16} {layer['boto3_ms']:>12.1f}")
+    lines.append(f"  issue 10's target: ingest at most {TARGETS['cold start x boto3']}x boto3")
+    packages = ", ".join(f"{name} {ms:.0f}" for name, ms in layer["ingest_by_package_ms"].items())
+    lines.append(f"  ingest's import by package (python -X importtime, own times, ms): {packages}")
+    bare = layer["without_bytecode_ms"]
+    lines.append(
+        f"  without the layer's bytecode: ingest {bare['ingest']:.1f}, boto3 {bare['boto3']:.1f}"
+    )
     return "\n".join(lines)

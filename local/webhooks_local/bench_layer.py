@@ -1,99 +1,158 @@
-"""Cold-start imports from the engine layer as Lambda loads it.
+"""Cold-start imports of every handler from the engine layer as Lambda loads it.
 
-A replica of the layer is built for this machine the way `layers/engine/Makefile` builds it
-for Lambda (pip into `python/`, then the engine), and the handlers are imported from it by
-fresh interpreters that cannot write bytecode (`-B`, as /opt is read-only on Lambda) and see
-nothing else (`-I`): first without bytecode, as a layer built without it ships, then with the
-bytecode the Makefile ships. `import boto3` from the same directory is the yardstick.
+The layer is built by `layers/engine/Makefile`, the recipe `sam build` runs, for this machine's
+platform instead of Lambda's arm64; the handlers are imported from it by fresh interpreters
+that cannot write bytecode (`-B`, as /opt is read-only on Lambda) and see nothing else (`-I`),
+with LAMBDA_TASK_ROOT set so that X-Ray's SDK behaves as in Lambda. Each handler is measured
+with tracing off and on; `import boto3` from the same layer is the yardstick. Figures are the
+CPU time (user and system) of the interpreter, the least of RUNS runs, minus a bare
+interpreter's: an import is CPU-bound, and on a shared machine its CPU time is what others
+disturb least (wall time there is mostly waiting for a core).
 """
 
 from __future__ import annotations
 
 import os
+import platform
+import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+from webhooks_local.bench_http import BenchError, remaining
+
 REPO = Path(__file__).resolve().parents[2]
 LAYER = REPO / "layers" / "engine"
-FUNCTIONS = {"ingest": "ingest.handler", "process": "process.handler", "admin": "admin.handler"}
-RUNS = 3
+FUNCTIONS = ("ingest", "process", "admin", "sweeper")
+RUNS = 5
+TOP_IMPORTS = 8
 
 
 def layer_import_figures(deadline: float) -> dict[str, Any]:
-    """Median import times (ms) of each handler and of boto3, without then with bytecode."""
+    """Import times (ms) of each handler, tracing off and on, of boto3, and where the ingest
+    handler's goes by package; then the ingest handler and boto3 again without the bytecode."""
     with tempfile.TemporaryDirectory(prefix="webhooks-layer-") as directory:
         root = Path(directory)
         _build(root)
-        without = _imports(root, deadline)
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
-             "unchecked-hash", str(root)],
-            check=True,
-        )  # fmt: skip
-        with_bytecode = _imports(root, deadline)
-    boto3 = with_bytecode.pop("boto3")
-    return {
-        "without_bytecode_ms": without,
-        "with_bytecode_ms": with_bytecode | {"boto3": boto3},
-        "ratio_to_boto3": {name: round(ms / boto3, 2) for name, ms in with_bytecode.items()},
-    }
-
-
-def _build(root: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-         "--disable-pip-version-check", "--target", str(root / "python"),
-         "-r", str(LAYER / "requirements.txt")],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(LAYER / "webhook_engine", root / "python" / "webhook_engine", ignore=ignore)
-    for name in FUNCTIONS:
-        shutil.copytree(REPO / "src" / name / name, root / name / name, ignore=ignore)
-
-
-def _imports(root: Path, deadline: float) -> dict[str, float]:
-    figures = {
-        name: _median_ms(root, [root / name, root / "python"], module, deadline)
-        for name, module in FUNCTIONS.items()
-    }
-    figures["ingest, tracing on"] = _median_ms(
-        root, [root / "ingest", root / "python"], "ingest.handler", deadline, tracing=True
-    )
-    figures["boto3"] = _median_ms(root, [root / "python"], "boto3", deadline)
+        figures = _imports(root, deadline)
+        _, trace = _run(root, "ingest", "import ingest.handler", deadline, importtime=True)
+        figures["ingest_by_package_ms"] = time_by_package(trace, TOP_IMPORTS)
+        for cache in (root / "python").rglob("__pycache__"):
+            shutil.rmtree(cache)
+        figures["without_bytecode_ms"] = {
+            "ingest": _fastest_ms(root, "ingest", "import ingest.handler", deadline),
+            "boto3": _fastest_ms(root, "ingest", "import boto3", deadline),
+        }
     return figures
 
 
-def _median_ms(
-    root: Path, path: list[Path], module: str, deadline: float, tracing: bool = False
-) -> float:
-    """Median of RUNS imports of `module`, minus an interpreter that imports nothing."""
-    code = f"import sys; sys.path[:0] = {[str(p) for p in path]!r}; import {module}"
-    taken = statistics.median(_run(code, tracing, deadline) for _ in range(RUNS))
-    bare = statistics.median(_run("pass", tracing, deadline) for _ in range(RUNS))
+def host_platform() -> str:
+    """The wheel platform of this machine, as the Makefile's PLATFORM takes it."""
+    return f"manylinux2014_{platform.machine()}"
+
+
+def _build(root: Path) -> None:
+    done = subprocess.run(
+        ["make", "-s", "-C", str(LAYER), "build-EngineLayer", f"ARTIFACTS_DIR={root}",
+         f"PYTHON={sys.executable}", f"PLATFORM={host_platform()}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    if done.returncode:
+        raise BenchError(f"layers/engine/Makefile failed:\n{done.stderr[-2000:]}")
+    for name in FUNCTIONS:
+        code = REPO / "src" / name / name
+        shutil.copytree(code, root / name / name, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _imports(root: Path, deadline: float) -> dict[str, Any]:
+    off, on = {}, {}
+    for name in FUNCTIONS:
+        module = f"import {name}.handler"
+        off[name] = _fastest_ms(root, name, module, deadline)
+        on[name] = _fastest_ms(root, name, module, deadline, tracing=True)
+    boto3 = _fastest_ms(root, "ingest", "import boto3", deadline)
+    return {
+        "boto3_ms": boto3,
+        "tracing_off_ms": off,
+        "tracing_on_ms": on,
+        "ratio_to_boto3": {
+            "tracing_off": {name: round(ms / boto3, 2) for name, ms in off.items()},
+            "tracing_on": {name: round(ms / boto3, 2) for name, ms in on.items()},
+        },
+    }
+
+
+def _fastest_ms(root: Path, name: str, code: str, deadline: float, tracing: bool = False) -> float:
+    """Least CPU time of RUNS imports by `code` in function `name`'s view, minus a bare
+    interpreter's."""
+    taken = min(_run(root, name, code, deadline, tracing)[0] for _ in range(RUNS))
+    bare = min(_run(root, name, "pass", deadline, tracing)[0] for _ in range(RUNS))
     return round((taken - bare) * 1000, 1)
 
 
-def _run(code: str, tracing: bool, deadline: float) -> float:
+def _run(
+    root: Path,
+    name: str,
+    code: str,
+    deadline: float,
+    tracing: bool = False,
+    importtime: bool = False,
+) -> tuple[float, str]:
+    """CPU seconds and stderr of `python -I -B -c code`, with the function's code and the layer
+    on its path, as Lambda lays them out (/var/task, then /opt/python)."""
+    task = root / name
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_DEFAULT_REGION": "us-east-1",
+        "LAMBDA_TASK_ROOT": str(task),
         "POWERTOOLS_SERVICE_NAME": "bench",
         "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
     }
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-I", "-B", "-c", code],
-        env=environment,
-        check=True,
-        capture_output=True,
-        timeout=max(1.0, deadline - time.monotonic()),
-    )
-    return time.perf_counter() - started
+    path = [str(task), str(root / "python")]
+    flags = ["-X", "importtime"] if importtime else []
+    before = _children_cpu()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-B",
+                *flags,
+                "-c",
+                f"import sys; sys.path[:0] = {path!r}; {code}",
+            ],
+            env=environment,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=remaining(deadline),
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError("the benchmark ran past its time budget (--timeout)") from None
+    except subprocess.CalledProcessError as error:
+        raise BenchError(f"{code} failed in the layer:\n{error.stderr[-2000:]}") from None
+    return _children_cpu() - before, done.stderr
+
+
+def _children_cpu() -> float:
+    """CPU seconds used by this process's finished children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_by_package(importtime: str, count: int) -> dict[str, float]:
+    """The `count` top-level packages whose own import time (ms, summed over their modules, so
+    that nothing counts twice) is largest in `python -X importtime` output."""
+    times: dict[str, float] = {}
+    for line in importtime.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) == 3 and fields[0].strip().isdigit():
+            package = fields[2].strip().split(".")[0]
+            times[package] = times.get(package, 0.0) + int(fields[0]) / 1000
+    ranked = sorted(times.items(), key=lambda item: -item[1])[:count]
+    return {package: round(ms, 1) for package, ms in ranked}

@@ -5,16 +5,19 @@ import time
 from typing import Any
 
 from webhooks_local import bench_http
-from webhooks_local.bench import TARGETS, report, top_imports
+from webhooks_local.bench import TARGETS, report
 from webhooks_local.bench_http import latency_summary, wait_until_drained
+from webhooks_local.bench_layer import time_by_package
 
 IMPORTTIME = """\
 import time: self [us] | cumulative | imported package
 import time:       120 |        120 |   _io
-import time:      5000 |     150000 |     boto3
-import time:      1000 |     200000 |   webhook_engine.wiring
-import time:     90000 |      90000 |   aws_xray_sdk.core
-import time:       400 |     360000 | ingest.handler
+import time:      5000 |     150000 |       botocore.session
+import time:      1000 |     151000 |     botocore
+import time:      7000 |     158000 |   boto3
+import time:      3000 |       3000 |     pydantic.main
+import time:       400 |       3400 |   pydantic
+import time:      2000 |     163400 | ingest.handler
 """
 
 
@@ -34,13 +37,13 @@ def test_latency_summary_of_nothing_is_empty():
     assert latency_summary([]) == {}
 
 
-def test_top_imports_ranks_cumulative_times_without_the_module_itself():
+def test_import_time_is_summed_by_package_from_the_modules_own_times():
     # When
-    top = top_imports(IMPORTTIME, "ingest.handler", 3)
+    packages = time_by_package(IMPORTTIME, 3)
 
-    # Then
-    assert top == {"webhook_engine.wiring": 200.0, "boto3": 150.0, "aws_xray_sdk.core": 90.0}
-    assert list(top) == ["webhook_engine.wiring", "boto3", "aws_xray_sdk.core"]
+    # Then each module's own time counts once, for its top-level package, largest first
+    assert packages == {"boto3": 7.0, "botocore": 6.0, "pydantic": 3.4}
+    assert list(packages) == ["boto3", "botocore", "pydantic"]
 
 
 def test_the_wait_ends_when_the_queues_are_drained():
@@ -113,3 +116,27 @@ def test_the_local_stack_report_prints_the_figures_next_to_the_targets():
         "issue 10's targets (2 cores): async 100 req/s (ours 123), sync 50 req/s (ours 61), "
         "one-client sync p50 under 25 ms (ours 21.5)"
     ) in text
+
+
+def test_the_cold_start_report_prints_each_handler_tracing_off_and_on_next_to_boto3():
+    # Given the layer figures of one run
+    layer = {
+        "boto3_ms": 200.0,
+        "tracing_off_ms": {"ingest": 300.0, "sweeper": 250.0},
+        "tracing_on_ms": {"ingest": 330.0, "sweeper": 270.0},
+        "ratio_to_boto3": {
+            "tracing_off": {"ingest": 1.5, "sweeper": 1.25},
+            "tracing_on": {"ingest": 1.65, "sweeper": 1.35},
+        },
+        "ingest_by_package_ms": {"botocore": 40.0, "pydantic": 30.0},
+        "without_bytecode_ms": {"ingest": 800.0, "boto3": 450.0},
+    }
+
+    # When
+    lines = report({"layer": layer}).splitlines()
+
+    # Then
+    assert "  ingest                  300.0     1.50        330.0     1.65" in lines
+    assert "  sweeper                 250.0     1.25        270.0     1.35" in lines
+    assert "  import boto3            200.0" in lines
+    assert "  issue 10's target: ingest at most 1.3x boto3" in lines
