@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import secrets
 import statistics
@@ -13,7 +14,8 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -67,7 +69,8 @@ def bench(
     error = None
     try:
         _progress("AWS requests and capacity units per message (moto, in process)")
-        figures["costs"] = cost_figures() | {"list": list_figures()}
+        with _quiet_handlers():
+            figures["costs"] = cost_figures() | {"list": list_figures()}
         _progress("cold-start imports of each handler from the engine layer, tracing off and on")
         figures["layer"] = layer_import_figures(deadline)
         _progress("sandbox")
@@ -95,6 +98,14 @@ def bench(
 
 def _progress(what: str) -> None:
     print(f"bench: {what}...", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _quiet_handlers() -> Iterator[None]:
+    """Handlers run in this process print their log lines and metrics to stdout, which holds
+    the report: send them nowhere (a failure still raises)."""
+    with redirect_stdout(io.StringIO()):
+        yield
 
 
 # Sandbox

@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     figures = commands.add_parser("bench", help="print cold-start, sandbox and HTTP figures")
     figures.add_argument("--requests", type=int, default=400, help="per mode (default 400)")
     figures.add_argument("--concurrency", type=int, default=8, help="connections (default 8)")
-    figures.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
+    figures.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
     figures.add_argument("--json", action="store_true", help="print the figures as JSON")
     figures.add_argument(
         "--audit", type=int, default=2000, help="mixed webhooks to audit (default 2000; 0: none)"
