@@ -434,6 +434,10 @@ def _layer_report(layer: dict[str, Any]) -> str:
             f" {on:>12.1f} {ratios['tracing_on'][name]:>8.2f}"
         )
     lines.append(f"  {'import boto3':<16} {layer['boto3_ms']:>12.1f}")
+    lines.append(
+        f"  {'libraries':<16} {layer['libraries_ms']:>12.1f} {ratios['libraries']:>8.2f}"
+        "   (boto3, pydantic with one model, Powertools' logger and metrics: the floor)"
+    )
     lines.append(f"  issue 10's target: ingest at most {TARGETS['cold start x boto3']}x boto3")
     packages = ", ".join(f"{name} {ms:.0f}" for name, ms in layer["ingest_by_package_ms"].items())
     lines.append(f"  ingest's import by package (python -X importtime, own times, ms): {packages}")

@@ -27,13 +27,19 @@ from webhooks_local.bench_http import BenchError, remaining
 REPO = Path(__file__).resolve().parents[2]
 LAYER = REPO / "layers" / "engine"
 FUNCTIONS = ("ingest", "process", "admin", "sweeper")
-RUNS = 5
+RUNS = 7
 TOP_IMPORTS = 8
+# What no handler can do without: boto3, pydantic with one model, Powertools' logger and metrics.
+LIBRARIES = (
+    "import boto3, pydantic, aws_lambda_powertools.logging, aws_lambda_powertools.metrics; "
+    "pydantic.create_model('M', x=(int, 0)).model_validate({'x': 1})"
+)
 
 
 def layer_import_figures(deadline: float) -> dict[str, Any]:
-    """Import times (ms) of each handler, tracing off and on, of boto3, and where the ingest
-    handler's goes by package; then the ingest handler and boto3 again without the bytecode."""
+    """Import times (ms) of each handler, tracing off and on, of boto3 and of the libraries every
+    handler needs, and where the ingest handler's goes by package; then the ingest handler and
+    boto3 again without the bytecode."""
     with tempfile.TemporaryDirectory(prefix="webhooks-layer-") as directory:
         root = Path(directory)
         _build(root)
@@ -80,11 +86,14 @@ def _imports(root: Path, deadline: float) -> dict[str, Any]:
         off[name] = _ms(_least_cpu(root, name, module, deadline) - bare[False])
         on[name] = _ms(_least_cpu(root, name, module, deadline, tracing=True) - bare[True])
     boto3 = _ms(_least_cpu(root, "ingest", "import boto3", deadline) - bare[False])
+    libraries = _ms(_least_cpu(root, "ingest", LIBRARIES, deadline) - bare[False])
     return {
         "boto3_ms": boto3,
+        "libraries_ms": libraries,
         "tracing_off_ms": off,
         "tracing_on_ms": on,
         "ratio_to_boto3": {
+            "libraries": round(libraries / boto3, 2),
             "tracing_off": {name: round(ms / boto3, 2) for name, ms in off.items()},
             "tracing_on": {name: round(ms / boto3, 2) for name, ms in on.items()},
         },

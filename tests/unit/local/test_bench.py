@@ -122,9 +122,11 @@ def test_the_cold_start_report_prints_each_handler_tracing_off_and_on_next_to_bo
     # Given the layer figures of one run
     layer = {
         "boto3_ms": 200.0,
+        "libraries_ms": 280.0,
         "tracing_off_ms": {"ingest": 300.0, "sweeper": 250.0},
         "tracing_on_ms": {"ingest": 330.0, "sweeper": 270.0},
         "ratio_to_boto3": {
+            "libraries": 1.4,
             "tracing_off": {"ingest": 1.5, "sweeper": 1.25},
             "tracing_on": {"ingest": 1.65, "sweeper": 1.35},
         },
@@ -139,4 +141,7 @@ def test_the_cold_start_report_prints_each_handler_tracing_off_and_on_next_to_bo
     assert "  ingest                  300.0     1.50        330.0     1.65" in lines
     assert "  sweeper                 250.0     1.25        270.0     1.35" in lines
     assert "  import boto3            200.0" in lines
+    assert lines[lines.index("  import boto3            200.0") + 1].startswith(
+        "  libraries               280.0     1.40   (boto3, pydantic"
+    )
     assert "  issue 10's target: ingest at most 1.3x boto3" in lines
