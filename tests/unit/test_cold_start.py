@@ -18,13 +18,14 @@ built = [name for name, value in vars(models).items()
          and value is not models.BaseModel and value.__pydantic_complete__]
 print(json.dumps({"modules": sorted(sys.modules), "built": built}))
 """
-# What only processing, configuration or the admin API use.
+# What only processing, configuration writes or the admin API use.
 NOT_ON_THE_PATH = (
     "webhook_engine.sandbox",
-    "webhook_engine.config",
     "webhook_engine.pipeline.processing",
-    "webhook_engine.adapters.config_table",
-    "webhook_engine.adapters.ssm",
+    "webhook_engine.config.apply",
+    "webhook_engine.config.catalog",
+    "webhook_engine.config.document",
+    "webhook_engine.config.rules",
     "RestrictedPython",
     "yaml",
     "aws_lambda_powertools.utilities.batch",
