@@ -24,7 +24,7 @@ from webhooks_local.sqs_events import sources
 from webhooks_local.state import provisioned
 
 REQUEST_TIMEOUT = 30.0
-POLL_INTERVAL = 0.1
+POLL_INTERVAL = 0.25  # GetQueueAttributes counts the queue three ways: moto pays per call
 STALL_TIMEOUT = 30.0  # give up waiting when the backlog has not shrunk for this long
 PAGE_LIMIT = 200
 MAX_PAGES = 50

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from moto.sqs.models import sqs_backends
 
 from webhooks_local.aws import local_session
 from webhooks_local.moto_server import MotoServer
@@ -95,3 +96,21 @@ def test_a_body_without_a_usable_length_is_refused_and_the_connection_closed(
     # Then
     assert response.status == status
     assert response.getheader("Connection") == "close"
+
+
+def test_a_message_past_the_queues_retention_is_not_received(endpoint):
+    # Given queues keeping messages 60 s, one with a message sent 61 s ago, one 59 s ago
+    sqs = _client(endpoint, "sqs")
+    bodies = {}
+    for name, age_ms in (("expired", 61_000), ("kept", 59_000)):
+        attributes = {"MessageRetentionPeriod": "60"}
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=name)
+        queue = sqs_backends["123456789012"]["us-east-1"].get_queue(name)
+        queue._messages[0].sent_timestamp -= age_ms
+
+        # When each queue is read
+        bodies[name] = [m["Body"] for m in sqs.receive_message(QueueUrl=url).get("Messages", [])]
+
+    # Then only the message within the retention period comes back
+    assert bodies == {"expired": [], "kept": ["kept"]}
