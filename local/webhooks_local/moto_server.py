@@ -11,6 +11,8 @@ send, with moto's application unchanged: the same routing, backends and answers.
 from __future__ import annotations
 
 import io
+import pickle
+from functools import lru_cache
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 REQUEST_LINE_LIMIT = 65_536
+PARSED_EXPRESSIONS = 256  # update expressions kept parsed: the local stack uses a few
 
 
 class _Answer(ServerHandler):
@@ -116,6 +119,7 @@ class MotoServer:
 
         _route_from_a_fixed_module_list()
         _retention_from_the_queue()
+        _update_expressions_parsed_once()
         self._server = _Server(port, DomainDispatcherApplication(create_backend_app))
 
     @property
@@ -155,3 +159,30 @@ def _retention_from_the_queue() -> None:
         return retention + (message.sent_timestamp or 0) / 1000 > unix_time()
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid  # type: ignore[method-assign]
+
+
+def _update_expressions_parsed_once() -> None:
+    """moto parses an UpdateItem's update expression twice (to check the request, then to
+    apply it), a few hundred µs each, and deep-copies the tree before validating it, more
+    again: a third of an UpdateItem. The tree depends only on the expression's text, so each
+    text is parsed once and kept pickled, and every parse and copy is a fresh unpickled tree
+    (an expression that does not parse is not kept: it raises moto's error every time)."""
+    from moto.dynamodb.parsing import expressions, validators
+
+    parser = expressions.UpdateExpressionParser  # type: ignore[attr-defined]
+    parse = parser.make
+
+    @lru_cache(maxsize=PARSED_EXPRESSIONS)
+    def pickled(expression: str) -> bytes:
+        return pickle.dumps(parse(expression), pickle.HIGHEST_PROTOCOL)
+
+    def make(_: type, expression: str) -> Any:
+        return pickle.loads(pickled(expression))
+
+    parser.make = classmethod(make)
+    validators.deepcopy = _copy  # type: ignore[attr-defined,assignment]
+
+
+def _copy(tree: Any) -> Any:
+    """A deep copy of a tree of plain objects, by pickle (C) rather than by copy (Python)."""
+    return pickle.loads(pickle.dumps(tree, pickle.HIGHEST_PROTOCOL))

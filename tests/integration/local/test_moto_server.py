@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.sqs.models import sqs_backends
 
 from webhooks_local.aws import local_session
@@ -114,3 +115,82 @@ def test_a_message_past_the_queues_retention_is_not_received(endpoint):
 
     # Then only the message within the retention period comes back
     assert bodies == {"expired": [], "kept": ["kept"]}
+
+
+def _updates_table(dynamodb, name):
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+UPDATES = [  # each kind of action and function moto evaluates
+    "SET #n = if_not_exists(#n, :zero) + :one, tags = list_append(:empty, :tags)",
+    "SET doc = :doc REMOVE gone ADD counts :set",
+    "SET doc.part[1] = :one, tags = list_append(tags, :tags) DELETE counts :set",
+    "SET #n = #n - :one REMOVE doc.part[0]",
+]
+VALUES = {
+    ":zero": {"N": "0"},
+    ":one": {"N": "1"},
+    ":empty": {"L": []},
+    ":tags": {"L": [{"S": "a"}]},
+    ":doc": {"M": {"part": {"L": [{"S": "x"}, {"S": "y"}]}}},
+    ":set": {"SS": ["s"]},
+}
+
+
+def test_update_expressions_parsed_once_answer_as_parsed_each_time(endpoint):
+    # Given two items in a table
+    dynamodb = _client(endpoint, "dynamodb")
+    _updates_table(dynamodb, "updates")
+
+    # When each update expression is applied to the first item (parsed by moto), then to the
+    # second (the parse kept), each call sending only the values its expression names
+    answers = {}
+    for pk in ("first", "second"):
+        for expression in UPDATES:
+            values = {k: v for k, v in VALUES.items() if k in expression}
+            answers.setdefault(pk, []).append(
+                dynamodb.update_item(
+                    TableName="updates",
+                    Key={"pk": {"S": pk}},
+                    UpdateExpression=expression,
+                    ExpressionAttributeNames={"#n": "n"} if "#n" in expression else {},
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]
+            )
+
+    # Then both items went through the same states, the ones DynamoDB's rules give
+    for first, second in zip(answers["first"], answers["second"], strict=True):
+        assert {**first, "pk": {"S": "second"}} == second
+    assert answers["first"][-1] == {
+        "pk": {"S": "first"},
+        "n": {"N": "0"},
+        "tags": {"L": [{"S": "a"}, {"S": "a"}]},
+        "doc": {"M": {"part": {"L": [{"N": "1"}]}}},
+    }
+
+
+def test_an_update_expression_that_does_not_parse_is_refused_every_time(endpoint):
+    # Given a table
+    dynamodb = _client(endpoint, "dynamodb")
+    _updates_table(dynamodb, "refusals")
+
+    # When the same broken expression is sent twice
+    errors = []
+    for _ in range(2):
+        with pytest.raises(ClientError) as refused:
+            dynamodb.update_item(
+                TableName="refusals", Key={"pk": {"S": "k"}}, UpdateExpression="SET a = "
+            )
+        errors.append(refused.value.response["Error"])
+
+    # Then moto's syntax error comes back each time, and nothing was written
+    assert errors[0] == errors[1]
+    assert errors[0]["Code"] == "ValidationException"
+    assert "Syntax error" in errors[0]["Message"]
+    assert "Item" not in dynamodb.get_item(TableName="refusals", Key={"pk": {"S": "k"}})
