@@ -119,6 +119,7 @@ class MotoServer:
 
         _route_from_a_fixed_module_list()
         _retention_from_the_queue()
+        _queues_counted_at_one_instant()
         _update_expressions_parsed_once()
         self._server = _Server(port, DomainDispatcherApplication(create_backend_app))
 
@@ -159,6 +160,31 @@ def _retention_from_the_queue() -> None:
         return retention + (message.sent_timestamp or 0) / 1000 > unix_time()
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid  # type: ignore[method-assign]
+
+
+def _queues_counted_at_one_instant() -> None:
+    """moto counts a queue's waiting, in-flight and delayed messages whenever one of the
+    queue's attributes is read (each SendMessage reads one, each GetQueueAttributes many),
+    reading the clock as a datetime up to twice per message: 1.7 ms a send with 200 messages
+    queued. The same counts, with the clock read once per count."""
+    from moto.core.utils import unix_time_millis
+    from moto.sqs.models import Queue
+
+    def waiting(queue: Queue) -> list[Any]:  # Message.visible and not Message.delayed
+        now = unix_time_millis()
+        return [m for m in queue._messages if m.visible_at < now and m.delayed_until <= now]
+
+    def in_flight(queue: Queue) -> int:  # not Message.visible
+        now = unix_time_millis()
+        return sum(1 for m in queue._messages if m.visible_at >= now)
+
+    def delayed(queue: Queue) -> int:  # Message.delayed
+        now = unix_time_millis()
+        return sum(1 for m in queue._messages if m.delayed_until > now)
+
+    Queue.messages = property(waiting)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_not_visible = property(in_flight)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
 
 
 def _update_expressions_parsed_once() -> None:

@@ -194,3 +194,42 @@ def test_an_update_expression_that_does_not_parse_is_refused_every_time(endpoint
     assert errors[0]["Code"] == "ValidationException"
     assert "Syntax error" in errors[0]["Message"]
     assert "Item" not in dynamodb.get_item(TableName="refusals", Key={"pk": {"S": "k"}})
+
+
+def test_queue_counts_are_moto_counts_with_one_clock_reading(endpoint):
+    # Given a queue with messages waiting, in flight and delayed
+    sqs = _client(endpoint, "sqs")
+    url = sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for body in ("taken", "waiting-1", "waiting-2"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=600)
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=600)
+    queue = sqs_backends["123456789012"]["us-east-1"].get_queue("counted")
+
+    # When the queue counts them, and GetQueueAttributes reports them
+    counts = (
+        queue.approximate_number_of_messages,
+        queue.approximate_number_of_messages_not_visible,
+        queue.approximate_number_of_messages_delayed,
+    )
+    reported = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+    # Then they are the counts of moto's own rules for each message, and SQS's answer
+    messages = queue._messages
+    assert [m.body for m in queue.messages] == [
+        m.body for m in messages if m.visible and not m.delayed
+    ]
+    assert counts == (
+        len([m for m in messages if m.visible and not m.delayed]),
+        len([m for m in messages if not m.visible]),
+        len([m for m in messages if m.delayed]),
+    )
+    assert counts == (2, 1, 1)
+    assert [
+        reported[name]
+        for name in (
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        )
+    ] == ["2", "1", "1"]
