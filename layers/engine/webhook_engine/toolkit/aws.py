@@ -235,8 +235,8 @@ class StartExecution(AwsAction):
 
 
 class StartBuild(AwsAction):
-    """`source_version` (a commit, branch or tag) extends DESIGN's `start_build(project,
-    env=None)`: a push builds the commit it pushed."""
+    """`source_version` (a commit, branch or tag) extends the script contract's
+    `start_build(project, env=None)` (README, "aws"): a push builds the commit it pushed."""
 
     action, kind, target_argument = "start_build", kinds.BUILD_PROJECT, "project"
     api, service, method = "codebuild:StartBuild", "codebuild", "start_build"
