@@ -44,6 +44,31 @@ class HttpResponse(ScriptFacade):
         return f"<HttpResponse {self.status}>"
 
 
+def _verb(method: str) -> Callable[..., HttpResponse]:
+    """The `http` method that sends `method`."""
+
+    def send(
+        self: ScriptHttp,
+        url: str,
+        json: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        timeout: float = 10,
+    ) -> HttpResponse:
+        arguments = {
+            "method": method,
+            "url": url,
+            "json": json,
+            "data": data,
+            "headers": headers,
+            "timeout": timeout,
+        }
+        return HttpResponse(self._call("http", arguments))
+
+    send.__name__ = send.__qualname__ = method.lower()
+    return send
+
+
 class ScriptHttp(ScriptFacade):
     """`http` in function scripts: `get`, `post`, `put`, `patch` and `delete`."""
 
@@ -55,43 +80,11 @@ class ScriptHttp(ScriptFacade):
     def __init__(self, call: Caller) -> None:
         self._call = call
 
-    def get(
-        self, url: str, json: Any = None, data: Any = None, headers: Any = None, timeout: float = 10
-    ) -> HttpResponse:
-        return self._send("GET", url, json, data, headers, timeout)
-
-    def post(
-        self, url: str, json: Any = None, data: Any = None, headers: Any = None, timeout: float = 10
-    ) -> HttpResponse:
-        return self._send("POST", url, json, data, headers, timeout)
-
-    def put(
-        self, url: str, json: Any = None, data: Any = None, headers: Any = None, timeout: float = 10
-    ) -> HttpResponse:
-        return self._send("PUT", url, json, data, headers, timeout)
-
-    def patch(
-        self, url: str, json: Any = None, data: Any = None, headers: Any = None, timeout: float = 10
-    ) -> HttpResponse:
-        return self._send("PATCH", url, json, data, headers, timeout)
-
-    def delete(
-        self, url: str, json: Any = None, data: Any = None, headers: Any = None, timeout: float = 10
-    ) -> HttpResponse:
-        return self._send("DELETE", url, json, data, headers, timeout)
-
-    def _send(
-        self, method: str, url: str, body: Any, data: Any, headers: Any, timeout: float
-    ) -> HttpResponse:
-        arguments = {
-            "method": method,
-            "url": url,
-            "json": body,
-            "data": data,
-            "headers": headers,
-            "timeout": timeout,
-        }
-        return HttpResponse(self._call("http", arguments))
+    get = _verb("GET")
+    post = _verb("POST")
+    put = _verb("PUT")
+    patch = _verb("PATCH")
+    delete = _verb("DELETE")
 
     def __repr__(self) -> str:
         return "<http>"
