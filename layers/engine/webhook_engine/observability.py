@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 
 from webhook_engine.settings import get_settings
@@ -66,3 +67,14 @@ def _tracer() -> Tracer:
 logger = Logger()
 tracer = _tracer()
 metrics = Metrics()
+
+
+def report_sandbox(protections: dict[str, bool], missing: list[str]) -> None:
+    """Once per container: which protections script processes can take here. A missing one
+    that the deployment does not require is a warning and a metric (the scripts still run)."""
+    lacking = sorted(name for name, held in protections.items() if not held)
+    if lacking:
+        logger.warning("script processes run without some protections", missing=lacking)
+        metrics.add_metric(name="SandboxProtectionsMissing", unit=MetricUnit.Count, value=1)
+    if missing:
+        logger.error("script processes lack required protections", missing=missing)

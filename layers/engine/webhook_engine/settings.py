@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -38,6 +39,12 @@ class Settings(BaseModel):
     sweep_window_hours: float = Field(default=24.0, gt=0)
     max_sweeps: int = Field(default=3, ge=1)
     script_memory_mb: int = Field(default=256, ge=64)
+    # The kernel wall of script processes (no new privileges, seccomp): "require" refuses to
+    # run scripts without it; "report" runs them and says so (GET /health, a metric).
+    sandbox_kernel_walls: Literal["require", "report"] = "report"
+    # Where the interpreter's shared library is: Lambda's Python needs it to start, and the
+    # script processes are started with it (and no other variable of the function).
+    ld_library_path: str = ""
     config_cache_seconds: int = Field(default=60, ge=0)
     powertools_trace_disabled: bool = False
     # outbound `http` of scripts: hosts exempt from the address policy (`host` or `host:port`,

@@ -140,12 +140,12 @@ def toolkit() -> Toolkit:
 
 @cache
 def processor() -> Processor:
-    """The container's processor. Starts the script worker, whose cold start then overlaps the
-    first configuration load."""
+    """The container's processor. Starts the script processes' zygote, whose cold start then
+    overlaps the first configuration load."""
     from webhook_engine.pipeline.processing import Processor
-    from webhook_engine.sandbox.supervisor import default_supervisors
+    from webhook_engine.sandbox.supervisor import default_sandbox
 
-    default_supervisors().start_spare()
+    default_sandbox().start()
     settings = get_settings()
     return Processor(
         messages=message_store(),

@@ -1,7 +1,7 @@
 """The call channel under attack: a worker that stops reading while the engine answers a call
 late, text that JSON can carry but UTF-8 cannot (lone surrogates, as a sender's JSON payload
 may hold), arguments nested past what the engine parses. Each gets a defined result within
-the run's time, and the worker lives on where it did nothing wrong."""
+the run's time, and the process lives on where it did nothing wrong."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,19 +20,12 @@ from webhook_engine.sandbox.protocol import (
     FrameTimeout,
     write_all,
 )
-from webhook_engine.sandbox.supervisor import ScriptRun, Supervisor, script_request
-from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, Worker, WorkerLimits
+from webhook_engine.sandbox.supervisor import ScriptProcess, ScriptRun, script_request
+from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, Worker
 
 LIMIT = 1.0
-GRACE = 0.3
+GRACE = 0.3  # the sandbox fixture's (tests/unit/sandbox/conftest.py)
 ANSWER = {"status": 200, "headers": {}, "text": "", "url": "https://api.example.com/"}
-
-
-@pytest.fixture
-def supervisor() -> Iterator[Supervisor]:
-    running = Supervisor(WorkerLimits(memory_mb=256), grace=GRACE)
-    yield running
-    running.close()
 
 
 def function(source: str) -> ScriptRun:
@@ -54,7 +46,9 @@ def test_a_write_to_a_reader_that_never_reads_ends_at_its_deadline():
     os.close(writer)
 
 
-def test_a_late_answer_to_a_worker_busy_sending_its_result_cannot_hang_the_engine(supervisor):
+def test_a_late_answer_to_a_worker_busy_sending_its_result_cannot_hang_the_engine(
+    process: ScriptProcess,
+):
     # Given a script that logs much (a result frame larger than a pipe holds) and then calls,
     # and a call the engine answers past the script's limit with a large value: the worker,
     # stopped at its limit, is writing its result while the engine writes its answer
@@ -66,13 +60,13 @@ def test_a_late_answer_to_a_worker_busy_sending_its_result_cannot_hang_the_engin
 
     started = time.monotonic()
     # When it runs
-    outcome = supervisor.run(script_request(**push_fields()), function(source), {"http": late})
+    outcome = process.run(script_request(**push_fields()), function(source), {"http": late})
     # Then the engine gave up at the limit plus grace (plus the call's own lateness), killed
     # the worker, and the next run has a new one
     assert time.monotonic() - started < LIMIT + GRACE + 1.5
     assert outcome.error is not None
     assert outcome.error.startswith("ScriptTimeoutError")
-    assert supervisor.run(script_request(**push_fields()), function("return 1")).ok
+    assert process.run(script_request(**push_fields()), function("return 1")).ok
 
 
 def surrogate_request():
@@ -89,22 +83,24 @@ def surrogate_request():
         ('raise ValueError(payload["ref"])', "error"),
     ],
 )
-def test_a_lone_surrogate_from_the_sender_reaches_the_record_replaced(supervisor, source, where):
+def test_a_lone_surrogate_from_the_sender_reaches_the_record_replaced(
+    process: ScriptProcess, source, where
+):
     # Given a sender's JSON payload with a lone surrogate (valid JSON, not valid UTF-8)
     request = surrogate_request()
     # When a script logs it, sets it as its summary or raises it
-    outcome = supervisor.run(request, function(source))
-    # Then the engine took the result, the surrogate replaced, and the worker lives on
+    outcome = process.run(request, function(source))
+    # Then the engine took the result, the surrogate replaced, and the process lives on
     text = {
         "logs": outcome.logs[0].message if outcome.logs else "",
         "summary": outcome.summary or "",
         "error": outcome.error or "",
     }[where]
     assert "refs/heads/?main" in text
-    assert supervisor.started == 1
+    assert process.processes == 1
 
 
-def test_call_arguments_with_a_lone_surrogate_reach_the_engine_replaced(supervisor):
+def test_call_arguments_with_a_lone_surrogate_reach_the_engine_replaced(process: ScriptProcess):
     # Given a script that forwards the sender's text in a call
     seen: list[object] = []
 
@@ -113,18 +109,18 @@ def test_call_arguments_with_a_lone_surrogate_reach_the_engine_replaced(supervis
         return ANSWER
 
     # When it runs
-    outcome = supervisor.run(
+    outcome = process.run(
         surrogate_request(),
         function('http.post("https://x/", data=payload["ref"])'),
         {"http": http},
     )
-    # Then the call was made with valid text, and the run succeeded in the same worker
+    # Then the call was made with valid text, and the run succeeded in the same process
     assert outcome.ok, outcome.error
     assert seen == ["refs/heads/?main"]
-    assert supervisor.started == 1
+    assert process.processes == 1
 
 
-def test_call_arguments_nested_too_deeply_are_refused_in_the_script(supervisor):
+def test_call_arguments_nested_too_deeply_are_refused_in_the_script(process: ScriptProcess):
     # Given a script sending a value nested deeper than a call may carry, catching the error
     source = (
         "deep = []\n"
@@ -138,25 +134,25 @@ def test_call_arguments_nested_too_deeply_are_refused_in_the_script(supervisor):
     )
     called: list[object] = []
     # When it runs
-    outcome = supervisor.run(
+    outcome = process.run(
         script_request(**push_fields()), function(source), {"http": called.append}
     )
-    # Then the script got an error naming the limit, the engine was not asked, and the worker
+    # Then the script got an error naming the limit, the engine was not asked, and the process
     # was not replaced
     assert outcome.ok, outcome.error
     assert [line.message for line in outcome.logs] == [
         f"http: arguments nested deeper than {MAX_CALL_DEPTH} levels (limit)"
     ]
     assert called == []
-    assert supervisor.started == 1
+    assert process.processes == 1
 
 
-def test_call_arguments_larger_than_a_frame_are_refused_in_the_script(supervisor):
+def test_call_arguments_larger_than_a_frame_are_refused_in_the_script(process: ScriptProcess):
     # Given a script sending more than one frame may carry
     source = f'http.post("https://x/", data="a" * {MAX_REPLY_FRAME + 1})'
     called: list[object] = []
     # When it runs
-    outcome = supervisor.run(
+    outcome = process.run(
         script_request(**push_fields()), function(source), {"http": called.append}
     )
     # Then the script failed on a limit error naming it, the engine was not asked, and the
@@ -165,7 +161,7 @@ def test_call_arguments_larger_than_a_frame_are_refused_in_the_script(supervisor
         f"ActionLimitError: http: arguments over {MAX_REPLY_FRAME:,} bytes (limit) (line 1)"
     )
     assert called == []
-    assert supervisor.started == 1
+    assert process.processes == 1
 
 
 class Stopped(BaseException):
@@ -177,7 +173,7 @@ def test_a_timeout_while_a_call_is_written_leaves_the_frame_whole():
     # and a call larger than a pipe holds
     engine_in, worker_out = os.pipe()
     worker_in, engine_out = os.pipe()
-    worker = Worker(WorkerLimits(), FrameReader(worker_in, MAX_REQUEST_FRAME), worker_out)
+    worker = Worker(FrameReader(worker_in, MAX_REQUEST_FRAME), worker_out)
     received = bytearray()
 
     def engine() -> None:

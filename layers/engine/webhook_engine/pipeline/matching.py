@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Self
@@ -26,10 +27,10 @@ from webhook_engine.sandbox.supervisor import (
     Call,
     Kind,
     ScriptOutcome,
+    ScriptProcess,
     ScriptRequest,
     ScriptRun,
-    Supervisor,
-    default_supervisors,
+    default_sandbox,
     script_request,
 )
 from webhook_engine.toolkit.calls import Answer, ExecutionCalls, Toolkit
@@ -81,18 +82,23 @@ class _Run:
 
 @dataclass(frozen=True)
 class _ProviderScripts:
-    """What the scripts of one provider run with: the message's request and its props, and
-    what is redacted from their outcomes (the provider's secret values)."""
+    """What the scripts of one provider run with for one message: the request, its props, what
+    is redacted from their outcomes (the provider's secret values), and a script process of
+    their own, which ends with them."""
 
     request: ScriptRequest
     props: Mapping[str, str]
     redactor: Redactor
-    supervisor: Supervisor  # the provider's own script worker
+    process: ScriptProcess
 
     @classmethod
-    def of(cls, request: ScriptRequest, provider: Provider, props: Mapping[str, str]) -> Self:
+    @contextmanager
+    def of(
+        cls, request: ScriptRequest, provider: Provider, props: Mapping[str, str]
+    ) -> Iterator[Self]:
         secrets = [props.get(name, "") for name, p in provider.properties.items() if p.secret]
-        return cls(request, props, Redactor(secrets), default_supervisors().of(provider.id))
+        with default_sandbox().process() as process:
+            yield cls(request, props, Redactor(secrets), process)
 
     def run(
         self, source: str, name: str, kind: Kind, timeout: float, calls: dict[str, Call]
@@ -104,7 +110,7 @@ class _ProviderScripts:
             run.outcome.error = "ScriptTimeoutError: no time left in the submission's budget"
         else:
             script = ScriptRun(source, name, kind, self.props, timeout)
-            outcome = self.supervisor.run(self.request, script, calls)
+            outcome = self.process.run(self.request, script, calls)
             run.outcome = self.redactor.outcome(outcome)
         run.duration_ms = round((time.perf_counter() - start) * 1000, 3)
         return run
@@ -138,31 +144,12 @@ def process_request(
     unless the delivery repeats one already stored. Functions act through `toolkit`; their
     first `respond` is the answer when the sender is `waiting` for one."""
     result = Result(status=Status.UNMATCHED)
-    sent = _script_request(request, message_id)  # sent to the worker once for every script
+    sent = _script_request(request, message_id)  # sent once to each provider's process
     for active in config.providers:
         provider = active.provider
-        scripts = _ProviderScripts.of(sent, provider, props_of(provider))
-        run = scripts.run(
-            provider.match_script,
-            f"provider:{provider.name}",
-            "match",
-            limits.timeout(limits.match_timeout),
-            {},
-        )
-        matched = run.outcome.truthy
-        result.evaluations.append(
-            Evaluation(
-                provider=provider.name,
-                matched=matched,
-                duration_ms=run.duration_ms,
-                error=run.outcome.error,
-                logs=run.logs,
-                script_version=provider.version,
-            )
-        )
-        if run.outcome.error:
-            logger.warning("match script failed", provider=provider.name, error=run.outcome.error)
-        if matched:
+        with _ProviderScripts.of(sent, provider, props_of(provider)) as scripts:
+            if not _matches(result, scripts, provider, limits):
+                continue
             result.provider = provider.name
             result.duplicate_of = duplicate_of(provider)
             if result.duplicate_of:
@@ -175,6 +162,30 @@ def process_request(
                 result.answer = answer.value
             break
     return result
+
+
+def _matches(result: Result, scripts: _ProviderScripts, provider: Provider, limits: Limits) -> bool:
+    """Run `provider`'s match script, recording its evaluation; whether it matched."""
+    run = scripts.run(
+        provider.match_script,
+        f"provider:{provider.name}",
+        "match",
+        limits.timeout(limits.match_timeout),
+        {},
+    )
+    result.evaluations.append(
+        Evaluation(
+            provider=provider.name,
+            matched=run.outcome.truthy,
+            duration_ms=run.duration_ms,
+            error=run.outcome.error,
+            logs=run.logs,
+            script_version=provider.version,
+        )
+    )
+    if run.outcome.error:
+        logger.warning("match script failed", provider=provider.name, error=run.outcome.error)
+    return run.outcome.truthy
 
 
 @dataclass(frozen=True)

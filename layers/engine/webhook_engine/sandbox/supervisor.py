@@ -1,17 +1,20 @@
-"""The engine's side of the script worker: start it, feed it, time it, replace it.
+"""The engine's side of the script sandbox: a zygote per container, and a fresh, confined
+script process for each provider's scripts of each message.
 
-One `Supervisor` per container starts the worker on first use (a fresh interpreter with an
-empty environment, never a fork: a forked child would inherit the credentials, clients and
-caches in this process's memory) and keeps it warm. It sends each message's request once, then
-one `run` frame per script, and waits for the `result` with a deadline of the script's time
-limit plus a grace period (its writes to the worker, answers to calls among them, obey the
-same deadline). The worker's own timer stops Python code at the limit; the grace
-period is for code stuck in C (a loop inside a builtin, a catastrophic regular expression, a
-blocking call), which the engine stops by killing the worker.
+`Sandbox.start()` starts the zygote (a clean interpreter with an environment that holds no
+credential, see `zygote`) and asks it for spare script processes, so that forking stays off a
+message's path. `Sandbox.process()` hands out a `ScriptProcess`: the scripts of one provider for
+one message run in it, and it ends when the provider is done, so nothing a script did survives
+its message or reaches another provider's. A process is used only after its `ready` frame says
+that the protections the deployment requires took effect (see `confinement`).
 
-A worker that dies (a signal, its memory or CPU limit, killed at the deadline) fails that run
-only, with an error that says what happened; the next run starts a new worker. Every frame that
-comes back is validated (types, sizes) before anything of it is used.
+Every frame that comes back is validated before anything of it is used. The engine waits for
+a run's result until the script's time limit plus a grace period, then has the zygote kill the
+process: the script's own timer stops Python code at the limit; the grace period is for code
+stuck in C. A process that dies fails that run only, with the cause; the provider's next
+script gets a new process. A process that cannot start, or dies for a reason that is not its
+script's (killed from outside, the zygote gone), raises SandboxUnavailableError: an
+infrastructure failure, which the pipeline retries and never records as a script's outcome.
 """
 
 from __future__ import annotations
@@ -20,29 +23,38 @@ import base64
 import ctypes
 import functools
 import itertools
+import json
+import math
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from types import TracebackType
+from typing import Literal, Self
 
 import RestrictedPython
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+from pydantic import JsonValue
 from pydantic import ValidationError as FrameInvalid
 
 import webhook_engine
-from webhook_engine.sandbox.names import (
-    LOG_LEVELS,
-    MAX_LOG_ENTRIES,
-    MAX_LOG_LENGTH,
-    MAX_SUMMARY_LENGTH,
+from webhook_engine.domain.errors import UpstreamError
+from webhook_engine.sandbox.confinement import (
+    ALWAYS_REQUIRED,
+    KERNEL_WALL,
+    ProcessLimits,
+    Report,
+    missing,
 )
+from webhook_engine.sandbox.frames import FRAMES, CallFrame, FailureFrame, ReadyFrame, ResultFrame
 from webhook_engine.sandbox.protocol import (
     MAX_REPLY_FRAME,
     ChannelClosed,
@@ -53,59 +65,25 @@ from webhook_engine.sandbox.protocol import (
     encode,
     write_all,
 )
-from webhook_engine.sandbox.worker import EXIT_MEMORY, WorkerLimits
+from webhook_engine.sandbox.worker import EXIT_BROKEN, EXIT_MEMORY, EXIT_PROTOCOL
+from webhook_engine.sandbox.zygote import MAX_DATAGRAM
 from webhook_engine.toolkit.errors import ActionError, ActionRefused
 
-GRACE_SECONDS = 0.5  # after the time limit, before the worker is killed
-START_TIMEOUT = 20.0  # a cold worker imports the sandbox in well under a second
+GRACE_SECONDS = 0.5  # after the time limit, before the process is killed
+START_TIMEOUT = 20.0  # a cold zygote imports the sandbox and probes in well under a second
+EXIT_TIMEOUT = 2.0  # for the zygote's notice of how a process whose channel closed ended
+SPARES = 2  # script processes forked ahead of need
 _PR_SET_DUMPABLE = 4
+_STDERR_KEPT = 2000  # characters of a failed zygote's stderr kept in the error
 Call = Callable[[dict[str, JsonValue]], JsonValue]
 Kind = Literal["match", "function"]
 
 
-class _Frame(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+class SandboxUnavailableError(UpstreamError):
+    """Script processes cannot run scripts here: an infrastructure failure, not a script's."""
 
-
-class _LogLine(_Frame):
-    level: Literal[LOG_LEVELS]  # type: ignore[valid-type]
-    message: str = Field(max_length=MAX_LOG_LENGTH)
-    at: AwareDatetime
-
-
-class _Failure(_Frame):
-    type: str = Field(max_length=100)
-    message: str = Field(max_length=2000)
-    line: int | None = Field(default=None, ge=1)
-
-
-class _Ready(_Frame):
-    type: Literal["ready"]
-    pid: int
-
-
-class _Result(_Frame):
-    type: Literal["result"]
-    id: int
-    ok: bool
-    truthy: bool
-    logs: list[_LogLine] = Field(max_length=MAX_LOG_ENTRIES)
-    summary: str | None = Field(default=None, max_length=MAX_SUMMARY_LENGTH)
-    error: _Failure | None = None
-    retire: bool = False
-
-
-class _Call(_Frame):
-    type: Literal["call"]
-    id: int
-    run: int
-    target: str = Field(max_length=100)
-    args: dict[str, JsonValue]
-
-
-_FRAMES: TypeAdapter[_Ready | _Result | _Call] = TypeAdapter(
-    Annotated[_Ready | _Result | _Call, Field(discriminator="type")]
-)
+    code = "sandbox_unavailable"
+    status = 503
 
 
 @dataclass(frozen=True)
@@ -117,7 +95,7 @@ class LogLine:
 
 @dataclass(frozen=True)
 class ScriptRequest:
-    """One message's request as scripts see it; sent to a worker once."""
+    """One message's request as scripts see it; sent to each of its script processes once."""
 
     key: int
     fields: dict[str, str | dict[str, str]]
@@ -174,173 +152,436 @@ class ScriptOutcome:
     error_line: int | None = None
 
 
-class _Process:
-    """One worker process and the engine's ends of its pipes."""
+class _Control:
+    """The engine's end of the zygote's control channel (SOCK_SEQPACKET: one frame a datagram)."""
 
-    def __init__(self, command: Sequence[str], environment: Mapping[str, str]) -> None:
-        self.popen = subprocess.Popen(
-            list(command),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=dict(environment),
-            close_fds=True,
-            cwd="/",
-        )
-        assert self.popen.stdin is not None
-        assert self.popen.stdout is not None
-        self._in = self.popen.stdin.fileno()
-        os.set_blocking(self._in, False)  # writes wait for the worker until a deadline only
-        self._reader = FrameReader(self.popen.stdout.fileno(), MAX_REPLY_FRAME)
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+
+    def send(self, frame: Frame) -> None:
+        self.sock.setblocking(True)
+        try:
+            self.sock.send(encode(frame))
+        finally:
+            self.sock.setblocking(False)
+
+    def receive(self, deadline: float | None) -> tuple[Frame, int | None]:
+        """The next frame and the descriptor it carries; FrameTimeout past `deadline` (None:
+        only what is already there), ChannelClosed when the zygote is gone."""
+        left = 0.0 if deadline is None else max(deadline - time.monotonic(), 0.0)
+        poll = select.poll()
+        poll.register(self.sock, select.POLLIN)
+        if not poll.poll(left * 1000):
+            raise FrameTimeout
+        data, fds, _, _ = socket.recv_fds(self.sock, MAX_DATAGRAM, 1)
+        if not data:
+            raise ChannelClosed
+        return json.loads(data), (fds[0] if fds else None)
+
+
+def _unix_socket(fd: int) -> socket.socket:
+    return socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=fd)
+
+
+class _Child:
+    """One script process, seen from the engine's end of its channel."""
+
+    def __init__(self, child_id: int, pid: int, channel: socket.socket) -> None:
+        self.id = child_id
+        self.pid = pid
+        self.channel = channel
+        channel.setblocking(False)  # writes wait for the process until a deadline only
+        self._reader = FrameReader(channel.fileno(), MAX_REPLY_FRAME)
         self.request_key: int | None = None
-        self.ready = False
 
     def send(self, deadline: float, *frames: Frame) -> None:
-        write_all(self._in, b"".join(encode(frame) for frame in frames), deadline)
+        write_all(self.channel.fileno(), b"".join(encode(frame) for frame in frames), deadline)
 
-    def receive(self, deadline: float) -> _Ready | _Result | _Call:
-        return _FRAMES.validate_json(self._reader.read_line(deadline))
+    def receive(self, deadline: float) -> ReadyFrame | ResultFrame | CallFrame:
+        return FRAMES.validate_json(self._reader.read_line(deadline))
 
-    def kill(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.kill()
-        self.close()
+    def close(self) -> None:
+        """The process reads the end of its channel and exits."""
+        self.channel.close()
 
-    def close(self) -> int:
-        """Close the pipes and reap the process (killing it if it does not exit at once)."""
-        assert self.popen.stdin is not None
-        assert self.popen.stdout is not None
-        self.popen.stdin.close()
+
+class _ZygoteProcess:
+    """The zygote process, its control channel, and what it has reported so far."""
+
+    def __init__(self, command: Sequence[str], environment: Mapping[str, str]) -> None:
+        engine_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with zygote_end:
+            self.popen = subprocess.Popen(
+                list(command),
+                stdin=zygote_end.fileno(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=dict(environment),
+                close_fds=True,
+                cwd="/",
+            )
+        self.control = _Control(engine_end)
+        self.report: Report | None = None  # the probe's, once the zygote is ready
+        self.unavailable: list[str] = []
+        self._ids = itertools.count(1)
+        self._forked: dict[int, _Child | str] = {}  # id -> the process, or why the fork failed
+        self._exits: dict[int, int] = {}
+        self._forgotten: set[int] = set()
+
+    def wait_ready(self, deadline: float) -> Report:
+        while self.report is None:
+            self._pump(deadline)
+        return self.report
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def fork(self) -> int:
+        child_id = next(self._ids)
+        self.control.send({"type": "fork", "id": child_id})
+        return child_id
+
+    def forked(self, child_id: int, deadline: float) -> _Child:
+        """The process forked for `child_id`; SandboxUnavailableError if there is none."""
+        while child_id not in self._forked:
+            self._pump(deadline)
+        child = self._forked.pop(child_id)
+        if isinstance(child, str):
+            raise SandboxUnavailableError(f"script process could not be forked: {child}")
+        return child
+
+    def kill(self, child: _Child) -> None:
+        """Kill a process by its id (the zygote knows whether it still runs)."""
+        with suppress(OSError):  # the zygote is gone, and its processes with it
+            self.control.send({"type": "kill", "id": child.id})
+
+    def exit_code(self, child_id: int, deadline: float) -> int | None:
+        """How the process ended, as the zygote reported it; None if it cannot say."""
         try:
-            code = self.popen.wait(timeout=1.0)
+            while child_id not in self._exits:
+                self._pump(deadline)
+        except (FrameTimeout, ChannelClosed, OSError):
+            return None
+        return self._exits.pop(child_id)
+
+    def forget(self, child_id: int) -> None:
+        """Its end does not matter (closed normally): drop its exit notice, now or later."""
+        if self._exits.pop(child_id, None) is None:
+            self._forgotten.add(child_id)
+
+    def drain(self) -> None:
+        """File every notice already waiting."""
+        try:
+            while True:
+                self._pump(None)
+        except FrameTimeout:
+            return
+
+    def _pump(self, deadline: float | None) -> None:
+        frame, fd = self.control.receive(deadline)
+        child_id = int(frame.get("id", 0))
+        if frame["type"] == "ready":
+            self.unavailable = [str(step) for step in frame["unavailable"]]
+            self.report = {str(name): bool(held) for name, held in frame["protections"].items()}
+        elif frame["type"] == "forked" and fd is not None:
+            self._forked[child_id] = _Child(child_id, int(frame["pid"]), _unix_socket(fd))
+        elif frame["type"] == "failed":
+            self._forked[child_id] = str(frame["error"])[:200]
+        elif frame["type"] == "exit" and child_id in self._forgotten:
+            self._forgotten.discard(child_id)
+        elif frame["type"] == "exit":
+            self._exits[child_id] = int(frame["code"])
+
+    def failure(self) -> str:
+        """Why the zygote stopped: its exit and the end of what it wrote on stderr."""
+        self.close()
+        assert self.popen.stderr is not None
+        os.set_blocking(self.popen.stderr.fileno(), False)
+        try:
+            text = (self.popen.stderr.read() or b"").decode("utf-8", "replace").strip()
+        except OSError:
+            text = ""
+        code = self.popen.returncode
+        ended = "still running" if code is None else describe_exit(code)
+        tail = text[-_STDERR_KEPT:]
+        return f"{ended}: {tail}" if tail else ended
+
+    def close(self) -> None:
+        """Close the control channel (the zygote kills its processes and exits) and reap it."""
+        self.control.sock.close()
+        for child in self._forked.values():
+            if isinstance(child, _Child):
+                child.close()
+        self._forked.clear()
+        try:
+            self.popen.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             self.popen.kill()
-            code = self.popen.wait()
-        self.popen.stdout.close()
-        return code
+            self.popen.wait()
+
+
+class Sandbox:
+    """The container's script processes: one zygote, spares forked ahead of need, and a fresh
+    process for each provider's scripts of each message.
+
+    One message at a time (Lambda and the local stack's workers run one invocation at a time).
+    """
+
+    def __init__(
+        self,
+        limits: ProcessLimits | None = None,
+        *,
+        command: Sequence[str] | None = None,
+        environment: Mapping[str, str] | None = None,
+        required: frozenset[str] = ALWAYS_REQUIRED,
+        grace: float = GRACE_SECONDS,
+        spares: int = SPARES,
+        on_ready: Callable[[Report, list[str]], object] = lambda report, missing: None,
+    ) -> None:
+        self.limits = limits or ProcessLimits()
+        self.grace = grace
+        self.required = required
+        self._command = list(command or zygote_command(self.limits))
+        self._environment = dict(environment or worker_environment())
+        self._spares_wanted = spares
+        self._on_ready = on_ready
+        self._zygote: _ZygoteProcess | None = None
+        self._spares: deque[int] = deque()
+        self.zygotes_started = 0
+        self.processes_used = 0
+
+    def start(self) -> None:
+        """Start the zygote and ask for spares now, without waiting (a cold start overlapping
+        other work)."""
+        if self._zygote is not None and not self._zygote.alive():
+            self._discard_zygote()
+        if self._zygote is None:
+            shield_environment()
+            self._zygote = _ZygoteProcess(self._command, self._environment)
+            self.zygotes_started += 1
+            self._top_up(self._zygote)
+
+    def process(self) -> ScriptProcess:
+        """A fresh script process for one provider's scripts of one message."""
+        return ScriptProcess(self)
+
+    def protections(self) -> Report:
+        """What the probe found this kernel lets a script process take."""
+        return dict(self._ready_zygote().wait_ready(time.monotonic() + START_TIMEOUT))
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._discard_zygote()
+
+    def take(self) -> tuple[_Child, _ZygoteProcess]:
+        """A confined, ready process (a spare when one is waiting); SandboxUnavailableError
+        when none can be had. A spare lost before its use (or the zygote) is replaced once."""
+        reason = ""
+        for _ in range(2):
+            try:
+                return self._take()
+            except _SpareLost as lost:
+                reason = str(lost)
+        raise SandboxUnavailableError(f"script process did not start: {reason}")
+
+    def _take(self) -> tuple[_Child, _ZygoteProcess]:
+        zygote = self._ready_zygote()
+        deadline = time.monotonic() + START_TIMEOUT
+        zygote.drain()
+        child_id = self._spares.popleft() if self._spares else zygote.fork()
+        self._top_up(zygote)
+        child = self._forked(zygote, child_id, deadline)
+        self._check_ready(zygote, child, deadline)
+        self.processes_used += 1
+        return child, zygote
+
+    def _forked(self, zygote: _ZygoteProcess, child_id: int, deadline: float) -> _Child:
+        try:
+            return zygote.forked(child_id, deadline)
+        except (ChannelClosed, OSError, FrameTimeout):
+            reason = zygote.failure()
+            self._discard_zygote()
+            raise _SpareLost(f"the zygote stopped ({reason})") from None
+
+    def _check_ready(self, zygote: _ZygoteProcess, child: _Child, deadline: float) -> None:
+        """The process's `ready` frame, and the protections it says took effect."""
+        try:
+            ready = child.receive(deadline)
+        except (ChannelClosed, OSError):
+            child.close()
+            code = zygote.exit_code(child.id, time.monotonic() + EXIT_TIMEOUT)
+            ended = "no exit status" if code is None else describe_exit(code, self.limits)
+            raise _SpareLost(f"it ended before its first run ({ended})") from None
+        except (FrameTimeout, FrameTooLarge, FrameInvalid) as error:
+            _killed(child, zygote, "")
+            raise SandboxUnavailableError(
+                f"script process did not start ({type(error).__name__})"
+            ) from None
+        if not isinstance(ready, ReadyFrame):
+            _killed(child, zygote, "")
+            raise SandboxUnavailableError("script process did not start (no ready frame)")
+        lacking = missing(ready.protections, self.required)
+        if lacking:
+            _killed(child, zygote, "")
+            raise SandboxUnavailableError(
+                f"script process lacks required protections: {', '.join(lacking)}"
+            )
+
+    def _ready_zygote(self) -> _ZygoteProcess:
+        self.start()
+        assert self._zygote is not None
+        zygote = self._zygote
+        if zygote.report is None:
+            try:
+                report = zygote.wait_ready(time.monotonic() + START_TIMEOUT)
+            except (FrameTimeout, ChannelClosed, OSError, ValueError, KeyError):
+                reason = zygote.failure()
+                self._zygote = None
+                self._spares.clear()
+                raise SandboxUnavailableError(f"script processes cannot start: {reason}") from None
+            self._on_ready(report, missing(report, self.required))
+        return zygote
+
+    def _top_up(self, zygote: _ZygoteProcess) -> None:
+        try:
+            while len(self._spares) < self._spares_wanted:
+                self._spares.append(zygote.fork())
+        except OSError:  # the zygote is gone: the next take starts another
+            self._spares.clear()
+
+    def _discard_zygote(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+        self._zygote = None
+        self._spares.clear()
+
+
+class _SpareLost(Exception):
+    """A process (or the zygote) was gone before its first run: not a script's doing."""
+
+
+class _Lost(Exception):
+    """The process of a run is gone; `infrastructure` when not because of its script."""
+
+    def __init__(self, reason: str, infrastructure: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.infrastructure = infrastructure
 
 
 class UnexpectedFrame(Exception):
     """A valid frame the engine did not ask for (another run's result, a stray call)."""
 
 
-class WorkerDied(Exception):
-    """The worker process is gone or unusable; the message says why, as an execution error."""
+class ScriptProcess:
+    """The scripts of one provider for one message, in a process of their own (a new one after
+    a script killed it). Close it when the provider is done: the process exits."""
 
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+        self._child: _Child | None = None
+        self._zygote: _ZygoteProcess | None = None
+        self._runs = itertools.count(1)
+        self.processes = 0  # processes it used: one, unless a script killed its process
 
-class Supervisor:
-    """Runs scripts in the container's script worker, starting and replacing it as needed.
+    @property
+    def pid(self) -> int | None:
+        """The process its next script runs in, if it has one now."""
+        return None if self._child is None else self._child.pid
 
-    One run at a time (Lambda and the local stack's workers run one invocation at a time).
-    """
+    def __enter__(self) -> Self:
+        return self
 
-    def __init__(
+    def __exit__(
         self,
-        limits: WorkerLimits | None = None,
-        command: Sequence[str] | None = None,
-        grace: float = GRACE_SECONDS,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
     ) -> None:
-        self.limits = limits or WorkerLimits()
-        self.grace = grace
-        self._command = list(command or worker_command(self.limits))
-        self._process: _Process | None = None
-        self._ids = itertools.count(1)
-        self.started = 0  # workers started so far (a replaced worker counts again)
+        self.close()
 
     def run(
         self, request: ScriptRequest, run: ScriptRun, calls: Mapping[str, Call] | None = None
     ) -> ScriptOutcome:
-        """Run one script in the worker; its failures, the worker's death included, come back
-        as the outcome's error."""
+        """Run one script; its failures, its process's death included, come back as the
+        outcome's error. SandboxUnavailableError when no process could run it."""
+        if self._child is None or self._zygote is None:
+            self._child, self._zygote = self._sandbox.take()
+            self.processes += 1
         try:
-            process = self._ready_process()
-            result = self._exchange(process, request, run, calls or {})
-        except WorkerDied as died:
-            return ScriptOutcome(error=str(died))
-        return _outcome(result, self.limits)
-
-    def start(self) -> None:
-        """Start the worker now, without waiting for it (a cold start overlapping other work)."""
-        if self._process is None:
-            shield_environment()
-            self._process = _Process(self._command, worker_environment())
-            self.started += 1
+            result = self._exchange(self._child, self._zygote, request, run, calls or {})
+        except _Lost as lost:
+            self._child = None
+            if lost.infrastructure:
+                raise SandboxUnavailableError(lost.reason) from None
+            return ScriptOutcome(error=lost.reason)
+        return _outcome(result, self._sandbox.limits)
 
     def close(self) -> None:
-        """Stop the worker (it exits when its stdin closes)."""
-        if self._process is not None:
-            self._process.close()
-            self._process = None
-
-    def _ready_process(self) -> _Process:
-        if self._process is not None and self._process.popen.poll() is not None:
-            self._discard(self._process).close()  # died while idle: no run's fault
-        self.start()
-        assert self._process is not None
-        process = self._process
-        if not process.ready:
-            try:
-                frame = process.receive(time.monotonic() + START_TIMEOUT)
-            except (ChannelClosed, FrameTimeout, FrameTooLarge, FrameInvalid, OSError):
-                raise self._lost(process, "script process did not start") from None
-            if not isinstance(frame, _Ready):
-                raise self._lost(process, "script process did not start")
-            process.ready = True
-        return process
+        if self._child is not None and self._zygote is not None:
+            self._zygote.forget(self._child.id)
+            self._child.close()
+        self._child = None
 
     def _exchange(
-        self, process: _Process, request: ScriptRequest, run: ScriptRun, calls: Mapping[str, Call]
-    ) -> _Result:
-        run_id = next(self._ids)
+        self,
+        child: _Child,
+        zygote: _ZygoteProcess,
+        request: ScriptRequest,
+        run: ScriptRun,
+        calls: Mapping[str, Call],
+    ) -> ResultFrame:
+        run_id = next(self._runs)
         frames: list[Frame] = []
-        if process.request_key != request.key:
+        if child.request_key != request.key:
             frames.append({"type": "request", "key": str(request.key), "request": request.fields})
         frames.append(_run_frame(run_id, request, run))
-        deadline = time.monotonic() + run.timeout + self.grace
+        deadline = time.monotonic() + run.timeout + self._sandbox.grace
         try:
-            process.send(deadline, *frames)
-            process.request_key = request.key
-            result = self._await_result(process, run_id, deadline, run.kind, calls)
+            child.send(deadline, *frames)
+            child.request_key = request.key
+            return _await_result(child, run_id, deadline, run.kind, calls)
         except FrameTimeout:
-            raise self._lost(process, _killed_at_limit(run.timeout), kill=True) from None
+            raise _killed(child, zygote, _killed_at_limit(run.timeout)) from None
         except (FrameTooLarge, FrameInvalid, UnexpectedFrame) as error:
             reason = f"script process sent an invalid reply ({_first_line(error)})"
-            raise self._lost(process, reason, kill=True) from None
+            raise _killed(child, zygote, reason) from None
         except (ChannelClosed, OSError):
-            raise self._lost(process, None) from None
-        if result.retire:
-            self._discard(process).close()
-        return result
+            child.close()
+            code = zygote.exit_code(child.id, time.monotonic() + EXIT_TIMEOUT)
+            raise _ended(code, self._sandbox.limits) from None
 
-    def _await_result(
-        self,
-        process: _Process,
-        run_id: int,
-        deadline: float,
-        kind: Kind,
-        calls: Mapping[str, Call],
-    ) -> _Result:
-        while True:
-            frame = process.receive(deadline)
-            if isinstance(frame, _Result) and frame.id == run_id:
-                return frame
-            if isinstance(frame, _Call) and frame.run == run_id:
-                process.send(deadline, _answer(frame, calls, kind))
-                continue
-            raise UnexpectedFrame(f"unexpected {frame.type} frame")
 
-    def _lost(self, process: _Process, reason: str | None, kill: bool = False) -> WorkerDied:
-        """Discard the worker; the error names `reason`, or the cause of its death."""
-        self._discard(process)
-        if kill:
-            process.kill()
-            return WorkerDied(reason)
-        code = process.close()
-        return WorkerDied(reason or describe_exit(code, self.limits))
+def _await_result(
+    child: _Child, run_id: int, deadline: float, kind: Kind, calls: Mapping[str, Call]
+) -> ResultFrame:
+    while True:
+        frame = child.receive(deadline)
+        if isinstance(frame, ResultFrame) and frame.id == run_id:
+            return frame
+        if isinstance(frame, CallFrame) and frame.run == run_id:
+            child.send(deadline, _answer(frame, calls, kind))
+            continue
+        raise UnexpectedFrame(f"unexpected {frame.type} frame")
 
-    def _discard(self, process: _Process) -> _Process:
-        if self._process is process:
-            self._process = None
-        return process
+
+def _killed(child: _Child, zygote: _ZygoteProcess, reason: str) -> _Lost:
+    zygote.kill(child)
+    zygote.forget(child.id)
+    child.close()
+    return _Lost(reason)
+
+
+def _ended(code: int | None, limits: ProcessLimits) -> _Lost:
+    """Why a process ended during a run, and whether its script was the cause."""
+    if code is None:
+        return _Lost("script process lost: the zygote stopped", infrastructure=True)
+    if code == -signal.SIGKILL:
+        return _Lost("script process killed from outside (signal 9, SIGKILL)", True)
+    if code in (EXIT_PROTOCOL, EXIT_BROKEN):
+        return _Lost(f"script process failed: {describe_exit(code, limits)}", True)
+    return _Lost(describe_exit(code, limits))
 
 
 def _run_frame(run_id: int, request: ScriptRequest, run: ScriptRun) -> Frame:
@@ -356,7 +597,7 @@ def _run_frame(run_id: int, request: ScriptRequest, run: ScriptRun) -> Frame:
     }
 
 
-def _answer(call: _Call, calls: Mapping[str, Call], kind: Kind) -> Frame:
+def _answer(call: CallFrame, calls: Mapping[str, Call], kind: Kind) -> Frame:
     """The engine's reply to a toolkit call: its value, or the ActionError that refused or
     failed it (any other failure of a handler is reported without its details)."""
     handler = calls.get(call.target)
@@ -373,7 +614,7 @@ def _answer(call: _Call, calls: Mapping[str, Call], kind: Kind) -> Frame:
     return {"type": "reply", "id": call.id, "ok": False, "error": failure, "kind": kind_name}
 
 
-def _outcome(result: _Result, limits: WorkerLimits) -> ScriptOutcome:
+def _outcome(result: ResultFrame, limits: ProcessLimits) -> ScriptOutcome:
     outcome = ScriptOutcome(
         ok=result.ok,
         truthy=result.ok and result.truthy,
@@ -381,17 +622,17 @@ def _outcome(result: _Result, limits: WorkerLimits) -> ScriptOutcome:
         summary=result.summary,
     )
     if not result.ok:
-        error = result.error or _Failure(type="ScriptError", message="ScriptError")
+        error = result.error or FailureFrame(type="ScriptError", message="ScriptError")
         outcome.error, outcome.error_line = error.message, error.line
         if error.type == "MemoryError":
             outcome.error = memory_error(limits)
     return outcome
 
 
-def describe_exit(code: int, limits: WorkerLimits) -> str:
-    """Why a worker ended, as an execution error."""
+def describe_exit(code: int, limits: ProcessLimits | None = None) -> str:
+    """Why a process ended, as an execution error."""
     if code == EXIT_MEMORY:
-        return memory_error(limits)
+        return memory_error(limits or ProcessLimits())
     if code < 0:
         number = -code
         name = signal.Signals(number).name if number in signal.valid_signals() else "unknown"
@@ -401,7 +642,7 @@ def describe_exit(code: int, limits: WorkerLimits) -> str:
     return f"ScriptProcessError: script process exited with code {code}"
 
 
-def memory_error(limits: WorkerLimits) -> str:
+def memory_error(limits: ProcessLimits) -> str:
     return f"MemoryError: script process killed: memory limit {limits.memory_mb} MB"
 
 
@@ -413,82 +654,65 @@ def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:200]
 
 
-def worker_command(limits: WorkerLimits) -> list[str]:
+def zygote_command(limits: ProcessLimits, executable: str | None = None) -> list[str]:
     """A fresh interpreter without site packages, cwd on its path or bytecode writes."""
     return [
-        sys.executable,
+        executable or sys.executable,
         "-S",
         "-P",
         "-B",
         "-m",
-        "webhook_engine.sandbox.worker",
+        "webhook_engine.sandbox.zygote",
         limits.to_json(),
     ]
 
 
-def worker_environment() -> dict[str, str]:
-    """The worker's whole environment: where its code is, and UTC. Nothing of this process's."""
+def worker_environment(library_path: str = "") -> dict[str, str]:
+    """The zygote's whole environment: where its code is, UTC, and where the interpreter's
+    shared library is (Lambda's Python needs LD_LIBRARY_PATH to start). Nothing else of this
+    process's, so no credential."""
     paths = dict.fromkeys(
         str(Path(package.__file__ or "").resolve().parents[1])
         for package in (webhook_engine, RestrictedPython)
     )
-    return {
+    environment = {
         "PYTHONPATH": os.pathsep.join(paths),
         "TZ": "UTC",
         "LC_CTYPE": "C.UTF-8",
         "PYTHONUTF8": "1",
     }
+    if library_path:
+        environment["LD_LIBRARY_PATH"] = library_path
+    return environment
 
 
 @functools.cache
 def shield_environment() -> bool:
-    """Make this process non-dumpable (Linux), once: processes of the same user, the worker
-    among them, can then no longer read its /proc/<pid>/environ or memory, where the function's
-    credentials are. It does not bind root. False where unavailable."""
+    """Make this process non-dumpable (Linux), once: processes of the same user, the script
+    processes among them, can then no longer read its /proc/<pid>/environ or memory, where the
+    function's credentials are. It does not bind root. False where unavailable."""
     if not sys.platform.startswith("linux"):
         return False
     libc = ctypes.CDLL(None, use_errno=True)
     return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
 
 
-class Supervisors:
-    """A worker per owner (a provider), so that a worker only ever holds the props of one
-    provider, even if a script got past the language and stayed in it. At most `size` are
-    kept; the least recently used one is stopped. A spare can be started ahead of need."""
-
-    def __init__(self, limits: WorkerLimits | None = None, size: int = 4) -> None:
-        self.limits = limits or WorkerLimits()
-        self.size = size
-        self._owned: OrderedDict[str, Supervisor] = OrderedDict()
-        self._spare: Supervisor | None = None
-
-    def of(self, owner: str) -> Supervisor:
-        """The supervisor of `owner`'s worker (the spare, or a new one, the first time)."""
-        supervisor = self._owned.pop(owner, None) or self._spare or Supervisor(self.limits)
-        if supervisor is self._spare:
-            self._spare = None
-        self._owned[owner] = supervisor
-        while len(self._owned) > self.size:
-            _, oldest = self._owned.popitem(last=False)
-            oldest.close()
-        return supervisor
-
-    def start_spare(self) -> None:
-        """Start a worker for the next new owner now (its cold start overlapping other work)."""
-        if self._spare is None:
-            self._spare = Supervisor(self.limits)
-            self._spare.start()
-
-    def close(self) -> None:
-        for supervisor in [*self._owned.values(), *filter(None, [self._spare])]:
-            supervisor.close()
-        self._owned.clear()
-        self._spare = None
-
-
 @functools.cache
-def default_supervisors() -> Supervisors:
-    """The container's workers, with the memory limit of its settings."""
+def default_sandbox() -> Sandbox:
+    """The container's sandbox, with the limits, library path and required protections of
+    its settings."""
+    from webhook_engine.observability import report_sandbox
     from webhook_engine.settings import get_settings
 
-    return Supervisors(WorkerLimits(memory_mb=get_settings().script_memory_mb))
+    settings = get_settings()
+    limits = ProcessLimits(
+        memory_mb=settings.script_memory_mb,
+        cpu_seconds=math.ceil(settings.submission_budget_seconds) + 1,
+    )
+    kernel = KERNEL_WALL if settings.sandbox_kernel_walls == "require" else frozenset()
+    return Sandbox(
+        limits,
+        environment=worker_environment(settings.ld_library_path),
+        required=ALWAYS_REQUIRED | kernel,
+        on_ready=report_sandbox,
+    )

@@ -1,19 +1,11 @@
-"""The script worker: a separate process that runs scripts, and nothing else.
+"""A script process: runs one provider's scripts for one message, and nothing else.
 
-Started by the engine (`python -m webhook_engine.sandbox.worker '<limits as JSON>'`) with an
-empty environment: no AWS credentials, no variable of the function. Before it reads any script
-it imports everything scripts may use, then limits itself with setrlimit:
-
-- RLIMIT_AS: its address space (`memory_mb`), so a memory bomb ends in MemoryError or death;
-- RLIMIT_CPU: CPU seconds, a soft limit per run (SIGXCPU) under a hard limit for its life;
-- RLIMIT_NOFILE 0: no new file descriptor at all (no file, socket or pipe can be opened; it
-  keeps its stdin, stdout, stderr and /proc/self/statm, to know its resident memory);
-- RLIMIT_NPROC 0: no new process (does not bind root); RLIMIT_FSIZE 0 and RLIMIT_CORE 0.
-
-Then it answers frames (see `protocol`) on stdin/stdout until stdin closes. Each run gets fresh
+Forked from the zygote (see `zygote`), which imported everything scripts may use, it is
+confined before it reads anything (see `confinement`), reports which protections held in its
+`ready` frame, then answers frames (see `protocol`) on its channel, file descriptors 0 and 1,
+until the engine closes it; then it exits. Its stderr is /dev/null. Each run gets fresh
 globals: the request names it uses, the props of the provider whose script runs, and `log`.
-It retires (exits after a result, to be replaced) after a MemoryError, past half its CPU
-seconds, or when it holds more resident memory than an idle worker should keep.
+Nothing it held survives it: the next provider, and the next message, get a new process.
 """
 
 from __future__ import annotations
@@ -21,21 +13,19 @@ from __future__ import annotations
 import base64
 import codecs
 import json
-import math
 import os
-import resource
 import signal
 import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.compiler import CompiledScript, compile_script
+from webhook_engine.sandbox.confinement import Report
 from webhook_engine.sandbox.errors import ScriptCompileError, ScriptError
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
 from webhook_engine.sandbox.names import (
@@ -57,8 +47,9 @@ from webhook_engine.sandbox.protocol import (
 from webhook_engine.sandbox.runner import run_script
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
-EXIT_MEMORY = 75  # the worker ran out of memory outside a script's run
-EXIT_PROTOCOL = 76  # the engine sent something the worker cannot read
+EXIT_MEMORY = 75  # the process ran out of memory outside a script's run
+EXIT_PROTOCOL = 76  # the engine sent something the process cannot read
+EXIT_BROKEN = 77  # the process failed before it could take a run (its own fault, not a script's)
 MAX_CALL_DEPTH = 100  # nesting of a call's arguments; the engine parses frames 200 deep
 # Codecs imported up front: none can be imported once no file may be opened.
 _CODECS = (
@@ -79,37 +70,8 @@ _CODECS = (
     "unicode_escape",
     "raw_unicode_escape",
 )
-_STDIN, _STDOUT = 0, 1
+CHANNEL_IN, CHANNEL_OUT = 0, 1
 _ACTION_ERRORS = {error.__name__: error for error in (ActionError, ActionRefused, ActionLimitError)}
-
-
-@dataclass(frozen=True)
-class WorkerLimits:
-    memory_mb: int = 256
-    cpu_seconds: int = 600  # for the worker's whole life; it retires at half of it
-    retire_mb: int = 64  # a worker whose resident memory peaked above this retires after its run
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "memory_mb": self.memory_mb,
-                "cpu_seconds": self.cpu_seconds,
-                "retire_mb": self.retire_mb,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> WorkerLimits:
-        values = json.loads(text)
-        return cls(**{name: int(value) for name, value in values.items()})
-
-
-def open_statm() -> int | None:
-    """/proc/self/statm, opened while files still can be (None where there is no /proc)."""
-    try:
-        return os.open("/proc/self/statm", os.O_RDONLY)
-    except OSError:
-        return None
 
 
 def preload() -> None:
@@ -127,64 +89,34 @@ def preload() -> None:
     sys.stdout = sys.stderr  # the protocol owns file descriptor 1
 
 
-def apply_limits(limits: WorkerLimits) -> None:
-    """Limit this process; from here on it cannot open a file or start a process."""
-    memory = limits.memory_mb * 1024 * 1024
-    for name, value in (
-        ("RLIMIT_AS", memory),
-        ("RLIMIT_CPU", limits.cpu_seconds),
-        ("RLIMIT_CORE", 0),
-        ("RLIMIT_FSIZE", 0),
-        ("RLIMIT_NPROC", 0),
-        ("RLIMIT_NOFILE", 0),
-    ):
-        resource.setrlimit(getattr(resource, name), (value, value))
-
-
-def resident_bytes(statm: int | None) -> int | None:
-    """This process's resident memory now, from its open /proc/self/statm (not its peak,
-    which a child inherits from the process that forked it)."""
-    if statm is None:
-        return None
-    return int(os.pread(statm, 100, 0).split()[1]) * resource.getpagesize()
-
-
-def cpu_used() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 class Worker:
-    """Answers the engine's frames; holds the request of the current message only."""
+    """Answers the engine's frames; holds the request of its one message."""
 
-    def __init__(
-        self, limits: WorkerLimits, reader: FrameReader, out_fd: int, statm: int | None = None
-    ) -> None:
-        self.limits = limits
+    def __init__(self, reader: FrameReader, out_fd: int) -> None:
         self._reader = reader
         self._out = out_fd
-        self._statm = statm
-        self._requests: dict[str, RequestData] = {}
+        self._request: RequestData | None = None
         self._calls = 0
 
     def send(self, frame: Frame) -> None:
         write_all(self._out, encode(frame))
 
-    def serve(self) -> None:
-        """Answer frames until the engine closes the pipe or this worker retires."""
-        self.send({"type": "ready", "pid": os.getpid()})
+    def serve(self, protections: Report) -> None:
+        """Say which protections hold, then answer frames until the engine closes the channel."""
+        self.send({"type": "ready", "pid": os.getpid(), "protections": protections})
         while True:
             try:
                 frame = json.loads(self._reader.read_line())
             except ChannelClosed:
                 return
-            if frame["type"] == "request":
-                self._requests = {frame["key"]: request_data(frame["request"])}
-            elif frame["type"] == "run":
-                result = self.run(frame)
-                self.send(result)
-                if result["retire"]:
-                    return
+            self.handle(frame)
+
+    def handle(self, frame: Frame) -> None:
+        """Keep a request, or run a script and send its result."""
+        if frame["type"] == "request":
+            self._request = request_data(frame["request"])
+        elif frame["type"] == "run":
+            self.send(self.run(frame))
 
     def call(self, run_id: int, target: str, args: dict[str, Any]) -> Any:
         """Ask the engine to act for the running script and wait for its answer.
@@ -218,7 +150,6 @@ class Worker:
         """Compile (cached) and run one script; the result frame."""
         book = LogBook(log_limit(frame["kind"]))
         result: Frame = {"type": "result", "id": frame["id"], "ok": False, "truthy": False}
-        retire = False
         try:
             script = compile_script(frame["source"], frame["name"])
             value = self._run(script, frame, book)
@@ -232,37 +163,22 @@ class Worker:
                 "message": error.message,
                 "line": error.line,
             }
-            retire = error.error_type == "MemoryError"
-        except Exception as error:  # the worker's own failure: report it, then start afresh
+        except Exception as error:  # the worker's own failure: report it
             message = f"ScriptWorkerError: {type(error).__name__}: {str(error)[:300]}"
             result["error"] = {"type": "ScriptWorkerError", "message": message, "line": None}
-            retire = True
-        retire = retire or self._spent()
-        return result | {"logs": book.entries, "summary": book.summary, "retire": retire}
+        return result | {"logs": book.entries, "summary": book.summary}
 
     def _run(self, script: CompiledScript, frame: Frame, book: LogBook) -> object:
-        request = self._requests[frame["key"]]
+        if self._request is None:
+            raise ValueError("a run before its request")
         try:
-            names = script_names(request, frame["props"], ScriptLog(book), script.names)
+            names = script_names(self._request, frame["props"], ScriptLog(book), script.names)
             names |= action_names(partial(self.call, frame["id"]))
         except RecursionError:
             detail = "RecursionError: the payload is nested too deeply to parse"
             raise ScriptError(detail, error_type="RecursionError") from None
         timeout = float(frame["timeout"])
-        self._limit_cpu(timeout)
         return run_script(script, names, timeout, lambda line: book.add("INFO", line))
-
-    def _spent(self) -> bool:
-        """Half its CPU seconds used, or more resident memory than an idle worker should keep
-        (several workers share the function's memory)."""
-        resident = resident_bytes(self._statm)
-        too_large = resident is not None and resident > self.limits.retire_mb * 1024 * 1024
-        return too_large or cpu_used() > self.limits.cpu_seconds / 2
-
-    def _limit_cpu(self, timeout: float) -> None:
-        """SIGXCPU once this run has used its time limit in CPU seconds, plus one."""
-        soft = min(math.ceil(cpu_used() + timeout) + 1, self.limits.cpu_seconds)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, self.limits.cpu_seconds))
 
 
 @contextmanager
@@ -304,21 +220,38 @@ def request_data(fields: dict[str, Any]) -> RequestData:
     )
 
 
-def main(arguments: list[str]) -> int:
-    limits = WorkerLimits.from_json(arguments[0]) if arguments else WorkerLimits()
-    preload()
-    statm = open_statm()
-    apply_limits(limits)
-    worker = Worker(limits, FrameReader(_STDIN, MAX_REQUEST_FRAME), _STDOUT, statm)
+_WARM_REQUEST = {
+    "message_id": "warm",
+    "method": "POST",
+    "uri": "warm",
+    "query_string": "a=1",
+    "headers": {"content-type": "application/json"},
+    "body": base64.b64encode(b'{"warm": [1, "a", true, null]}').decode(),
+    "source_ip": "127.0.0.1",
+    "received_at": "2026-01-01T00:00:00+00:00",
+}
+_WARM_SCRIPT = "log.info(str(payload))\nreturn headers.get('content-type') and query['a']"
+
+
+def warm(reader: FrameReader) -> None:
+    """Take a canned request and script through the whole path of a run (in a scratch worker,
+    which does no I/O), so that this process has touched, and so copied from the zygote, the
+    memory a run touches: a spare pays for that while it waits, not the message it runs."""
+    scratch = Worker(reader, CHANNEL_OUT)
+    scratch.handle({"type": "request", "request": _WARM_REQUEST})
+    frame = {"type": "run", "id": 0, "name": "match:warm", "kind": "match", "props": {}}
+    encode(scratch.run(frame | {"source": _WARM_SCRIPT, "timeout": 1.0}))
+
+
+def serve(protections: Report) -> int:
+    """A confined script process's life on its channel; its exit code."""
+    reader = FrameReader(CHANNEL_IN, MAX_REQUEST_FRAME)
+    worker = Worker(reader, CHANNEL_OUT)
     try:
-        worker.serve()
+        warm(reader)
+        worker.serve(protections)
     except MemoryError:
         return EXIT_MEMORY
-    except (ValueError, KeyError, TypeError) as error:
-        print(f"script worker: unreadable frame: {error!r}", file=sys.stderr)
+    except (ValueError, KeyError, TypeError):
         return EXIT_PROTOCOL
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
