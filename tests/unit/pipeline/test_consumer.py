@@ -12,6 +12,7 @@ from tests.conftest import ShortContext
 from tests.fakes import FakeQueue
 from webhook_engine.domain.errors import SubmissionBusyError
 from webhook_engine.pipeline.consumer import Consumer
+from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 from webhooks_local.sqs_events import SqsSource, sqs_record
 
 MAX_RECEIVES = 5
@@ -163,6 +164,20 @@ def test_a_failure_is_retried_and_the_last_delivery_gives_up(setup, error, recei
     # Then it is left for SQS either way; the last delivery also marks it DEAD
     assert failed == {"sqs-m-1"}
     assert setup.processor.given_up == given_up
+
+
+def test_scripts_that_could_not_run_on_the_last_delivery_end_failed_not_dead_lettered(setup):
+    # Given a processor whose script processes cannot start
+    setup.processor.error = SandboxUnavailableError("script processes cannot start: no zygote")
+
+    # When the record fails on an early delivery, then on its last
+    early = setup.handle(record("m-1", receives=1))
+    last = setup.handle(record("m-1", receives=MAX_RECEIVES))
+
+    # Then the early one is retried; the last one is given up (FAILED) and not dead-lettered
+    assert early == {"sqs-m-1"}
+    assert last == set()
+    assert setup.processor.given_up == [("m-1", 1, "script processes cannot start: no zygote")]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from webhook_engine.domain.models import ExecutionStatus, Mode, Status
 from webhook_engine.pipeline import matching
 from webhook_engine.pipeline.matching import NO_TOOLKIT
 from webhook_engine.pipeline.processing import Processor
+from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 
 GITHUB = provider("GitHub", match_script='return headers.get("x-github-event") == "push"')
 PUSH = function(GITHUB, "push", script='log.info("first")\nlog.set_message("pushed")')
@@ -190,18 +191,29 @@ def test_an_aws_failure_gives_the_lease_back_and_raises_for_a_retry():
     assert outcome.status is Status.SUCCESS
 
 
+class _Sandbox:
+    """A sandbox whose processes fail every run with `error` (the sandbox's port, faked)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def process(self) -> _Sandbox:
+        return self
+
+    def __enter__(self) -> _Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def run(self, *args: object) -> None:
+        raise self.error
+
+
 def test_a_processing_error_fails_the_submission_with_its_reason(monkeypatch):
-    # Given scripts that cannot be run at all (the script worker's supervisor breaks)
+    # Given scripts that cannot be run because of a bug in the engine
     setup = Setup(GITHUB, PUSH)
-
-    class Broken:
-        def of(self, owner: str) -> Broken:
-            return self
-
-        def run(self, *args: object) -> None:
-            raise RuntimeError("no script worker")
-
-    monkeypatch.setattr(matching, "default_supervisors", Broken)
+    monkeypatch.setattr(matching, "default_sandbox", lambda: _Sandbox(RuntimeError("a bug")))
 
     # When
     outcome = setup.processor.process("m-1", 1)
@@ -209,8 +221,40 @@ def test_a_processing_error_fails_the_submission_with_its_reason(monkeypatch):
     # Then it ends FAILED on this delivery, with the reason
     assert outcome is not None
     assert outcome.status is Status.FAILED
-    assert setup.messages.get_message("m-1").reason == (
-        "processing error: RuntimeError: no script worker"
+    assert setup.messages.get_message("m-1").reason == "processing error: RuntimeError: a bug"
+
+
+def test_script_processes_that_cannot_start_are_retried_never_unmatched(monkeypatch):
+    # Given script processes that cannot start here (an infrastructure failure)
+    setup = Setup(GITHUB, PUSH)
+    down = SandboxUnavailableError("script processes cannot start: libpython3.13.so missing")
+    monkeypatch.setattr(matching, "default_sandbox", lambda: _Sandbox(down))
+
+    # When a delivery processes the message
+    with pytest.raises(SandboxUnavailableError):
+        setup.processor.process("m-1", 1)
+
+    # Then nothing was recorded as the scripts' outcome: the lease is given back for a retry
+    detail = setup.messages.get_detail("m-1")
+    assert detail.message.status is Status.RECEIVED
+    assert detail.executions == []
+    assert detail.submissions[0].reason == (
+        "SandboxUnavailableError: script processes cannot start: libpython3.13.so missing"
+    )
+
+
+def test_giving_up_on_scripts_that_cannot_run_fails_the_message_with_the_reason(setup):
+    # Given a submission whose scripts could not run on any delivery
+    error = SandboxUnavailableError("script process killed from outside (signal 9, SIGKILL)")
+    # When the queue's last attempt gives up
+    setup.processor.give_up("m-1", 1, error)
+
+    # Then the message is FAILED (not DEAD: there is nothing to redrive), saying why
+    detail = setup.messages.get_detail("m-1")
+    assert detail.submissions[0].status is Status.FAILED
+    assert (detail.message.status, detail.message.reason) == (
+        Status.FAILED,
+        "SandboxUnavailableError: script process killed from outside (signal 9, SIGKILL)",
     )
 
 

@@ -27,6 +27,7 @@ from webhook_engine.domain.errors import SubmissionBusyError
 from webhook_engine.domain.ports import Queue
 from webhook_engine.observability import logger, metrics, tracer
 from webhook_engine.pipeline.processing import Processor
+from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 
 
 class QueueMessage(BaseModel):
@@ -95,8 +96,11 @@ def _process(consumer: Consumer, record: SubmissionRecord, budget: float) -> Non
         if isinstance(error, SubmissionBusyError):
             logger.info("submission busy in another delivery; retried later")
         if int(record.attributes.ApproximateReceiveCount) >= consumer.max_receives:
-            logger.exception("last delivery failed; the submission is dead-lettered")
             consumer.processor.give_up(body.message_id, body.submission, error)
+            if isinstance(error, SandboxUnavailableError):  # FAILED: not for the dead letters
+                logger.exception("last delivery failed; scripts could not run")
+                return
+            logger.exception("last delivery failed; the submission is dead-lettered")
         raise
 
 

@@ -33,6 +33,7 @@ from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, Sec
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.pipeline.matching import Limits, process_request
+from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 from webhook_engine.toolkit.calls import Toolkit
 
 # A submission whose processing was cut off this many times is not run again: it is what
@@ -98,12 +99,21 @@ class Processor:
             run = _Attempt(claim.submission, claim.cutoffs, budget, config_revision, waiting)
             return self._run(claim.message, run)
         except Exception as error:
+            if isinstance(error, SandboxUnavailableError):
+                logger.error("script processes unavailable", reason=error.message)
+                metrics.add_metric(name="ScriptProcessFailures", unit=MetricUnit.Count, value=1)
             reason = describe_error(error)
             self.messages.release_submission(message_id, submission, owner, reason)
             raise
 
     def give_up(self, message_id: str, submission: int, error: Exception) -> None:
-        """The queue's last attempt failed: mark the submission DEAD with the reason."""
+        """The queue's last attempt failed: mark the submission DEAD with the reason, or FAILED
+        when scripts could not run at all (an infrastructure failure: nothing to redrive; a
+        resubmission runs it once the cause is fixed)."""
+        if isinstance(error, SandboxUnavailableError):
+            self.messages.settle(message_id, submission, Status.FAILED, describe_error(error))
+            metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=1)
+            return
         self.messages.settle(message_id, submission, Status.DEAD, describe_error(error))
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
