@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from webhooks_cli.client import segment
 from webhooks_cli.context import Context
@@ -37,8 +38,24 @@ def register(commands: Subparsers) -> None:
 
 def health(ctx: Context) -> int:
     answer = ctx.client.get("/health")
-    ctx.output(answer, lambda data: f"{data['status']} ({ctx.client.admin_url})")
+    ctx.output(answer, lambda data: f"{data['status']} ({ctx.client.admin_url}){_sandbox(data)}")
     return 0
+
+
+def _sandbox(health: dict[str, Any]) -> str:
+    """The script processes' protections, one line (nothing for an API that does not say)."""
+    sandbox = health.get("sandbox")
+    if not sandbox:
+        return ""
+    if sandbox.get("error"):
+        return f"\nscripts cannot run: {sandbox['error']}"
+    held = sorted(name for name, ok in sandbox["protections"].items() if ok)
+    lacking = sorted(name for name, ok in sandbox["protections"].items() if not ok)
+    line = f"\nscript processes: {', '.join(held)}"
+    if lacking:
+        required = set(sandbox["missing"])
+        line += "; without " + ", ".join(f"{n} (required)" if n in required else n for n in lacking)
+    return line
 
 
 def dead_letters(ctx: Context) -> int:

@@ -36,6 +36,7 @@ _SECTIONS = ("Parameters", "Mappings", "Conditions")  # copied as they are
 # WEBHOOKS_ACTION_BUILD_PROJECT_ARNS for ActionBuildProjectArns.
 LOCAL_PARAMETERS = {
     "WEBHOOKS_HTTP_ALLOWED_HOSTS": "HttpAllowedHosts",
+    "WEBHOOKS_SANDBOX_KERNEL_WALLS": "SandboxKernelWalls",
     **{f"WEBHOOKS_{kind.setting.upper()}": kind.parameter for kind in KINDS},
 }
 

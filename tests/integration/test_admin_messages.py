@@ -52,12 +52,17 @@ def three_messages(configure, lambda_context) -> list[str]:
     return [send(key, lambda_context) for key in ("OPS-1", "OPS-2", "OPS-3")]
 
 
-def test_health(stack):
+def test_health_says_which_protections_script_processes_take(stack):
     # When
     status, body = admin("/health")
 
-    # Then
-    assert (status, body) == (200, {"status": "ok"})
+    # Then every protection held on this machine, and the required ones are listed
+    assert (status, body["status"]) == (200, "ok")
+    assert body["sandbox"]["protections"] == dict.fromkeys(
+        ["parent_death_signal", "rlimits", "no_new_privs", "seccomp", "audit_hook"], True
+    )
+    assert body["sandbox"]["required"] == ["audit_hook", "rlimits"]
+    assert body["sandbox"]["missing"] == []
 
 
 def test_list_is_newest_first_with_cursor_paging(three_messages):

@@ -1,6 +1,7 @@
 """template.yaml declares what the functions need, and the local stack provisions exactly that."""
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -513,3 +514,33 @@ def test_the_local_stack_takes_every_action_list_from_its_environment() -> None:
         "ActionPipelineArns",
         "ActionFunctionArns",
     }
+
+
+def _watched(alarm: dict) -> Iterator[tuple[str, str]]:
+    """(namespace, metric name) of each metric an alarm watches, metric math included."""
+    if "MetricName" in alarm:
+        yield alarm["Namespace"], alarm["MetricName"]
+    for query in alarm.get("Metrics", []):
+        if "MetricStat" in query:
+            metric = query["MetricStat"]["Metric"]
+            yield metric["Namespace"], metric["MetricName"]
+
+
+def test_every_alarm_watches_a_metric_the_engine_emits() -> None:
+    # Given the metric names the engine's code emits (Powertools' add_metric)
+    engine = (REPO_ROOT / "layers" / "engine").rglob("*.py")
+    emitted = set(
+        re.findall(r'add_metric\(\s*name="(\w+)"', "".join(p.read_text() for p in engine))
+    )
+    # When the template's alarms are read
+    watched = {
+        name
+        for resource in load_template()["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        for namespace, name in _watched(resource["Properties"])
+        if namespace == "IncomingWebhooks"
+    }
+    # Then each alarm on the engine's namespace watches a metric the engine emits (a renamed
+    # metric cannot leave an alarm silent)
+    assert "ScriptProcessFailures" in watched
+    assert watched <= emitted, watched - emitted

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
+from pydantic import BaseModel, Field
 
 from admin import API_PREFIX, config, dead_letters, functions, messages, providers
 from admin.auth import refusal
 from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
 from webhook_engine.pipeline.http_api import error_response
+from webhook_engine.sandbox.confinement import missing
+from webhook_engine.sandbox.supervisor import SandboxUnavailableError, default_sandbox
 
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=[API_PREFIX])
 for module in (messages, providers, functions, config, dead_letters):
@@ -44,9 +47,36 @@ def openapi_json() -> str:
     return app.get_openapi_json_schema(**OPENAPI)  # type: ignore[arg-type]
 
 
-@app.get("/health", summary="Liveness")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+class SandboxHealthOut(BaseModel):
+    """Which protections script processes take in this deployment's runtime (docs/security.md)."""
+
+    protections: dict[str, bool] = Field(description="each protection, and whether it held")
+    required: list[str] = Field(description="protections without which no script runs")
+    missing: list[str] = Field(description="required protections that did not hold")
+    error: str | None = Field(default=None, description="why script processes cannot start")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"] = Field(
+        description="`degraded`: scripts cannot run here (see `sandbox`)"
+    )
+    sandbox: SandboxHealthOut
+
+
+@app.get("/health", summary="Liveness, and the script sandbox's protections")
+def health() -> HealthOut:
+    sandbox = default_sandbox()
+    required = sorted(sandbox.required)
+    try:
+        protections = sandbox.protections()
+    except SandboxUnavailableError as error:
+        down = SandboxHealthOut(protections={}, required=required, missing=required)
+        return HealthOut(
+            status="degraded", sandbox=down.model_copy(update={"error": error.message})
+        )
+    lacking = missing(protections, sandbox.required)
+    report = SandboxHealthOut(protections=protections, required=required, missing=lacking)
+    return HealthOut(status="degraded" if lacking else "ok", sandbox=report)
 
 
 def _error(status: int, code: str, message: str) -> Response[str]:

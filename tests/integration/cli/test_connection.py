@@ -29,6 +29,38 @@ def test_sends_the_bearer_token_and_prints_health(api: FakeAdminApi, run: Run) -
     assert api.sent("GET", "/health")[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
+@pytest.mark.parametrize(
+    ("sandbox", "line"),
+    [
+        (
+            {"protections": {"rlimits": True, "seccomp": False}, "required": ["rlimits"],
+             "missing": []},
+            "script processes: rlimits; without seccomp",
+        ),
+        (
+            {"protections": {"rlimits": True, "seccomp": False}, "required": ["seccomp"],
+             "missing": ["seccomp"]},
+            "script processes: rlimits; without seccomp (required)",
+        ),
+        (
+            {"protections": {}, "required": ["rlimits"], "missing": ["rlimits"],
+             "error": "script processes cannot start: no libpython"},
+            "scripts cannot run: script processes cannot start: no libpython",
+        ),
+    ],
+    ids=["reported", "required", "cannot start"],
+)  # fmt: skip
+def test_health_says_what_protects_scripts(api: FakeAdminApi, run: Run, sandbox, line) -> None:
+    # Given a deployment whose script processes take some protections
+    api.admin("GET", "/health", {"status": "degraded", "sandbox": sandbox})
+
+    # When
+    result = run("health")
+
+    # Then the second line says which held, and which are missing (and required)
+    assert result.out.splitlines()[1] == line
+
+
 @pytest.mark.parametrize("suffix", ["", "/", "/admin/v1", "/admin/v1/", "/webhooks/"])
 def test_accepts_the_base_admin_or_webhook_url(api: FakeAdminApi, run: Run, suffix: str) -> None:
     # Given
