@@ -72,7 +72,10 @@ def test_a_filtered_process_keeps_its_own_life_and_reaches_nothing_else():
     if pid == 0:  # the child: install, then try each action
         os.close(read)
         libc = ctypes.CDLL(None, use_errno=True)
-        results = {"installed": seccomp.no_new_privileges(libc) and seccomp.install(libc)}
+        prepared = seccomp.prepared()
+        assert prepared is not None
+        installed = seccomp.no_new_privileges(libc) and prepared.install(libc, os.getpid())
+        results = {"installed": installed}
         for name, action in PROBE_ACTIONS.items():
             try:
                 action()

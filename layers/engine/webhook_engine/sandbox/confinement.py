@@ -22,6 +22,7 @@ before each step: a step that killed the probe is not attempted in script proces
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 import resource
@@ -53,8 +54,15 @@ class ProcessLimits:
         return cls(**{name: int(value) for name, value in values.items()})
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
+
+
+def prepare() -> None:
+    """Do, once and before any fork, what every confinement would otherwise redo."""
+    _libc()
+    seccomp.prepared()
 
 
 def _parent_death_signal(libc: ctypes.CDLL, parent: int) -> bool:
@@ -86,7 +94,8 @@ def _rlimits(limits: ProcessLimits) -> bool:
 
 def _seccomp(libc: ctypes.CDLL, parent: int) -> bool:
     """Install the filter, then check it: signalling the zygote (signal 0) must be refused."""
-    if not seccomp.install(libc):
+    prepared = seccomp.prepared()
+    if prepared is None or not prepared.install(libc, os.getpid()):
         return False
     try:
         os.kill(parent, 0)

@@ -9,13 +9,13 @@ architecture (the x32 ABI, a 32-bit entry) kills the process.
 
 It is a deny-list over the process's own system calls: reading and writing its open pipe,
 memory, time, timers and signals to itself stay allowed. Only x86_64 and aarch64 Linux are
-known; elsewhere `install` reports the filter as unavailable.
+known; elsewhere `prepared` has no filter to install.
 """
 
 from __future__ import annotations
 
 import ctypes
-import os
+import functools
 import platform
 import struct
 from collections.abc import Iterator
@@ -209,13 +209,36 @@ def no_new_privileges(libc: ctypes.CDLL) -> bool:
     return bool(libc.prctl(_PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
 
 
-def install(libc: ctypes.CDLL, machine: str | None = None) -> bool:
-    """Install the filter on this process (after `no_new_privileges`); False when the
-    architecture is unknown or the kernel refused it."""
+class Filter:
+    """The filter for one architecture, built once (in the zygote, before it forks) with room
+    for the pid: a script process writes its own in and installs it, doing little work of its
+    own (every page it touches is a copy)."""
+
+    _PID = 0xFFFFFFFF  # a mark no system call number or argument constant in the filter uses
+
+    def __init__(self, arch: _Arch) -> None:
+        code = program(arch, self._PID)
+        self._buffer = ctypes.create_string_buffer(code, len(code))
+        self._program = _SockFprog(len(code) // 8, ctypes.cast(self._buffer, ctypes.c_void_p))
+        self._pid_at = [
+            offset + 4
+            for offset in range(0, len(code), 8)
+            if struct.unpack_from("I", code, offset + 4)[0] == self._PID
+        ]
+
+    def install(self, libc: ctypes.CDLL, pid: int) -> bool:
+        """Install the filter on this process, whose pid is `pid` (after
+        `no_new_privileges`); False when the kernel refused it."""
+        for offset in self._pid_at:
+            struct.pack_into("I", self._buffer, offset, pid)
+        result = libc.prctl(
+            _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(self._program), 0, 0
+        )
+        return bool(result == 0)
+
+
+@functools.cache
+def prepared(machine: str | None = None) -> Filter | None:
+    """The filter for this machine (x86_64 or aarch64); None on another architecture."""
     arch = ARCHITECTURES.get(machine or platform.machine())
-    if arch is None:
-        return False
-    code = program(arch, os.getpid())
-    buffer = ctypes.create_string_buffer(code, len(code))
-    fprog = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    return bool(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0)
+    return None if arch is None else Filter(arch)

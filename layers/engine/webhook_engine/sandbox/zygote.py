@@ -34,7 +34,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from webhook_engine.sandbox.confinement import STEPS, ProcessLimits, Report, confine
+from webhook_engine.sandbox.confinement import STEPS, ProcessLimits, Report, confine, prepare
 from webhook_engine.sandbox.worker import EXIT_BROKEN, preload, serve
 
 CONTROL = 0
@@ -188,6 +188,7 @@ class Zygote:
 def main(arguments: list[str]) -> int:
     limits = ProcessLimits.from_json(arguments[0]) if arguments else ProcessLimits()
     preload()
+    prepare()
     control = socket.socket(fileno=CONTROL)
     report, skip = probe(limits)
     gc.collect()
