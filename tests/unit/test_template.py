@@ -44,10 +44,54 @@ def test_template_reads_short_forms_as_long_form() -> None:
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
         "Fn::GetAtt": ["DeadLetterQueue", "Arn"]
     }
-    assert queue["QueueName"] == {"Fn::Sub": "${AWS::StackName}-queue"}
+    log_group = template["Resources"]["IngestLogGroup"]["Properties"]
+    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}/ingest"}
     assert template["Conditions"]["HasAlarmEmail"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
     }
+
+
+# The name properties of the template's resource types, with the most characters each
+# service takes; CloudFormation takes stack names of up to 128 characters.
+NAME_LIMITS = {
+    ("AWS::SQS::Queue", "QueueName"): 80,
+    ("AWS::Logs::LogGroup", "LogGroupName"): 512,
+    ("AWS::Serverless::LayerVersion", "LayerName"): 140,
+    ("AWS::SNS::Topic", "TopicName"): 256,
+    ("AWS::DynamoDB::Table", "TableName"): 255,
+    ("AWS::S3::Bucket", "BucketName"): 63,
+    ("AWS::Serverless::Function", "FunctionName"): 64,
+}
+LONGEST_STACK_NAME = "s" * 128
+
+
+def test_every_name_the_template_gives_fits_the_longest_stack_name() -> None:
+    # Given each name the template gives, as the longest stack name makes it
+    names = {
+        (logical_id, kind, prop): _named_in(LONGEST_STACK_NAME, value)
+        for logical_id, resource in load_template()["Resources"].items()
+        for (kind, prop) in NAME_LIMITS
+        if resource["Type"] == kind and (value := resource["Properties"].get(prop)) is not None
+    }
+
+    # When
+    too_long = {key: len(name) for key, name in names.items() if len(name) > NAME_LIMITS[key[1:]]}
+
+    # Then the queues are left for CloudFormation to name (a name of ours would also stop a
+    # redeploy within 60 s of a rollback: QueueDeletedRecently), and the others fit
+    assert [key for key in names if key[1] == "AWS::SQS::Queue"] == []
+    assert too_long == {}
+    assert names
+
+
+def _named_in(stack_name: str, value: str | dict) -> str:
+    """A name property's value in a stack of that name: plain, or a Sub of the stack name."""
+    match value:
+        case str():
+            return value
+        case {"Fn::Sub": str(pattern)}:
+            return pattern.replace("${AWS::StackName}", stack_name)
+    raise AssertionError(f"a name this test cannot read: {value}")
 
 
 def test_messages_table_has_a_sparse_attention_index_and_ttl(
@@ -116,8 +160,12 @@ def test_function_environment_names_the_provisioned_resources(
     # Then
     tables = session.client("dynamodb").list_tables()["TableNames"]
     assert environment["MESSAGES_TABLE"] in tables
-    queue_url = session.client("sqs").get_queue_url(QueueName="local-queue")["QueueUrl"]
-    assert environment["QUEUE_URL"] == queue_url
+    assert environment["QUEUE_URL"] == provisioned.refs["WebhookQueue"]
+    assert environment["DEAD_LETTER_QUEUE_URL"] == provisioned.refs["DeadLetterQueue"]
+    assert set(session.client("sqs").list_queues()["QueueUrls"]) == {
+        environment["QUEUE_URL"],
+        environment["DEAD_LETTER_QUEUE_URL"],
+    }
     assert environment["PARAMETER_PREFIX"] == "/local/"
     assert environment["SYNC_BUDGET_SECONDS"] == "20"
     assert "SYNC_BUDGET_SECONDS" not in function_environment("ProcessFunction", provisioned)
