@@ -65,23 +65,27 @@ NAME_LIMITS = {
 LONGEST_STACK_NAME = "s" * 128
 
 
-def test_every_name_the_template_gives_fits_the_longest_stack_name() -> None:
-    # Given each name the template gives, as the longest stack name makes it
-    names = {
-        (logical_id, kind, prop): _named_in(LONGEST_STACK_NAME, value)
+def test_every_name_the_template_gives_is_its_stacks_and_fits_the_longest_stack_name() -> None:
+    # Given each name the template gives
+    given = {
+        (logical_id, kind, prop): value
         for logical_id, resource in load_template()["Resources"].items()
         for (kind, prop) in NAME_LIMITS
         if resource["Type"] == kind and (value := resource["Properties"].get(prop)) is not None
     }
 
-    # When
+    # When it is made for two stacks, one of them with the longest name
+    names = {key: _named_in(LONGEST_STACK_NAME, value) for key, value in given.items()}
+    shared = [key for key, value in given.items() if _named_in("a", value) == _named_in("b", value)]
     too_long = {key: len(name) for key, name in names.items() if len(name) > NAME_LIMITS[key[1:]]}
 
     # Then the queues are left for CloudFormation to name (a name of ours would also stop a
-    # redeploy within 60 s of a rollback: QueueDeletedRecently), and the others fit
+    # redeploy within 60 s of a rollback: QueueDeletedRecently); the other names carry the
+    # stack's (two stacks in one account and region share none), and fit
     assert [key for key in names if key[1] == "AWS::SQS::Queue"] == []
+    assert shared == []
     assert too_long == {}
-    assert names
+    assert ("EngineLayer", "AWS::Serverless::LayerVersion", "LayerName") in names
 
 
 def _named_in(stack_name: str, value: str | dict) -> str:
