@@ -175,6 +175,53 @@ def test_function_environment_names_the_provisioned_resources(
     assert "SYNC_BUDGET_SECONDS" not in function_environment("ProcessFunction", provisioned)
 
 
+def test_each_stack_counts_its_metrics_under_its_own_service_name(
+    session: boto3.session.Session,
+) -> None:
+    # When two stacks are provisioned in one account and region
+    stacks = [provision(session, stack_name=name) for name in ("blue", "green")]
+
+    # Then every function of each names its metrics' `service` dimension after its stack
+    assert [
+        {function_environment(fid, stack)["POWERTOOLS_SERVICE_NAME"] for fid in functions()}
+        for stack in stacks
+    ] == [{"blue"}, {"green"}]
+
+
+def test_alarms_on_the_functions_metrics_watch_their_own_stacks_service() -> None:
+    # Given the functions' namespace and service name, and every metric an alarm reads
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    namespace, service = (
+        variables["POWERTOOLS_METRICS_NAMESPACE"],
+        variables["POWERTOOLS_SERVICE_NAME"],
+    )
+    alarms = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in load_template()["Resources"].items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    metrics = [
+        (logical_id, metric)
+        for logical_id, alarm in alarms.items()
+        for metric in [
+            alarm,
+            *(m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m),
+        ]
+        if metric.get("Namespace") == namespace
+    ]
+
+    # When
+    elsewhere = [
+        (logical_id, m["MetricName"], m.get("Dimensions"))
+        for logical_id, m in metrics
+        if m.get("Dimensions") != [{"Name": "service", "Value": service}]
+    ]
+
+    # Then each one is the stack's own (Powertools adds the service as the only dimension)
+    assert elsewhere == []
+    assert {logical_id for logical_id, _ in metrics} >= {"SweptMessagesAlarm"}
+
+
 def test_process_function_reads_the_queue_in_batches() -> None:
     # When
     spec = function_spec("ProcessFunction")
