@@ -2,12 +2,14 @@
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from webhook_engine.settings import Settings
 from webhooks_local.template import (
     LOCAL_PARAMETERS,
     LOCAL_TYPES,
@@ -141,6 +143,30 @@ def test_queue_redrives_to_dead_letter_queue(
     assert redrive["deadLetterTargetArn"] == dead_letters["Attributes"]["QueueArn"]
     assert redrive["maxReceiveCount"] == 5
     assert int(attributes["Attributes"]["VisibilityTimeout"]) >= 6 * process_timeout
+
+
+@pytest.mark.parametrize("max_receive_count", ["2", "5", "20"])
+def test_the_sweeper_waits_for_every_delivery_the_queue_makes(
+    session: boto3.session.Session, max_receive_count: str
+) -> None:
+    # Given a stack whose queue delivers a submission this many times
+    stack = provision(session, parameter_overrides={"MaxReceiveCount": max_receive_count})
+    queue = session.client("sqs").get_queue_attributes(
+        QueueUrl=stack.refs["WebhookQueue"], AttributeNames=["All"]
+    )["Attributes"]
+    receives = json.loads(queue["RedrivePolicy"])["maxReceiveCount"]
+    last_delivery_ends = timedelta(
+        seconds=(receives - 1) * int(queue["VisibilityTimeout"])
+        + function_spec("ProcessFunction").timeout
+    )
+
+    # When the sweeper reads its settings
+    settings = Settings.from_environ(function_environment("SweeperFunction", stack))
+
+    # Then it takes a message for lost only after the last delivery has ended (earlier, it
+    # would queue messages still being retried, and fail them as lost after three sweeps)
+    assert receives == int(max_receive_count)
+    assert settings.sweep_after > last_delivery_ends
 
 
 def test_payload_bucket_is_versioned(
