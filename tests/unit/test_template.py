@@ -260,34 +260,6 @@ def test_process_function_reads_the_queue_in_batches() -> None:
     assert event.properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_admin_function_may_make_every_dead_letter_call() -> None:
-    # Given the admin function's policies
-    policies = load_template()["Resources"]["AdminFunction"]["Properties"]["Policies"]
-
-    # When the statements on the dead-letter queue and the queues it may send to are read
-    dead_letter_queue = {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
-    actions = {
-        action
-        for policy in policies
-        for statement in policy.get("Statement", [])
-        if statement["Resource"] == dead_letter_queue
-        for action in statement["Action"]
-    }
-    sends = [
-        p["SQSSendMessagePolicy"]["QueueName"] for p in policies if "SQSSendMessagePolicy" in p
-    ]
-
-    # Then: the count, listing (receive, release), discard, redrive one record or the whole queue
-    assert {
-        "sqs:GetQueueAttributes",
-        "sqs:ReceiveMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:DeleteMessage",
-        "sqs:StartMessageMoveTask",
-    } <= actions
-    assert sends == [{"Fn::GetAtt": ["WebhookQueue", "QueueName"]}]
-
-
 @pytest.mark.parametrize("function_id", functions())
 def test_function_code_exists(function_id: str) -> None:
     # Given
@@ -480,48 +452,6 @@ def _resource(logical_id: str) -> dict:
     return load_template()["Resources"][logical_id]
 
 
-def _parameter_statements(function_id: str) -> list[dict]:
-    """The function's inline policy statements that grant an SSM action."""
-    policies = _resource(function_id)["Properties"]["Policies"]
-    statements = [
-        statement
-        for policy in policies
-        if isinstance(policy, dict)
-        for statement in policy.get("Statement", [])
-    ]
-    return [
-        statement
-        for statement in statements
-        if any(str(action).startswith("ssm:") for action in statement["Action"])
-    ]
-
-
-@pytest.mark.parametrize(
-    ("function_id", "reads_secrets"),
-    [
-        ("IngestFunction", True),  # synchronous requests run scripts inline
-        ("ProcessFunction", True),
-        ("AdminFunction", True),
-        ("SweeperFunction", False),
-    ],
-)
-def test_only_functions_that_run_or_manage_scripts_reach_the_stacks_parameters(
-    function_id: str, reads_secrets: bool
-) -> None:
-    # When
-    statements = _parameter_statements(function_id)
-
-    # Then
-    assert bool(statements) is reads_secrets
-    for statement in statements:
-        assert statement["Resource"] == [
-            {
-                "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/${{AWS::StackName}}{tail}"
-            }
-            for tail in ("", "/*")
-        ]
-
-
 @pytest.mark.parametrize(
     ("function_id", "parameter"),
     [
@@ -571,25 +501,6 @@ def test_readme_lists_every_parameter_with_its_default(parameter: str) -> None:
     # Then
     [row] = rows
     assert f"| `{default}` |" in row or (default == "" and "| empty |" in row)
-
-
-@pytest.mark.parametrize("function_id", functions())
-def test_functions_outside_a_vpc_cannot_manage_network_interfaces(function_id: str) -> None:
-    # Given SAM's VPC access policy, attached whenever VpcConfig is written, even as an Fn::If
-    policies = _resource(function_id)["Properties"]["Policies"]
-
-    # When
-    outside_vpc = [
-        policy["Fn::If"][2]
-        for policy in policies
-        if isinstance(policy, dict) and policy.get("Fn::If", [None])[0] == "InVpc"
-    ]
-
-    # Then
-    [policy] = outside_vpc
-    [statement] = policy["Statement"]
-    assert statement["Effect"] == "Deny"
-    assert "ec2:CreateNetworkInterface" in statement["Action"]
 
 
 @pytest.mark.parametrize("allowed", ["", "127.0.0.1:8080,hooks.test"])
