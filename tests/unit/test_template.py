@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -20,6 +21,7 @@ from webhooks_local.template import (
     functions,
     load_template,
     local_parameters,
+    plain_template,
     provision,
 )
 
@@ -421,6 +423,55 @@ def test_queues_are_encrypted_by_sqs_without_a_key(
     # Then
     assert [queue.get("SqsManagedSseEnabled") for queue in attributes] == ["true", "true"]
     assert [queue.get("KmsMasterKeyId") for queue in attributes] == [None, None]
+
+
+@pytest.mark.parametrize("with_key", [False, True], ids=["default", "KmsKeyArn"])
+def test_tables_are_encrypted_with_dynamodbs_own_key_or_the_stacks(
+    session: boto3.session.Session, with_key: bool
+) -> None:
+    # (moto's CloudFormation creates tables without their SSESpecification: evaluated here)
+    # Given
+    key_arn = session.client("kms").create_key()["KeyMetadata"]["Arn"] if with_key else ""
+    tables = ["MessageStoreTable", "ConfigTable"]
+
+    # When
+    evaluated = _evaluated(
+        session,
+        {table: _resource(table)["Properties"]["SSESpecification"] for table in tables},
+        {"KmsKeyArn": key_arn} if with_key else {},
+    )
+
+    # Then SSEEnabled true without a key would be the AWS managed key (KMS charges), not
+    # DynamoDB's own
+    expected = (
+        {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_arn}
+        if with_key
+        else {"SSEEnabled": False}
+    )
+    assert evaluated == dict.fromkeys(tables, expected)
+
+
+def _evaluated(
+    session: boto3.session.Session, expressions: dict[str, Any], parameters: dict[str, str]
+) -> dict[str, Any]:
+    """Each expression as moto's CloudFormation evaluates it in a stack of the template, with
+    what `AWS::NoValue` leaves out dropped."""
+    outputs = {key: {"Fn::ToJsonString": value} for key, value in expressions.items()}
+    cloudformation = session.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="evaluated",
+        TemplateBody=json.dumps(plain_template(load_template(), outputs)),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+    )
+    [stack] = cloudformation.describe_stacks(StackName="evaluated")["Stacks"]
+    return {
+        output["OutputKey"]: {
+            name: value
+            for name, value in json.loads(output["OutputValue"]).items()
+            if value is not None
+        }
+        for output in stack["Outputs"]
+    }
 
 
 def test_a_customer_managed_key_encrypts_queues_topic_and_bucket(
