@@ -60,24 +60,34 @@ def base_url(url: str) -> str:
 
 def deployed(stack_name: str, region: str | None, profile: str | None) -> Endpoints:
     """A deployed stack: URLs from its CloudFormation outputs, requests signed with SigV4."""
+    session, region = aws_session(stack_name, region, profile)
     try:
-        session = Session(profile=profile)
         outputs = stack_outputs(session, stack_name, region)
         credentials = session.get_credentials()
-        region = region or session.get_config_variable("region")
     except (BotoCoreError, ClientError) as error:
-        raise _aws_error(error, stack_name) from error
+        raise aws_error(error, stack_name, region) from error
     if credentials is None:
         raise CliError("no AWS credentials found (profile, environment or SSO)", UNAUTHORIZED)
-    admin_url = _output(outputs, "AdminUrl", stack_name).rstrip("/")
+    admin_url = output(outputs, "AdminUrl", stack_name).rstrip("/")
     signing_region = region_of(admin_url) or region
-    if not signing_region:
-        raise CliError("no AWS region: pass --region or set AWS_REGION", USAGE)
-    webhook_url = _output(outputs, "WebhookUrl", stack_name).rstrip("/") + "/"
+    webhook_url = output(outputs, "WebhookUrl", stack_name).rstrip("/") + "/"
     return Endpoints(admin_url, webhook_url, SigV4Signer(credentials, signing_region))
 
 
-def stack_outputs(session: Session, stack_name: str, region: str | None) -> dict[str, str]:
+def aws_session(stack_name: str, region: str | None, profile: str | None) -> tuple[Session, str]:
+    """The caller's AWS session and the region the stack is looked for in: --region, else the
+    profile's or environment's default (a stack lives in one region only)."""
+    try:
+        session = Session(profile=profile)
+        region = region or session.get_config_variable("region")
+    except BotoCoreError as error:
+        raise aws_error(error, stack_name, region) from error
+    if not region:
+        raise CliError("no AWS region: pass --region or set AWS_REGION", USAGE)
+    return session, region
+
+
+def stack_outputs(session: Session, stack_name: str, region: str) -> dict[str, str]:
     """The outputs of a CloudFormation stack, by key."""
     cloudformation = session.create_client("cloudformation", region_name=region)
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
@@ -90,19 +100,20 @@ def region_of(url: str) -> str | None:
     return found[1] if found else None
 
 
-def _output(outputs: Mapping[str, str], key: str, stack_name: str) -> str:
+def output(outputs: Mapping[str, str], key: str, stack_name: str) -> str:
     if key not in outputs:
         raise CliError(f"stack {stack_name} has no output {key}", NOT_FOUND)
     return outputs[key]
 
 
-def _aws_error(error: BotoCoreError | ClientError, stack_name: str) -> CliError:
-    message = f"cannot read stack {stack_name}: {error}"
+def aws_error(error: BotoCoreError | ClientError, stack_name: str, region: str | None) -> CliError:
+    """The CLI's error for a failed AWS call about the stack."""
+    message = f"cannot read stack {stack_name} in {region or 'no region'}: {error}"
     if isinstance(error, NoCredentialsError):
         return CliError(message, UNAUTHORIZED)
     if isinstance(error, BotoCoreError):
         return CliError(message, UNREACHABLE)
     if "does not exist" in str(error):
-        return CliError(message, NOT_FOUND)
+        return CliError(f"{message} (a stack is in one region: pass --region)", NOT_FOUND)
     code = error.response.get("Error", {}).get("Code", "")
     return CliError(message, UNAUTHORIZED if code in _AUTH_ERROR_CODES else API_ERROR)

@@ -1,10 +1,11 @@
 """The `webhooks` command: operate an Incoming Webhooks stack through its admin API.
 
-    webhooks [--url URL | --stack-name NAME] [--json] COMMAND ...
+    webhooks [--url URL | --stack-name NAME [--region R]] [--json] COMMAND ...
 
 Locally, `--url` (default `$WEBHOOKS_URL`, e.g. http://127.0.0.1:3000) names the stack and
 `$WEBHOOKS_ADMIN_TOKEN` is sent as a bearer token. With `--stack-name`, the URLs come from the
-stack's CloudFormation outputs and admin requests are signed with SigV4.
+stack's CloudFormation outputs (in `--region`, else the default region) and admin requests
+are signed with SigV4.
 
 Exit codes: 0 success; 1 the API answered an error (or `webhooks test` did not succeed);
 2 usage error; 3 not found (404); 4 conflict (409); 5 cannot connect or no URL configured;
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from webhooks_cli import config, functions, messages, providers, send, system, testing
+from webhooks_cli import config, functions, messages, providers, send, stack, system, testing
 from webhooks_cli.context import Context, Handler
 from webhooks_cli.errors import EXIT_CODES_HELP, USAGE, CliError
 from webhooks_cli.wiring import add_global_options
@@ -27,7 +28,7 @@ environment:
   WEBHOOKS_ADMIN_TOKEN  bearer token of the local stack's admin API
   AWS_PROFILE, AWS_REGION and the other AWS variables, with --stack-name
 """
-_MODULES = (system, providers, functions, messages, config, testing, send)
+_MODULES = (system, providers, functions, messages, config, testing, send, stack)
 
 
 def build_parser() -> argparse.ArgumentParser:

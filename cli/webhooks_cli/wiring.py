@@ -21,7 +21,9 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
         default=default,
         help="a deployed stack: URLs from its outputs, requests signed with SigV4",
     )
-    group.add_argument("--region", default=default, help="AWS region of --stack-name")
+    group.add_argument(
+        "--region", default=default, help="AWS region of --stack-name (default: your default)"
+    )
     group.add_argument("--profile", default=default, help="AWS profile for --stack-name")
     group.add_argument(
         "--json",

@@ -116,6 +116,39 @@ def test_admin_health_answers_with_the_token(local_stack):
     assert all(body["sandbox"]["protections"].values())
 
 
+@pytest.mark.parametrize(
+    ("content_type", "size", "status", "answer"),
+    [
+        ("text/plain", 4_500_000, 202, None),
+        ("text/plain", 4_500_001, 413, "ingest"),  # MAX_BODY_BYTES
+        ("text/plain", 7_000_000, 500, {"message": "Internal Server Error"}),
+        ("application/octet-stream", 4_800_000, 500, {"message": "Internal Server Error"}),
+    ],
+    ids=["stored", "over ingest's limit", "over Lambda's 6 MB", "binary, base64"],
+)
+def test_each_body_size_gets_the_answer_the_readme_gives(
+    local_stack, content_type: str, size: int, status: int, answer: object
+):
+    # Given a body of that size (API Gateway passes a binary one base64-encoded, a third larger)
+    body = b"x" * size
+
+    # When
+    response = local_stack.request(
+        "POST", "/webhooks/big/body", body, headers={"content-type": content_type}
+    )
+
+    # Then (README, "Limits"): stored; refused by ingest; past what a Lambda invocation
+    # carries, API Gateway's own 500 without the function running (past 10 MB, its 413 comes
+    # before the body is read: tests/integration/local/test_gateway.py)
+    assert response.status == status
+    if answer == "ingest":
+        assert response.json()["error"]["message"].startswith("body of 4500001 bytes is over")
+    elif answer is not None:
+        assert response.json() == answer
+    else:
+        assert set(response.json()) == {"message_id"}
+
+
 def test_unknown_path_is_not_found(local_stack):
     # When
     answer = local_stack.request("GET", "/elsewhere")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from webhook_engine.toolkit.aws_targets import KINDS, listed_target
+
+SWEEP_MARGIN = timedelta(minutes=5)
 
 
 class Settings(BaseModel):
@@ -35,7 +38,8 @@ class Settings(BaseModel):
     record_minimum_seconds: float = Field(default=5.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0)
     max_receive_count: int = Field(default=5, ge=1)
-    sweep_after_minutes: float = Field(default=35.0, gt=0)
+    # The queue's: a delivery that fails comes back this long after it was received.
+    queue_visibility_timeout_seconds: int = Field(default=360, ge=0)
     sweep_window_hours: float = Field(default=24.0, gt=0)
     max_sweeps: int = Field(default=3, ge=1)
     script_memory_mb: int = Field(default=256, ge=64)
@@ -60,6 +64,14 @@ class Settings(BaseModel):
     action_build_project_arns: tuple[str, ...] = ()
     action_pipeline_arns: tuple[str, ...] = ()
     action_function_arns: tuple[str, ...] = ()
+
+    @property
+    def sweep_after(self) -> timedelta:
+        """How long a submission stays unfinished before the sweeper takes it for lost: past
+        every delivery the queue makes (max_receive_count x the visibility timeout), with a
+        margin for the event source's polling; derived, so that no parameter can set it short."""
+        retries = timedelta(seconds=self.max_receive_count * self.queue_visibility_timeout_seconds)
+        return retries + SWEEP_MARGIN
 
     @field_validator("http_allowed_hosts", *(kind.setting for kind in KINDS), mode="before")
     @classmethod

@@ -183,7 +183,7 @@ def sweeper() -> Sweeper:
     return Sweeper(
         messages=message_store(),
         queue=queue(),
-        after=timedelta(minutes=settings.sweep_after_minutes),
+        after=settings.sweep_after,
         window=timedelta(hours=settings.sweep_window_hours),
         max_sweeps=settings.max_sweeps,
     )

@@ -209,7 +209,7 @@ def test_unknown_path_is_not_found(connection, function):
     [
         (FunctionError("Traceback: boom"), 500, "Internal Server Error"),
         (FunctionTimeout("Task timed out after 28.00 seconds"), 500, "Internal Server Error"),
-        (PayloadTooLarge("too large"), 413, "Request Entity Too Large"),
+        (PayloadTooLarge("Request payload exceeds 6291456 bytes"), 500, "Internal Server Error"),
     ],
 )
 def test_function_failures_get_api_gateway_answers(connection, function, error, status, message):
