@@ -17,7 +17,7 @@ from webhook_engine.adapters.message_items import PARTITIONS
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Mode, Status
 from webhook_engine.domain.ports import Outcome
-from webhooks_local.costs import PRICES, cost_figures
+from webhooks_local.costs import BATCH, PRICES, cost_figures
 from webhooks_local.list_costs import list_figures
 from webhooks_local.meter import metered
 
@@ -61,15 +61,20 @@ def test_cold_containers_also_load_the_configuration_and_the_secrets(figures):
     assert "dynamodb.Query" not in cold["process"]["by_operation"]  # nor the message
 
 
-def test_the_price_per_million_adds_up_and_stays_under_five_dollars(figures):
-    # Then
+def test_the_price_per_million_adds_up_and_its_counted_part_leaves_room_under_five_dollars(
+    figures,
+):
+    # Then the parts add up, and what is counted (requests and capacity units, the same on any
+    # machine) costs at most $4 a million, leaving $1 for Lambda's duration (150 ms a message
+    # at 512 MB on arm64). The duration itself is timed: a figure of `make bench`, not a test.
     price = figures["price_per_million"]
     assert price["total"] == pytest.approx(
         sum(value for name, value in price.items() if name != "total"), abs=0.01
     )
     unit = PRICES["dynamodb_write_unit"] * 1e6
     assert price["dynamodb"] == pytest.approx(3 * unit, abs=0.001)
-    assert price["total"] < 5.0
+    invocations = PRICES["lambda_request"] * (1 + 1 / BATCH) * 1e6
+    assert price["http_api"] + price["sqs"] + price["dynamodb"] + invocations < 4.0
 
 
 def test_a_page_of_the_message_list_costs_one_query_per_partition_whatever_the_filter():
