@@ -65,7 +65,8 @@ def perform(action: str, arguments: dict[str, Any], timeout: float = 10.0) -> An
 
 @pytest.fixture
 def resources(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
-    """One resource of each kind in moto, each listed in its Action*Arns setting."""
+    """One resource of each kind in moto, each listed in its Action*Arns setting, and the
+    build overrides the tests make allowed."""
     with mock_aws(config={"lambda": {"use_docker": False}}):
         made = Resources(boto3.Session(region_name=REGION))
         _queues(made)
@@ -80,6 +81,8 @@ def resources(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
             "ACTION_BUILD_PROJECT_ARNS": f"{made.arns['project']},{made.arns['missing-project']}",
             "ACTION_PIPELINE_ARNS": made.arns["pipeline"],
             "ACTION_FUNCTION_ARNS": made.arns["function"],
+            "ACTION_BUILD_ENVIRONMENT_VARIABLES": "STAGE,TOKEN",
+            "ACTION_BUILD_SOURCE_VERSIONS": r"v[0-9]+\.[0-9]+\.[0-9]+",
         }
         for name, value in listed.items():
             monkeypatch.setenv(name, value)
