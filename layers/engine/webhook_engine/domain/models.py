@@ -270,6 +270,12 @@ class ProviderFields(_Model):
     properties: dict[str, Property] = Field(default_factory=dict)
     match_script: str
     deduplicate: Deduplication | None = None
+    redirect_hosts: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Hosts (`host` or `host:port`) that its functions' `respond` may send a "
+        "sender to with a `Location` header; a path on the webhook API's own host needs none",
+    )
 
 
 class Provider(ProviderFields):

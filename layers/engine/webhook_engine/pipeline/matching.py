@@ -168,7 +168,7 @@ def process_request(
             if result.duplicate_of:
                 result.status = Status.DUPLICATE
             else:
-                answer = Answer(waiting)
+                answer = Answer(waiting, tuple(provider.redirect_hosts))
                 functions = active.functions_for(request.uri)
                 functions_run = _FunctionRun(scripts, submission, limits, toolkit, answer)
                 _run_functions(result, functions, functions_run)

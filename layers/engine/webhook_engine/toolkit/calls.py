@@ -56,9 +56,11 @@ class Performer(Protocol):
 
 @dataclass
 class Answer:
-    """A submission's synchronous answer: the first `respond`, when a sender waits for it."""
+    """A submission's synchronous answer: the first `respond`, when a sender waits for it, and
+    the hosts its `Location` may name (the provider's `redirect_hosts`)."""
 
     waiting: bool
+    redirect_hosts: tuple[str, ...] = ()
     value: SyncAnswer | None = None
     function: str | None = None  # the function whose `respond` set it
 
@@ -125,9 +127,11 @@ class ExecutionCalls:
         at, started = datetime.now(UTC), time.perf_counter()
         try:
             self._count("respond")
-            answer = sync_answer(args)
+            answer = sync_answer(args, self.answer.redirect_hosts)
         except ActionError as error:
-            self._record("respond", "respond", ActionOutcome.FAILED, at, started, str(error))
+            refused = isinstance(error, ActionRefused | ActionLimitError)
+            outcome = ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
+            self._record("respond", "respond", outcome, at, started, str(error))
             raise
         call = "respond"
         if self.answer.value is not None or not self.answer.waiting:
