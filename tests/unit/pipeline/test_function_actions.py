@@ -262,3 +262,30 @@ def test_a_secret_url_is_masked_in_the_record_of_the_call(script):
     assert execution.status is ExecutionStatus.SUCCESS, execution.error
     assert execution.actions[0].call.startswith("POST ***")
     assert "xS3cr3tPath" not in execution.model_dump_json()
+
+
+# a secret across every cut -------------------------------------------------------------------------
+
+# Where the worker and the engine cut what a function leaves, and the script that puts the secret
+# at character `n` of that text (SECRET is 12 characters; each cut is at its cap).
+CUTS = {
+    "log entry (4,000)": ('log.info("x" * {n} + props["TOKEN"] + "y" * 50)', 4000),
+    "summary (500)": ('log.set_message("x" * {n} + props["TOKEN"] + "y" * 50)', 500),
+    "error detail (500)": ('raise ValueError("x" * {n} + props["TOKEN"] + "y" * 50)', 500),
+    "call line (500)": ('http.get("https://x.test/" + "x" * {n} + props["TOKEN"] + "y" * 50)', 500),
+}
+
+
+@pytest.mark.parametrize("where", CUTS)
+def test_no_cut_leaves_any_part_of_a_secret_on_record(where):
+    # Given the secret placed across the cut, at every offset around it
+    script, cap = CUTS[where]
+    shift = len("GET https://x.test/") if "call" in where else 0
+    for n in range(cap - len(SECRET) - 8, cap + 2):
+        # When
+        result = run(function(GITHUB, "f", script=script.format(n=n - shift)))
+
+        # Then not even the secret's first two characters are left on record
+        (execution,) = result.executions
+        recorded = execution.model_dump_json() + (result.summary or "")
+        assert SECRET[:2] not in recorded, n

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from webhook_engine.sandbox.redaction import Redactor
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 from webhook_engine.toolkit.respond import MAX_ANSWER_BYTES, RECORDED_BODY, recorded, sync_answer
 
@@ -461,5 +462,22 @@ def test_the_recorded_copy_is_bounded():
     answer = sync_answer({"body": "x" * (RECORDED_BODY * 2)})
 
     # When / Then
-    assert len(recorded(answer).body) == RECORDED_BODY
+    assert len(recorded(answer, Redactor([]).text).body) == RECORDED_BODY
     assert len(answer.body) == RECORDED_BODY * 2
+
+
+@given(before=st.integers(min_value=RECORDED_BODY - 40, max_value=RECORDED_BODY + 5))
+def test_the_recorded_copy_is_masked_before_it_is_cut(before):
+    # Given an answer whose body holds a secret at any place around the cut, and in a header
+    secret = "s3cr3t-t0k3n-0123456789"
+    answer = sync_answer(
+        {"body": "x" * before + secret + "y" * RECORDED_BODY, "headers": {"X-Key": secret}}
+    )
+
+    # When it is recorded
+    kept = recorded(answer, Redactor([secret]).text)
+
+    # Then not one character of the secret survived the cut, and the header is masked
+    assert len(kept.body) <= RECORDED_BODY
+    assert secret[:2] not in kept.body
+    assert kept.headers["x-key"] == "***"

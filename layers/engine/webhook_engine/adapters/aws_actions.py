@@ -26,6 +26,7 @@ from botocore.response import StreamingBody
 
 from webhook_engine.adapters.clients import timed_client
 from webhook_engine.adapters.deadlines import CallDeadline
+from webhook_engine.domain.clipping import clip
 from webhook_engine.observability import logger
 from webhook_engine.toolkit.aws import AwsRequest
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
@@ -126,4 +127,4 @@ def _reason(error: ClientError) -> str:
     """`Code: message` of AWS's answer: no request id, no headers."""
     details = error.response.get("Error", {})
     reason = f"{details.get('Code', 'Error')}: {details.get('Message', '')}".strip().rstrip(":")
-    return reason[:REASON_LIMIT]
+    return clip(reason, REASON_LIMIT)

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.limits import (
     ERROR_CHARACTERS,
     EVALUATION_LOG_BYTES,
@@ -131,7 +132,7 @@ def bounded_logs(entries: list[LogEntry], limit: int) -> list[LogEntry]:
 
 
 def _bounded_error(error: str | None) -> str | None:
-    return error if error is None or len(error) <= ERROR_CHARACTERS else error[:ERROR_CHARACTERS]
+    return error if error is None else clip(error, ERROR_CHARACTERS)
 
 
 ExecutionLogs = Annotated[

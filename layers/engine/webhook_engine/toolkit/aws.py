@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Protocol, Self
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.toolkit import aws_targets as kinds
 from webhook_engine.toolkit.aws_arguments import (
     ASYNC_PAYLOAD_LIMIT,
@@ -377,7 +378,7 @@ def _function_error(answer: JsonValue) -> str:
         text = f"{answer.get('errorType', 'Error')}: {answer.get('errorMessage', '')}"
     else:
         text = str(answer)
-    return text[:ERROR_TEXT_LIMIT]
+    return clip(text, ERROR_TEXT_LIMIT)
 
 
 ACTIONS: dict[str, type[AwsAction]] = {

@@ -5,7 +5,7 @@ against MAX_CALLS (recording the first refusal past it, not every one), gives ea
 call what is left of the run's time, performs it (or, in a dry run, only describes it) and
 records it with the execution: what was called (method and URL without query string; the
 AWS action and its target), how it ended, the status and the milliseconds, never headers or
-bodies.
+bodies. Secret values are masked in what it records before anything is cut.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 from pydantic import JsonValue
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.models import ActionOutcome, ActionRecord, LogEntry, SyncAnswer
 from webhook_engine.observability import logger
 from webhook_engine.sandbox.actions import ScriptAws
@@ -30,6 +31,7 @@ MAX_CALL_LINE = 500  # characters of a call's one-line description kept on recor
 _MARGIN = 0.05  # seconds kept back from a call's timeout, for the reply to reach the script
 Kind = Literal["http", "aws"]
 Call = Callable[[dict[str, JsonValue]], JsonValue]
+Redact = Callable[[str], str]  # masks the secret values of the run's provider
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,12 @@ class Toolkit:
     performers: Mapping[Kind, Performer]
     dry_run: bool = False
 
-    def calls(self, function: str, deadline: float, answer: Answer) -> ExecutionCalls:
-        """The calls of one run of `function`, which must end by `deadline` (monotonic)."""
-        return ExecutionCalls(self, function, deadline, answer)
+    def calls(
+        self, function: str, deadline: float, answer: Answer, redact: Redact | None = None
+    ) -> ExecutionCalls:
+        """The calls of one run of `function`, which must end by `deadline` (monotonic); what
+        is recorded of them is masked with `redact`."""
+        return ExecutionCalls(self, function, deadline, answer, redact or _as_is)
 
 
 @dataclass
@@ -83,6 +88,7 @@ class ExecutionCalls:
     function: str
     deadline: float
     answer: Answer
+    redact: Redact
     records: list[ActionRecord] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
     response: SyncAnswer | None = None  # set when this run's `respond` became the answer
@@ -144,7 +150,7 @@ class ExecutionCalls:
             self._record("respond", call, outcome, at, started, reason, answer.status)
             return False
         self.answer.value, self.answer.function = answer, self.function
-        self.response = recorded(answer)
+        self.response = recorded(answer, self.redact)
         outcome = ActionOutcome.WOULD_CALL if self.toolkit.dry_run else ActionOutcome.DONE
         self._record("respond", call, outcome, at, started, status=answer.status)
         return True
@@ -175,19 +181,21 @@ class ExecutionCalls:
         if len(self.records) > MAX_CALLS:
             return  # the first call past the limit is on record; the rest only raise
         duration = round((time.perf_counter() - started) * 1000, 3)
-        if len(call) > MAX_CALL_LINE:
-            call = call[: MAX_CALL_LINE - 3] + "..."
         record = ActionRecord(
             kind=kind,
-            call=call,
+            call=clip(self.redact(call), MAX_CALL_LINE),
             outcome=outcome,
             status=status,
-            detail=detail,
+            detail=None if detail is None else self.redact(detail),  # cut by the model
             duration_ms=duration,
             at=at,
         )
         self.records.append(record)
         self.logs.append(_log_line(record))
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _log_line(record: ActionRecord) -> LogEntry:

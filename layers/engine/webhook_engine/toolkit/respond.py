@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic import ValidationError as InvalidArguments
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.errors import describe
 from webhook_engine.domain.models import SyncAnswer
 from webhook_engine.toolkit.addresses import DEFAULT_PORTS, normalise_host, parse_allowed
@@ -186,6 +187,9 @@ def _check_location(value: str, redirect_hosts: Iterable[str]) -> None:
         )
 
 
-def recorded(answer: SyncAnswer) -> SyncAnswer:
-    """The copy kept with the execution: the body cut to RECORDED_BODY characters."""
-    return answer.model_copy(update={"body": answer.body[:RECORDED_BODY]})
+def recorded(answer: SyncAnswer, redact: Callable[[str], str]) -> SyncAnswer:
+    """The copy kept with the execution: `redact` masks the secret values in its body and
+    header values, then the body is cut to RECORDED_BODY characters."""
+    headers = {name: redact(value) for name, value in answer.headers.items()}
+    body = clip(redact(answer.body), RECORDED_BODY)
+    return answer.model_copy(update={"body": body, "headers": headers})
