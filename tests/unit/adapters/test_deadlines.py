@@ -85,14 +85,8 @@ def test_a_closed_socket_is_ignored():
     assert not deadline.expired
 
 
-def test_clients_for_script_actions_register_their_connections(monkeypatch):
+def test_clients_for_script_actions_register_their_connections(aws_credentials):
     # Given a region and credentials
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
     clients.reset()
 
     # When a client for script actions is made

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from webhook_engine.domain.clipping import CUT_MARK, MIN_FRAGMENT, forms
 from webhook_engine.sandbox.supervisor import LogLine, ScriptOutcome
@@ -31,13 +30,8 @@ class Redactor:
         variants = {variant for secret in secrets for variant in forms(secret)}
         longest_first = sorted(variants, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, longest_first))) if variants else None
-        # Variants that a cut can leave a fragment of, by their first MIN_FRAGMENT characters.
-        self._by_start: dict[str, list[str]] = defaultdict(list)
-        for variant in longest_first:
-            if len(variant) > MIN_FRAGMENT:
-                self._by_start[variant[:MIN_FRAGMENT]].append(variant)
-        starts = "|".join(map(re.escape, self._by_start))
-        self._starts = re.compile(f"(?=({starts}))") if starts else None
+        # The variants a cut can leave a fragment of: longer than a fragment's minimum.
+        self._cuttable = [variant for variant in longest_first if len(variant) > MIN_FRAGMENT]
 
     def text[T: (str, str | None)](self, text: T) -> T:
         if self._pattern is None or text is None:
@@ -57,40 +51,36 @@ class Redactor:
 
     def _cut_fragments(self, text: str) -> str:
         """`text` with every fragment a cut left of a secret masked."""
-        if self._starts is None:
-            return text
         spans = [
-            span
-            for found in self._starts.finditer(text)
-            for variant in self._by_start[found.group(1)]
-            if (span := _cut_fragment(text, found.start(), variant)) is not None
+            (start, cut)
+            for cut in _cut_points(text)
+            for variant in self._cuttable
+            if (start := _fragment(text, cut, variant)) is not None
         ]
         for start, end in reversed(_merged(spans)):
             text = text[:start] + MASK + text[end:]
         return text
 
 
-def _cut_fragment(text: str, start: int, variant: str) -> tuple[int, int] | None:
-    """The span from `start` that is a proper beginning of `variant` of at least MIN_FRAGMENT
-    characters and ends where the text was cut (the cut mark, or the end), the longest."""
-    matched = _matched(text, start, variant)
-    last = start + min(matched, len(variant) - 1)
-    if last == len(text):
-        return start, last
-    cut = text.rfind(CUT_MARK, start + MIN_FRAGMENT, last + len(CUT_MARK))
-    return (start, cut) if cut >= 0 else None
+def _cut_points(text: str) -> Iterator[int]:
+    """Where a cut may have been made: before each cut mark, and at the end."""
+    found = text.find(CUT_MARK)
+    while found >= 0:
+        yield found
+        found = text.find(CUT_MARK, found + len(CUT_MARK))
+    yield len(text)
 
 
-def _matched(text: str, start: int, variant: str) -> int:
-    """How many characters of `variant` the text holds from `start` (MIN_FRAGMENT at least)."""
-    low, high = MIN_FRAGMENT, min(len(variant), len(text) - start)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if text.startswith(variant[:middle], start):
-            low = middle
-        else:
-            high = middle - 1
-    return low
+def _fragment(text: str, cut: int, variant: str) -> int | None:
+    """Where the longest beginning of `variant` that ends at `cut` starts: at least
+    MIN_FRAGMENT characters, and not all of it (a whole one is masked already)."""
+    head = variant[:MIN_FRAGMENT]
+    start = text.find(head, max(0, cut - len(variant) + 1), cut)
+    while start >= 0:
+        if text.startswith(variant[: cut - start], start):
+            return start
+        start = text.find(head, start + 1, cut)
+    return None
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
