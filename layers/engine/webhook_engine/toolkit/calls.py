@@ -117,9 +117,7 @@ class ExecutionCalls:
                 return performer.dry_value(target, args)
             done = performer.perform(target, args, self._time_left(target))
         except ActionError as error:
-            refused = isinstance(error, ActionRefused | ActionLimitError)
-            outcome = ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
-            self._record(kind, call, outcome, at, started, detail=str(error))
+            self._record(kind, call, _outcome_of(error), at, started, detail=str(error))
             raise
         except Exception as error:  # a performer's own bug: the script learns only that
             logger.exception("toolkit call failed", call=target)
@@ -135,9 +133,7 @@ class ExecutionCalls:
             self._count("respond")
             answer = sync_answer(args, self.answer.redirect_hosts)
         except ActionError as error:
-            refused = isinstance(error, ActionRefused | ActionLimitError)
-            outcome = ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
-            self._record("respond", "respond", outcome, at, started, str(error))
+            self._record("respond", "respond", _outcome_of(error), at, started, str(error))
             raise
         call = "respond"
         if self.answer.value is not None or not self.answer.waiting:
@@ -196,6 +192,12 @@ class ExecutionCalls:
 
 def _as_is(text: str) -> str:
     return text
+
+
+def _outcome_of(error: ActionError) -> ActionOutcome:
+    """`refused` for a rule or a limit, `failed` for the rest."""
+    refused = isinstance(error, ActionRefused | ActionLimitError)
+    return ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
 
 
 def _log_line(record: ActionRecord) -> LogEntry:
