@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the local stack in the foreground (env PORT, WEBHOOKS_CONFIG, "
-        "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, WEBHOOKS_ACTION_*_ARNS, "
+        "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, WEBHOOKS_ACTION_*, "
         "LOCAL_WORKERS, LOCAL_RETRY_DELAY_SECONDS)",
     )
     serve.add_argument("--quiet", action="store_true", help="no access log lines")

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import yaml
 
+from webhook_engine.toolkit.aws_overrides import OVERRIDES
 from webhook_engine.toolkit.aws_targets import KINDS
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -31,13 +32,20 @@ LOCAL_TYPES = frozenset({
     "AWS::SQS::Queue", "AWS::SSM::Parameter",
 })  # fmt: skip
 _SECTIONS = ("Parameters", "Mappings", "Conditions")  # copied as they are
-# Template parameters the local stack takes from its own environment: variable -> parameter.
-# The template parameters `make serve` takes from its environment, e.g.
+# The template parameters `make serve` takes from its environment (variable -> parameter), e.g.
 # WEBHOOKS_ACTION_BUILD_PROJECT_ARNS for ActionBuildProjectArns.
 LOCAL_PARAMETERS = {
     "WEBHOOKS_HTTP_ALLOWED_HOSTS": "HttpAllowedHosts",
     "WEBHOOKS_SANDBOX_KERNEL_WALLS": "SandboxKernelWalls",
     **{f"WEBHOOKS_{kind.setting.upper()}": kind.parameter for kind in KINDS},
+    **{f"WEBHOOKS_{item.setting.upper()}": item.parameter for item in OVERRIDES},
+}
+# What the local stack sets where the template's default is empty, unless its environment says
+# otherwise: the overrides that the example configuration's "GitHub - git/push - build" makes
+# (the push's ref and message id as variables, the pushed commit as source version).
+LOCAL_DEFAULTS = {
+    "ActionBuildEnvironmentVariables": "GIT_REF,WEBHOOK_MESSAGE_ID",
+    "ActionBuildSourceVersions": "[0-9a-f]{40}",
 }
 
 
@@ -131,12 +139,14 @@ def function_environment(function_id: str, stack: ProvisionedStack) -> dict[str,
 
 
 def local_parameters(environ: Mapping[str, str]) -> dict[str, str]:
-    """The parameter overrides that `environ` sets through `LOCAL_PARAMETERS`."""
-    return {
+    """The parameter overrides of the local stack: `LOCAL_DEFAULTS`, and what `environ` sets
+    through `LOCAL_PARAMETERS` (an empty variable empties a default)."""
+    given = {
         parameter: environ[variable]
         for variable, parameter in LOCAL_PARAMETERS.items()
         if variable in environ
     }
+    return LOCAL_DEFAULTS | given
 
 
 def provision(

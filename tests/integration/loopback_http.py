@@ -1,5 +1,7 @@
-"""A scripted HTTP(S) server on 127.0.0.1 for the outbound client's tests: the only place
-their packets go. Paths choose the behaviour; the server counts connections and requests."""
+"""Scripted servers on 127.0.0.1 for the outbound clients' tests: the only place their
+packets go. `LoopbackServer` speaks HTTP(S), its paths choosing the behaviour (or one behaviour
+for every path), and counts connections and requests; `StallingServer` accepts TCP connections
+and never completes a TLS handshake."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         self.server.requests.append(f"{self.command} {self.path}")
-        parts = urlsplit(self.path)
+        parts = urlsplit(self.server.every_path or self.path)
         query = {
             name: values[0]
             for name, values in parse_qs(parts.query, keep_blank_values=True).items()
@@ -105,24 +107,43 @@ def _slow(handler: Handler, query: dict[str, str], body: bytes) -> None:
     handler.answer(200, b"late")
 
 
+TICK = 0.05  # seconds between two bytes of a trickle: each read well within any timeout
+
+
 def _trickle(handler: Handler, query: dict[str, str], body: bytes) -> None:
-    """Headers (or, with `body=1`, a body) one byte every 50 ms, each read well within any
-    socket timeout, for `seconds`."""
-    if query.get("body"):
-        handler.send_response(200)
-        handler.send_header("Content-Length", "5000")
-        handler.end_headers()
-    else:
-        handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    """An answer one byte every TICK for `seconds` (default 20), its `part`:
+    - `headers` (the default): a header's value;
+    - `body`: a body of declared length, the connection kept alive;
+    - `close`: a body of declared length, `Connection: close`;
+    - `http10`: an HTTP/1.0 body without a length, ended by closing the connection;
+    - `chunked`: a body of one-byte chunks."""
+    part = query.get("part", "headers")
+    handler.wfile.write(_TRICKLE_HEADS[part])
+    byte = b"1\r\na\r\n" if part == "chunked" else b"a"
     end = time.monotonic() + float(query.get("seconds", "20"))
     try:
         while time.monotonic() < end:
-            handler.wfile.write(b"a")
+            handler.wfile.write(byte)
             handler.wfile.flush()
-            time.sleep(0.05)
+            time.sleep(TICK)
     except OSError:
         pass  # the client hung up
     handler.close_connection = True
+
+
+_TRICKLE_HEADS = {
+    "headers": b"HTTP/1.1 200 OK\r\nX-Slow: ",
+    "body": b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",
+    "close": b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n",
+    "http10": b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+}
+
+
+def _slow_redirect(handler: Handler, query: dict[str, str], body: bytes) -> None:
+    """After `seconds`, a redirect to this same slow redirect: each hop of the chain is slow."""
+    time.sleep(float(query["seconds"]))
+    handler.answer(302, b"", {"Location": handler.path})
 
 
 def _not_found(handler: Handler, query: dict[str, str], body: bytes) -> None:
@@ -138,6 +159,7 @@ ROUTES: dict[str, Route] = {
     "/gzip": _gzip,
     "/slow": _slow,
     "/trickle": _trickle,
+    "/slow-redirect": _slow_redirect,
 }
 
 
@@ -145,8 +167,11 @@ class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, every_path: str | None = None) -> None:
+        """`every_path`: a path and query that every request is answered as, whatever its own
+        (an AWS endpoint: SDK requests go to `/`)."""
         super().__init__(("127.0.0.1", 0), Handler)
+        self.every_path = every_path
         self.connections = 0
         self.requests: list[str] = []
         if tls is not None:
@@ -172,6 +197,52 @@ class LoopbackServer(ThreadingHTTPServer):
     def reset(self) -> None:
         self.connections = 0
         self.requests.clear()
+
+
+class StallingServer:
+    """Accepts TCP connections and holds each one without finishing a TLS handshake: silent
+    (`trickle=False`), or announcing a 16 KiB handshake record and sending it one byte every
+    TICK (each read of the client's handshake well within any timeout)."""
+
+    def __init__(self, trickle: bool) -> None:
+        self._trickle = trickle
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self.connections = 0
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    def start(self) -> StallingServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._listener.close()
+        self._thread.join(5)
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return  # closed by stop()
+            self.connections += 1
+            threading.Thread(target=self._hold, args=(connection,), daemon=True).start()
+
+    def _hold(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                if self._trickle:
+                    connection.sendall(b"\x16\x03\x03\x40\x00")  # handshake, 16,384 bytes
+                while not self._stopped.wait(TICK):
+                    if self._trickle:
+                        connection.sendall(b"\x00")
+            except OSError:
+                pass  # the client hung up
 
 
 def certificate(directory: Path, name: str) -> tuple[Path, Path]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import pytest
 from moto import mock_aws
 
 from tests.codebuild import create_project
+from tests.integration.loopback_http import LoopbackServer
 from webhook_engine import wiring
 from webhook_engine.adapters import clients
 from webhook_engine.toolkit.aws_targets import KINDS
@@ -63,7 +65,8 @@ def perform(action: str, arguments: dict[str, Any], timeout: float = 10.0) -> An
 
 @pytest.fixture
 def resources(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
-    """One resource of each kind in moto, each listed in its Action*Arns setting."""
+    """One resource of each kind in moto, each listed in its Action*Arns setting, and the
+    build overrides the tests make allowed."""
     with mock_aws(config={"lambda": {"use_docker": False}}):
         made = Resources(boto3.Session(region_name=REGION))
         _queues(made)
@@ -78,6 +81,8 @@ def resources(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
             "ACTION_BUILD_PROJECT_ARNS": f"{made.arns['project']},{made.arns['missing-project']}",
             "ACTION_PIPELINE_ARNS": made.arns["pipeline"],
             "ACTION_FUNCTION_ARNS": made.arns["function"],
+            "ACTION_BUILD_ENVIRONMENT_VARIABLES": "STAGE,TOKEN",
+            "ACTION_BUILD_SOURCE_VERSIONS": r"v[0-9]+\.[0-9]+\.[0-9]+",
         }
         for name, value in listed.items():
             monkeypatch.setenv(name, value)
@@ -269,14 +274,15 @@ def test_each_call_is_logged_without_its_parameters(
     with pytest.raises(ActionError):
         perform("start_build", {"project": "gone", "env": {"TOKEN": "s3cr3t"}})
 
-    # Then one line each: action, service, region, time and the error, never the arguments
+    # Then one line each: action, service, region, time and AWS's error code, never the
+    # arguments nor AWS's message (which may repeat a value)
     lines = [r.__dict__ for r in caplog.records if r.getMessage() == "aws action"]
     assert [(line["action"], line["service"], line["region"]) for line in lines] == [
         ("send_message", "sqs", REGION),
         ("start_build", "codebuild", REGION),
     ]
     assert lines[0]["error"] is None
-    assert lines[1]["error"].startswith("aws.start_build: ResourceNotFoundException")
+    assert lines[1]["error"] == "ResourceNotFoundException"
     assert all(isinstance(line["milliseconds"], int) for line in lines)
     assert "s3cr3t" not in str([record.__dict__ for record in caplog.records])
 
@@ -411,6 +417,33 @@ def test_a_service_that_does_not_answer_is_given_up_within_the_time(
     )
     assert silent_endpoint.connections() == 1
     wiring.reset()
+
+
+@pytest.mark.parametrize(
+    "part", ["headers", "body", "close", "http10", "chunked"], ids=lambda part: f"trickled {part}"
+)
+def test_an_endpoint_that_trickles_is_given_up_at_the_deadline(
+    part: str, monkeypatch: pytest.MonkeyPatch
+):
+    # Given an endpoint that answers every request one byte at a time for 20 s, each byte
+    # well within botocore's read timeout, and a script with 1.5 s left (the 1 s bucket)
+    endpoint = LoopbackServer(every_path=f"/trickle?part={part}&seconds=20").start()
+    _pointed_at(f"http://127.0.0.1:{endpoint.port}", monkeypatch)
+    try:
+        # When
+        started = time.monotonic()
+        with pytest.raises(ActionLimitError) as error:
+            perform("start_pipeline", {"name": "deploy"}, timeout=1.5)
+
+        # Then it ended at the deadline, long before the endpoint would have
+        assert time.monotonic() - started < 5.0
+        assert str(error.value) == (
+            f"aws.start_pipeline: no answer from codepipeline in {REGION} within 1 s"
+        )
+        assert endpoint.requests == ["POST /"]
+    finally:
+        endpoint.stop()
+        wiring.reset()
 
 
 def test_a_service_that_cannot_be_reached_is_an_error(monkeypatch: pytest.MonkeyPatch):

@@ -17,6 +17,8 @@ from tests.integration.sqs import drain_queue
 from tests.integration.test_pipeline import ingest, signed, stored
 from webhook_engine import wiring
 from webhook_engine.domain.models import ActionOutcome, ExecutionStatus, Status
+from webhook_engine.toolkit.aws_overrides import OVERRIDES
+from webhooks_local.template import LOCAL_DEFAULTS
 
 REPO = Path(__file__).parents[2]
 EXAMPLE = (REPO / "examples" / "config.yaml").read_text()
@@ -29,9 +31,12 @@ BUILD = "GitHub - git/push - build"
 
 @pytest.fixture
 def project(stack, monkeypatch: pytest.MonkeyPatch) -> str:
-    """CodeBuild project build-web in the stack's moto, listed in ActionBuildProjectArns."""
+    """CodeBuild project build-web in the stack's moto, listed in ActionBuildProjectArns, with
+    the overrides the example's build function makes allowed, as the local stack allows them."""
     create_project(boto3.client("codebuild", region_name="us-east-1"))
     monkeypatch.setenv("ACTION_BUILD_PROJECT_ARNS", PROJECT_ARN)
+    for override in OVERRIDES:
+        monkeypatch.setenv(override.setting.upper(), LOCAL_DEFAULTS[override.parameter])
     wiring.reset()
     return "build-web"
 
@@ -96,6 +101,25 @@ def test_a_push_naming_an_unlisted_project_fails_its_execution_only(
     assert detail.message.status is Status.FAILED
     [other] = [e for e in detail.executions if e.function != BUILD]
     assert other.status is ExecutionStatus.SUCCESS
+
+
+def test_a_push_is_refused_its_overrides_where_the_deployment_allows_none(
+    project, configure, lambda_context, monkeypatch: pytest.MonkeyPatch
+):
+    # Given the template's defaults: the project listed, no override allowed
+    for override in OVERRIDES:
+        monkeypatch.setenv(override.setting.upper(), "")
+    wiring.reset()
+
+    # When GitHub pushes
+    _, _, execution = push(configure, lambda_context, f"project={project}")
+
+    # Then nothing is built, and the refusal names the variable and the parameter
+    assert builds() == []
+    assert execution.error == (
+        "ActionRefused: aws.start_build: environment variable GIT_REF is not allowed by "
+        "ActionBuildEnvironmentVariables (line 8)"
+    )
 
 
 def test_a_push_without_a_project_builds_nothing(project, configure, lambda_context):

@@ -15,7 +15,12 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.loopback_http import LoopbackServer, certificate, tls_context
+from tests.integration.loopback_http import (
+    LoopbackServer,
+    StallingServer,
+    certificate,
+    tls_context,
+)
 from webhook_engine import wiring
 from webhook_engine.adapters.http_client import MAX_REDIRECTS, UrllibHttpClient
 from webhook_engine.domain.ports import HttpReply
@@ -311,28 +316,72 @@ def test_head_reads_no_body(loopback):
 # time and faults -------------------------------------------------------------------------------
 
 
+SERVER_SECONDS = 20  # how long each misbehaving server would hold a call
+DEADLINE = 0.5
+# Ended at its deadline, not when the server would have: the bound is a fraction of the
+# server's time and many times the deadline, so that a busy machine cannot fail it.
+ENDED_IN_TIME = SERVER_SECONDS / 4
+
+
 @pytest.mark.parametrize(
     "path",
     [
-        "/slow?seconds=3",  # no answer in time
-        "/trickle?seconds=20",  # headers one byte at a time, each read within the timeout
-        "/trickle?seconds=20&body=1",  # the body one byte at a time
+        f"/slow?seconds={SERVER_SECONDS}",  # no answer at all
+        "/trickle?part=headers",  # a header one byte at a time, each read within the timeout
+        "/trickle?part=body",  # a body of declared length, one byte at a time
+        "/trickle?part=close",  # the same with Connection: close (http.client drops the socket)
+        "/trickle?part=http10",  # HTTP/1.0, no length: the body ends when the server closes
+        "/trickle?part=chunked",  # one-byte chunks
+        "/slow-redirect?seconds=0.2",  # redirects, each hop within the timeout, never ending
     ],
 )
-def test_the_timeout_bounds_the_whole_call(loopback, path):
-    # Given
+def test_the_deadline_ends_the_call_whatever_the_server_does(loopback, path):
+    # Given a server that would hold the call SERVER_SECONDS
     http = client(f"127.0.0.1:{loopback.port}")
 
     # When
     started = time.monotonic()
     with pytest.raises(ActionError, match=r"^http: GET 127\.0\.0\.1 timed out after 0\.5 s$"):
-        get(http, f"http://127.0.0.1:{loopback.port}{path}", timeout=0.5)
+        get(http, f"http://127.0.0.1:{loopback.port}{path}", timeout=DEADLINE)
 
     # Then it ended at its deadline, long before the server would have
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < ENDED_IN_TIME
 
     # And the client goes on serving calls
     assert get(http, f"http://127.0.0.1:{loopback.port}/bytes?n=2").body == b"xx"
+
+
+@pytest.mark.parametrize("trickle", [False, True], ids=["silent", "trickling"])
+def test_the_deadline_ends_a_tls_handshake_that_never_completes(trickle):
+    # Given a server that takes the TCP connection and never completes the TLS handshake
+    server = StallingServer(trickle).start()
+    http = client(f"127.0.0.1:{server.port}")
+    try:
+        # When
+        started = time.monotonic()
+        with pytest.raises(ActionError, match=r"^http: GET 127\.0\.0\.1 timed out after 0\.5 s"):
+            get(http, f"https://127.0.0.1:{server.port}/", timeout=DEADLINE)
+
+        # Then it ended at its deadline, having reached the server
+        assert time.monotonic() - started < ENDED_IN_TIME
+        assert server.connections == 1
+    finally:
+        server.stop()
+
+
+def test_a_keep_alive_connection_that_turns_slow_is_ended_at_the_deadline(loopback):
+    # Given a connection kept alive by a first call, then a server that trickles on it
+    http = client(f"127.0.0.1:{loopback.port}")
+    assert get(http, f"http://127.0.0.1:{loopback.port}/bytes?n=1").body == b"x"
+
+    # When the next call reuses the connection
+    started = time.monotonic()
+    with pytest.raises(ActionError, match=r"timed out after 0\.5 s"):
+        get(http, f"http://127.0.0.1:{loopback.port}/trickle?part=close", timeout=DEADLINE)
+
+    # Then the deadline held on the reused connection too
+    assert time.monotonic() - started < ENDED_IN_TIME
+    assert loopback.connections == 1
 
 
 class SlowResolver(Resolver):

@@ -9,10 +9,13 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from moto import mock_aws
 
 from webhook_engine.settings import Settings
+from webhook_engine.toolkit.aws_overrides import OVERRIDES
 from webhooks_local.template import (
+    LOCAL_DEFAULTS,
     LOCAL_PARAMETERS,
     LOCAL_TYPES,
     TEMPLATE_PATH,
@@ -578,10 +581,38 @@ def test_the_local_stack_sets_template_parameters_from_its_environment() -> None
     # Given the local stack's environment
     environ = {"WEBHOOKS_HTTP_ALLOWED_HOSTS": "127.0.0.1:8080", "HTTP_ALLOWED_HOSTS": "ignored"}
 
-    # When / Then its own variables become parameter overrides of the template
-    assert local_parameters(environ) == {"HttpAllowedHosts": "127.0.0.1:8080"}
-    assert local_parameters({}) == {}
+    # When / Then its own variables become parameter overrides of the template, next to the
+    # local stack's defaults
+    assert local_parameters(environ) == LOCAL_DEFAULTS | {"HttpAllowedHosts": "127.0.0.1:8080"}
+    assert local_parameters({}) == LOCAL_DEFAULTS
     assert set(LOCAL_PARAMETERS.values()) <= set(load_template()["Parameters"])
+
+
+def test_the_local_stack_allows_exactly_the_overrides_of_the_example_unless_told_otherwise():
+    # Given the example's build function, as its script calls aws.start_build
+    example = yaml.safe_load((REPO_ROOT / "examples" / "config.yaml").read_text())
+    [build] = [
+        function
+        for provider in example["providers"]
+        for function in provider["functions"]
+        if function["name"] == "GitHub - git/push - build"
+    ]
+
+    # When the local stack's default lists are read as the engine reads them
+    defaults = Settings.from_environ(
+        {item.setting.upper(): LOCAL_DEFAULTS[item.parameter] for item in OVERRIDES}
+    )
+
+    # Then they are the variables the script sets, and a commit id as source version
+    assert set(defaults.action_build_environment_variables) == set(
+        re.findall(r'"([A-Z_]+)":', build["script"])
+    )
+    assert defaults.action_build_source_versions == ("[0-9a-f]{40}",)
+    assert 'source_version=payload["after"]' in build["script"]
+
+    # And an empty variable empties a default (the template's own default)
+    emptied = local_parameters({"WEBHOOKS_ACTION_BUILD_SOURCE_VERSIONS": ""})
+    assert emptied["ActionBuildSourceVersions"] == ""
 
 
 def test_the_local_stack_takes_every_action_list_from_its_environment() -> None:
@@ -589,7 +620,7 @@ def test_the_local_stack_takes_every_action_list_from_its_environment() -> None:
     arn = "arn:aws:codebuild:us-east-1:123456789012:project/build-web"
 
     # When / Then
-    assert local_parameters({"WEBHOOKS_ACTION_BUILD_PROJECT_ARNS": arn}) == {
+    assert local_parameters({"WEBHOOKS_ACTION_BUILD_PROJECT_ARNS": arn}) == LOCAL_DEFAULTS | {
         "ActionBuildProjectArns": arn
     }
     assert {name for name in LOCAL_PARAMETERS.values() if name.startswith("Action")} == {
@@ -600,6 +631,8 @@ def test_the_local_stack_takes_every_action_list_from_its_environment() -> None:
         "ActionBuildProjectArns",
         "ActionPipelineArns",
         "ActionFunctionArns",
+        "ActionBuildEnvironmentVariables",
+        "ActionBuildSourceVersions",
     }
 
 

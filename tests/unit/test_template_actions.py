@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from webhook_engine.settings import Settings
+from webhook_engine.toolkit.aws_overrides import OVERRIDES
 from webhook_engine.toolkit.aws_targets import KINDS, Kind, listed_target
 from webhooks_local.template import load_template, provision
 
@@ -168,6 +169,25 @@ def test_the_functions_read_the_same_lists_as_settings(aws_credentials: None) ->
     assert {kind.parameter: getattr(settings, kind.setting) for kind in KINDS} == {
         parameter: (arn,) for parameter, arn in EXAMPLES.items()
     }
+
+
+def test_the_functions_read_the_override_lists_as_settings(aws_credentials: None) -> None:
+    # Given both override lists set, with patterns as deployers write them
+    lists = {
+        "ActionBuildEnvironmentVariables": "GIT_REF,DEPLOY_[A-Z_]+",
+        "ActionBuildSourceVersions": r"[0-9a-f]{40},refs/heads/(main|release-\d+)",
+    }
+
+    # When the stack is provisioned, and the functions' environment read as settings
+    with mock_aws():
+        stack = provision(boto3.Session(region_name="us-east-1"), parameter_overrides=lists)
+    settings = Settings.from_environ(stack.environments["ProcessFunction"])
+
+    # Then each setting holds its parameter's patterns; they grant no IAM permission
+    assert {item.parameter: getattr(settings, item.setting) for item in OVERRIDES} == {
+        parameter: tuple(value.split(",")) for parameter, value in lists.items()
+    }
+    assert granted(lists) is None
 
 
 SAMPLES = [

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from webhook_engine.toolkit.aws_overrides import OVERRIDES, compiled
 from webhook_engine.toolkit.aws_targets import KINDS, listed_target
 
 SWEEP_MARGIN = timedelta(minutes=5)
@@ -64,6 +65,10 @@ class Settings(BaseModel):
     action_build_project_arns: tuple[str, ...] = ()
     action_pipeline_arns: tuple[str, ...] = ()
     action_function_arns: tuple[str, ...] = ()
+    # What `aws.start_build` may override (parameters ActionBuild*; regular expressions, none
+    # by default).
+    action_build_environment_variables: tuple[str, ...] = ()
+    action_build_source_versions: tuple[str, ...] = ()
 
     @property
     def sweep_after(self) -> timedelta:
@@ -73,7 +78,12 @@ class Settings(BaseModel):
         retries = timedelta(seconds=self.max_receive_count * self.queue_visibility_timeout_seconds)
         return retries + SWEEP_MARGIN
 
-    @field_validator("http_allowed_hosts", *(kind.setting for kind in KINDS), mode="before")
+    @field_validator(
+        "http_allowed_hosts",
+        *(kind.setting for kind in KINDS),
+        *(override.setting for override in OVERRIDES),
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         """The template joins each list with commas; an empty list is an empty string."""
@@ -82,11 +92,14 @@ class Settings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _action_arns(self) -> Settings:
-        """Every listed ARN is one of its kind, or the container does not start."""
+    def _action_lists(self) -> Settings:
+        """Every listed ARN is one of its kind and every override pattern a regular
+        expression, or the container does not start."""
         for kind in KINDS:
             for arn in getattr(self, kind.setting):
                 listed_target(kind, arn)
+        for override in OVERRIDES:
+            compiled(override, getattr(self, override.setting))
         return self
 
     @classmethod

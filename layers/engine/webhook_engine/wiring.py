@@ -119,14 +119,17 @@ def sync_route(uri: str) -> bool:
 
 @cache
 def aws_performer() -> AwsPerformer:
-    """Performs scripts' `aws` actions on the targets the Action*Arns parameters list."""
+    """Performs scripts' `aws` actions on the targets the Action*Arns parameters list, with
+    the overrides the ActionBuild* parameters allow."""
     from webhook_engine.adapters.aws_actions import BotoAwsCaller
     from webhook_engine.toolkit.aws import AwsPerformer
+    from webhook_engine.toolkit.aws_overrides import OVERRIDES, OverrideList
     from webhook_engine.toolkit.aws_targets import KINDS, AllowList
 
     settings = get_settings()
     allow_list = AllowList({kind: getattr(settings, kind.setting) for kind in KINDS})
-    return AwsPerformer(allow_list, BotoAwsCaller())
+    overrides = OverrideList({item: getattr(settings, item.setting) for item in OVERRIDES})
+    return AwsPerformer(allow_list, BotoAwsCaller(), overrides)
 
 
 @cache

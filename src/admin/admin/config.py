@@ -83,6 +83,7 @@ def export_document(providers: list[Provider], functions: list[Function]) -> Con
                         "sync",
                         "match_script",
                         "deduplicate",
+                        "redirect_hosts",
                     }
                 ),
                 properties={

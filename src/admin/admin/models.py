@@ -42,6 +42,7 @@ class ProviderOut(BaseModel):
     position: int
     properties: dict[str, Property]
     match_script: str
+    redirect_hosts: list[str]
     version: int
     updated_at: datetime | None
     function_count: int

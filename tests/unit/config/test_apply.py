@@ -279,8 +279,12 @@ def test_dry_run_writes_nothing(config):
             {"name": "Bad", "match_script": "pass", "properties": {"NEW": {"secret": True}}},
             "properties.NEW",
         ),
+        (
+            {"name": "Bad", "match_script": "pass", "redirect_hosts": ["https://x.test/"]},
+            "provider Bad redirect_hosts: allowed host 'https://x.test/' is not a host",
+        ),
     ],
-    ids=["match script", "function script", "new secret without a value"],
+    ids=["match script", "function script", "new secret without a value", "redirect host"],
 )
 def test_nothing_is_written_when_any_provider_is_invalid(config, broken, named):
     # Given BASE applied, and a document changing GitHub whose last provider is invalid

@@ -127,3 +127,27 @@ def test_a_function_with_a_broken_script_is_refused_before_anything_is_built():
     # When / Then
     with pytest.raises(InvalidRequestError, match=r"^function f script"):
         revise_function(None, fields, provider_id="p", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("hosts", "refused"),
+    [
+        (["login.example.com", "hooks.example.com:8443", "[2001:db8::1]:443"], None),
+        (["https://login.example.com/"], "https://login.example.com/"),
+        (["user@login.example.com"], "user@login.example.com"),
+        (["login.example.com/path"], "login.example.com/path"),
+        (["login.example.com:"], "login.example.com:"),
+    ],
+)
+def test_a_provider_lists_redirect_hosts_as_host_or_host_and_port(hosts, refused):
+    # Given
+    fields = ProviderFields(name="Slack", match_script="return True", redirect_hosts=hosts)
+
+    # When / Then
+    if refused is None:
+        revision = revise_provider(None, fields, position=0, stored_secrets={}, now=NOW)
+        assert revision.item.redirect_hosts == hosts
+    else:
+        with pytest.raises(InvalidRequestError, match=r"^provider Slack redirect_hosts: ") as no:
+            revise_provider(None, fields, position=0, stored_secrets={}, now=NOW)
+        assert repr(refused) in no.value.message

@@ -98,8 +98,58 @@ def test_respond_sets_the_answer_of_a_waiting_sender():
     # Then
     assert result.answer is not None
     assert (result.answer.status, result.answer.body) == (200, '{"challenge":"c4"}')
-    assert result.answer.headers == {"x-extra": "1", "content-type": "application/json"}
+    assert result.answer.headers == {
+        "x-extra": "1",
+        "content-type": "application/json",
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox",
+    }
     assert result.executions[0].response == result.answer
+
+
+@pytest.mark.parametrize(
+    ("args", "rule"),
+    [
+        ('302, headers={"Location": "https://evil.example/"}', "Location to evil.example"),
+        ('200, "x", headers={"Set-Cookie": "s=1; Domain=example.com"}', "header Set-Cookie"),
+        ('200, "x", headers={"Access-Control-Allow-Origin": "*"}', "Access-Control-Allow-Origin"),
+        ('200, "<script>", headers={"Content-Type": "text/html"}', "Content-Type refused"),
+    ],
+    ids=["open redirect", "cookie", "CORS", "HTML"],
+)
+def test_a_refused_respond_fails_the_function_and_answers_nothing(args, rule):
+    # Given a function whose answer breaks a rule
+    script = f"respond({args})"
+
+    # When
+    result = run(function(GITHUB, "answer", script=script))
+
+    # Then the sender gets the usual answer, and the refusal is on record, naming the rule
+    assert result.answer is None
+    [execution] = result.executions
+    assert execution.status is ExecutionStatus.FAILED
+    assert (execution.error or "").startswith("ActionRefused: respond: ")
+    assert rule in (execution.error or "")
+    assert execution.actions[0].outcome is ActionOutcome.REFUSED
+
+
+def test_respond_redirects_to_the_hosts_its_provider_lists():
+    # Given a provider that lists a host to redirect senders to
+    listing = GITHUB.model_copy(update={"redirect_hosts": ["login.example.com"]})
+    script = 'respond(302, headers={"Location": "https://login.example.com/ok"})'
+    config = RuntimeConfig.build([listing], [function(listing, "go", script=script)])
+
+    # When
+    result = process_request(
+        request("hook"), "m-1", 1, config, lambda _: {}, LIMITS, toolkit=Toolkit({}), waiting=True
+    )
+
+    # Then
+    assert result.answer is not None
+    assert (result.answer.status, result.answer.headers["location"]) == (
+        302,
+        "https://login.example.com/ok",
+    )
 
 
 def test_two_functions_responding_the_first_wins():
@@ -212,3 +262,30 @@ def test_a_secret_url_is_masked_in_the_record_of_the_call(script):
     assert execution.status is ExecutionStatus.SUCCESS, execution.error
     assert execution.actions[0].call.startswith("POST ***")
     assert "xS3cr3tPath" not in execution.model_dump_json()
+
+
+# a secret across every cut -------------------------------------------------------------------------
+
+# Where the worker and the engine cut what a function leaves, and the script that puts the secret
+# at character `n` of that text (SECRET is 12 characters; each cut is at its cap).
+CUTS = {
+    "log entry (4,000)": ('log.info("x" * {n} + props["TOKEN"] + "y" * 50)', 4000),
+    "summary (500)": ('log.set_message("x" * {n} + props["TOKEN"] + "y" * 50)', 500),
+    "error detail (500)": ('raise ValueError("x" * {n} + props["TOKEN"] + "y" * 50)', 500),
+    "call line (500)": ('http.get("https://x.test/" + "x" * {n} + props["TOKEN"] + "y" * 50)', 500),
+}
+
+
+@pytest.mark.parametrize("where", CUTS)
+def test_no_cut_leaves_any_part_of_a_secret_on_record(where):
+    # Given the secret placed across the cut, at every offset around it
+    script, cap = CUTS[where]
+    shift = len("GET https://x.test/") if "call" in where else 0
+    for n in range(cap - len(SECRET) - 8, cap + 2):
+        # When
+        result = run(function(GITHUB, "f", script=script.format(n=n - shift)))
+
+        # Then not even the secret's first two characters are left on record
+        (execution,) = result.executions
+        recorded = execution.model_dump_json() + (result.summary or "")
+        assert SECRET[:2] not in recorded, n

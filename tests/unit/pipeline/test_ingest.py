@@ -153,8 +153,16 @@ def test_an_unreadable_configuration_still_stores_and_queues(setup):
         (SyncAnswer(status=200, headers={"content-type": "text/plain"}, body="c4"), "c4"),
         (SyncAnswer(status=201, headers={"content-type": "application/json"}, body="{}"), "{}"),
         (SyncAnswer(status=503, body=""), ""),
+        (
+            SyncAnswer(
+                status=200,
+                headers={"content-security-policy": "default-src *", "flex-message-id": "x"},
+                body="",
+            ),
+            "",
+        ),
     ],
-    ids=["challenge", "json", "empty"],
+    ids=["challenge", "json", "empty", "engine's headers held"],
 )
 def test_a_scripts_respond_is_the_answer(setup, answer, expected):
     # Given a submission whose function responded
@@ -163,10 +171,15 @@ def test_a_scripts_respond_is_the_answer(setup, answer, expected):
     # When a synchronous webhook arrives
     response = setup.ingest.handle(http_event("hook", b"{}", headers=SYNC))
 
-    # Then the answer is the script's, as it set it, with the message's id
+    # Then the answer is the script's, as it set it, with the message's id and the headers
+    # that keep browsers from acting on it (set here too, whatever the answer held)
     assert (response["statusCode"], response["body"]) == (answer.status, expected)
     message_id = next(iter(setup.messages.messages))
-    assert response["headers"] == answer.headers | {"flex-message-id": message_id}
+    assert response["headers"] == answer.headers | {
+        "flex-message-id": message_id,
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox",
+    }
 
 
 def test_queue_failure_is_503_with_the_id_and_the_message_stays_stored(setup):

@@ -20,6 +20,11 @@ from webhook_engine.toolkit.aws_arguments import (
     MESSAGE_LIMIT,
     SYNC_PAYLOAD_LIMIT,
 )
+from webhook_engine.toolkit.aws_overrides import (
+    BUILD_ENVIRONMENT,
+    BUILD_SOURCE_VERSION,
+    OverrideList,
+)
 from webhook_engine.toolkit.aws_targets import BUILD_PROJECT, KINDS, AllowList, Kind
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
@@ -66,8 +71,14 @@ def listed(*actions: str) -> AllowList:
     return AllowList({KIND_OF[action]: [ARNS[action]] for action in actions})
 
 
+# The overrides the calls here make (aws_overrides is tested in test_aws_overrides.py).
+OVERRIDES = OverrideList(
+    {BUILD_ENVIRONMENT: ["BRANCH", "TOKEN"], BUILD_SOURCE_VERSION: ["[0-9a-f]{6}[0-9a-f]*"]}
+)
+
+
 def performer(caller: FakeAwsCaller, allow_list: AllowList | None = None) -> AwsPerformer:
-    return AwsPerformer(allow_list or listed(*ARNS), caller)
+    return AwsPerformer(allow_list or listed(*ARNS), caller, OVERRIDES)
 
 
 def perform(

@@ -7,7 +7,9 @@ import time
 import pytest
 
 from tests.fakes import FakePerformer
+from webhook_engine.domain.limits import ERROR_CHARACTERS
 from webhook_engine.domain.models import ActionOutcome
+from webhook_engine.sandbox.redaction import Redactor
 from webhook_engine.toolkit.calls import MAX_CALL_LINE, MAX_CALLS, Answer, ExecutionCalls, Toolkit
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
@@ -206,3 +208,24 @@ def test_respond_when_nobody_waits_is_recorded_and_ignored():
     assert took is False
     assert answer.value is None
     assert execution.records[0].detail == "asynchronous: no sender waits for an answer"
+
+
+@pytest.mark.parametrize("offset", range(ERROR_CHARACTERS - 20, ERROR_CHARACTERS + 2))
+def test_a_secret_across_the_cut_of_a_calls_detail_leaves_nothing_on_record(offset):
+    # Given a performer whose error echoes a secret across the detail's cut
+    secret = "s3cr3t-t0ken-42"
+    echo = FakePerformer(error=ActionError("x" * offset + secret + "y" * 50))
+    toolkit = Toolkit({"http": echo, "aws": FakePerformer()})
+    execution = toolkit.calls(
+        "deploy", time.monotonic() + 5, Answer(waiting=True), Redactor([secret]).text
+    )
+
+    # When
+    with pytest.raises(ActionError):
+        execution.handlers()["http"](URL)
+
+    # Then the record and its log line hold nothing of the secret, and the detail is bounded
+    (record,) = execution.records
+    assert record.detail is not None
+    assert len(record.detail) <= ERROR_CHARACTERS
+    assert secret[:2] not in record.detail + execution.logs[0].message

@@ -3,14 +3,16 @@
 Clients come from the container's one session and are reused (`clients.timed_client`), one
 per service, region and time bucket. A call gets the largest bucket of TIMEOUT_BUCKETS that
 fits the time it is given and is not retried, so that it never outlives the script that made
-it: connecting and reading together stay within the bucket. A script that wants a retry
-catches the error and calls again; a failed function is retried by resubmitting its message.
+it: the bucket is an absolute deadline over connecting and every read
+(`adapters/deadlines.py`), whatever the endpoint sends. A script that wants a retry catches
+the error and calls again; a failed function is retried by resubmitting its message.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import (
@@ -23,6 +25,8 @@ from botocore.exceptions import (
 from botocore.response import StreamingBody
 
 from webhook_engine.adapters.clients import timed_client
+from webhook_engine.adapters.deadlines import CallDeadline
+from webhook_engine.domain.clipping import clip
 from webhook_engine.observability import logger
 from webhook_engine.toolkit.aws import AwsRequest
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
@@ -35,14 +39,15 @@ class BotoAwsCaller:
     """Makes an `AwsRequest` with boto3; every failure is an ActionError naming the action."""
 
     def call(self, request: AwsRequest, timeout: float) -> Mapping[str, Any]:
-        """Make the call; log its action, region, time and outcome (never its parameters)."""
+        """Make the call; log its action, region, time and outcome: AWS's error code, never
+        its message, which may repeat a parameter's value, nor the parameters."""
         seconds = _bucket(request.action, timeout)
         started = time.monotonic()
-        error: ActionError | None = None
+        code: str | None = None
         try:
             return _call(request, seconds)
-        except ActionError as failed:
-            error = failed
+        except ActionError as error:
+            code = _code(error.__cause__)
             raise
         finally:
             logger.info(
@@ -51,28 +56,38 @@ class BotoAwsCaller:
                 service=request.service,
                 region=request.region,
                 milliseconds=round((time.monotonic() - started) * 1000),
-                error=None if error is None else str(error),
+                error=code,
             )
 
 
 def _call(request: AwsRequest, seconds: float) -> Mapping[str, Any]:
+    """The call's response, its streams read, all within `seconds`."""
     client = timed_client(request.service, request.region, seconds)
-    try:
+    with CallDeadline(seconds) as deadline, _failures(request, deadline):
         response = getattr(client, request.method)(**request.params)
-        return _read_streams(response, request.read_limit)
+        read = _read_streams(response, request.read_limit)
+        deadline.left()  # an answer cut short at the deadline may parse
+        return read
+
+
+@contextmanager
+def _failures(request: AwsRequest, deadline: CallDeadline) -> Iterator[None]:
+    """botocore's failures as the script sees them: a failure once the deadline passed (the
+    connection ended under botocore) is the time limit."""
+    action, where = f"aws.{request.action}", f"{request.service} in {request.region}"
+    try:
+        yield
     except ClientError as error:
-        raise ActionError(f"aws.{request.action}: {_reason(error)}") from error
-    except (ConnectTimeoutError, ReadTimeoutError) as error:
-        raise ActionLimitError(
-            f"aws.{request.action}: no answer from {request.service} in {request.region} "
-            f"within {seconds:g} s"
-        ) from error
-    except EndpointConnectionError as error:
-        raise ActionError(
-            f"aws.{request.action}: could not reach {request.service} in {request.region}"
-        ) from error
-    except BotoCoreError as error:  # its text may carry parameter values: the name only
-        raise ActionError(f"aws.{request.action}: {type(error).__name__}") from error
+        raise ActionError(f"{action}: {_reason(error)}") from error
+    except Exception as error:
+        if deadline.expired or deadline.remaining() <= 0 or _timed_out(error):
+            message = f"{action}: no answer from {where} within {deadline.seconds:g} s"
+            raise ActionLimitError(message) from error
+        if isinstance(error, EndpointConnectionError):
+            raise ActionError(f"{action}: could not reach {where}") from error
+        if isinstance(error, BotoCoreError):  # its text may carry parameter values: the name only
+            raise ActionError(f"{action}: {type(error).__name__}") from error
+        raise
 
 
 def _bucket(action: str, timeout: float) -> float:
@@ -97,8 +112,19 @@ def _read_streams(response: Mapping[str, Any], limit: int) -> dict[str, Any]:
     return read
 
 
+def _timed_out(error: Exception) -> bool:
+    return isinstance(error, ConnectTimeoutError | ReadTimeoutError)
+
+
+def _code(cause: BaseException | None) -> str | None:
+    """What the log says of a failure: AWS's error code, or the failure's kind."""
+    if isinstance(cause, ClientError):
+        return str(cause.response.get("Error", {}).get("Code", "ClientError"))
+    return type(cause).__name__ if cause is not None else None
+
+
 def _reason(error: ClientError) -> str:
     """`Code: message` of AWS's answer: no request id, no headers."""
     details = error.response.get("Error", {})
     reason = f"{details.get('Code', 'Error')}: {details.get('Message', '')}".strip().rstrip(":")
-    return reason[:REASON_LIMIT]
+    return clip(reason, REASON_LIMIT)

@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from webhook_engine.adapters.deadlines import watch_client
+
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
 CONNECT_SECONDS = 3.0
 _SESSION_LOCK = threading.Lock()  # a session is not thread-safe; the clients it makes are
@@ -28,7 +30,8 @@ def session() -> boto3.session.Session:
 @cache
 def timed_client(service: str, region: str, seconds: float) -> Any:
     """A client in `region` whose calls are not retried and give up within `seconds`:
-    connecting takes at most CONNECT_SECONDS (or a quarter of `seconds`), reading the rest."""
+    connecting takes at most CONNECT_SECONDS (or a quarter of `seconds`), each read the rest,
+    and a `CallDeadline` entered around a call ends it whatever the endpoint sends."""
     connect = min(CONNECT_SECONDS, seconds / 4)
     config = Config(
         retries={"mode": "standard", "total_max_attempts": 1},
@@ -36,7 +39,7 @@ def timed_client(service: str, region: str, seconds: float) -> Any:
         read_timeout=seconds - connect,
     )
     with _SESSION_LOCK:
-        return session().client(service, region_name=region, config=config)
+        return watch_client(session().client(service, region_name=region, config=config))
 
 
 @cache

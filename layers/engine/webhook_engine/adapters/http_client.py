@@ -3,23 +3,18 @@
 Every hop (the request and each redirect) is checked by the address policy, and the client
 connects to the address the policy checked, never to a second lookup of the name, so a DNS
 answer that changes between check and connect (rebinding) reaches nothing new. The Host
-header, TLS SNI and the certificate check use the URL's host. The call's timeout bounds it
-all (connects, redirects, reads): at the deadline a watchdog shuts the socket in use down, so
-a server that trickles bytes cannot hold the call past it. Bodies are read within a cap.
+header, TLS SNI and the certificate check use the URL's host. The call's timeout is an absolute
+deadline over it all (name lookups, connects, TLS handshakes, redirects, reads): every socket
+the call uses is ended at the deadline (`adapters/deadlines.py`), so a server that trickles
+bytes cannot hold the call past it. Bodies are read within a cap.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from http.client import HTTPException
-from types import TracebackType
-from typing import Any, Self
 from urllib.parse import urljoin
 
 from botocore.httpsession import where as ca_bundle
@@ -29,6 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from webhook_engine.adapters.deadlines import CallDeadline, DeadlineExpired, WatchedConnection
 from webhook_engine.domain.ports import HttpReply
 from webhook_engine.toolkit.addresses import AddressPolicy, Target
 from webhook_engine.toolkit.errors import ActionError, ActionLimitError
@@ -39,82 +35,13 @@ _CHUNK = 65_536
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _BODY_HEADERS = frozenset({"content-type", "content-encoding", "content-language"})
-_watching: ContextVar[_Deadline | None] = ContextVar("http_deadline", default=None)
 
 
-class _Expired(Exception):
-    """The call's deadline passed."""
-
-
-class _Deadline:
-    """A call's time limit. While entered, a timer shuts the watched connection's socket down
-    at the limit: a blocked read or write then fails at once, whatever the server does."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._end = time.monotonic() + seconds
-        self._lock = threading.Lock()
-        self._connection: HTTPConnection | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self.expired = False
-
-    def remaining(self) -> float:
-        return self._end - time.monotonic()
-
-    def left(self) -> float:
-        """Seconds left; _Expired when none are."""
-        left = self.remaining()
-        if left <= 0 or self.expired:
-            raise _Expired
-        return left
-
-    def watch(self, connection: HTTPConnection | None) -> None:
-        with self._lock:
-            self._connection = connection
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            sock = self._connection.sock if self._connection else None
-            if sock is not None:  # socket.socket's shutdown: an SSLSocket's drops its TLS state
-                with suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    def __enter__(self) -> Self:
-        self._token = _watching.set(self)
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._timer.cancel()
-        _watching.reset(self._token)
-
-
-class _Watched:
-    """Connection behaviour under the current call's deadline: a new socket's timeouts
-    (connect, then TLS handshake) are what is left of it, and the socket of each request is
-    the one the deadline shuts down."""
-
-    def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        deadline = _watching.get()
-        if deadline is not None:
-            sock.settimeout(max(deadline.remaining(), 0.001))
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        deadline = _watching.get()
-        if deadline is not None:
-            deadline.watch(self)  # type: ignore[arg-type]
-        super().request(*args, **kwargs)  # type: ignore[misc]
-
-
-class _HttpConnection(_Watched, HTTPConnection):
+class _HttpConnection(WatchedConnection, HTTPConnection):
     pass
 
 
-class _HttpsConnection(_Watched, HTTPSConnection):
+class _HttpsConnection(WatchedConnection, HTTPSConnection):
     pass
 
 
@@ -188,7 +115,7 @@ class UrllibHttpClient:
         """Send the request, following up to `max_redirects` redirects, each checked; the
         reply of the last hop, its body read whole within the size cap."""
         lowered = {name.lower(): value for name, value in headers.items()}
-        with _Deadline(timeout) as deadline:  # name lookups included
+        with CallDeadline(timeout) as deadline:  # name lookups included
             target = self._policy.check(url, within=deadline.remaining())
             hop = _Hop(method.upper(), target, lowered, body)
             for _ in range(self._max_redirects + 1):
@@ -197,13 +124,13 @@ class UrllibHttpClient:
                     location = response.headers.get("location")
                     if response.status not in _REDIRECTS or not location:
                         return self._reply(response, hop, deadline)
-                    _discard(response, deadline)
+                    _discard(response)
                     left = deadline.left()  # headers cut short at the deadline may look complete
                 target = self._policy.check(_redirect_url(hop, location), within=left)
                 hop = hop.redirected(response.status, target)
         raise ActionLimitError(f"http: {hop.describe()}: more than {self._max_redirects} redirects")
 
-    def _send(self, hop: _Hop, deadline: _Deadline) -> BaseHTTPResponse:
+    def _send(self, hop: _Hop, deadline: CallDeadline) -> BaseHTTPResponse:
         """The response's status and headers, from the first of the target's addresses that
         takes the connection; its body is not read yet."""
         target, error = hop.target, None
@@ -231,18 +158,17 @@ class UrllibHttpClient:
                 error = refused
         raise error or ActionError(f"http: {hop.describe()}: no address to connect to")
 
-    def _reply(self, response: BaseHTTPResponse, hop: _Hop, deadline: _Deadline) -> HttpReply:
+    def _reply(self, response: BaseHTTPResponse, hop: _Hop, deadline: CallDeadline) -> HttpReply:
         try:
             body = self._read(response, hop, deadline)
         except BaseException:
-            _discard(response, deadline)
+            _discard(response)
             raise
-        deadline.watch(None)
         response.release_conn()  # read to its end: the connection is kept alive
         headers = {name.lower(): response.headers[name] for name in response.headers}
         return HttpReply(status=response.status, headers=headers, body=body, url=hop.target.url)
 
-    def _read(self, response: BaseHTTPResponse, hop: _Hop, deadline: _Deadline) -> bytes:
+    def _read(self, response: BaseHTTPResponse, hop: _Hop, deadline: CallDeadline) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise self._too_large(hop)
@@ -270,21 +196,20 @@ def _redirect_url(hop: _Hop, location: str) -> str:
         raise ActionError(f"http: {hop.describe()}: redirect to an invalid URL") from None
 
 
-def _discard(response: BaseHTTPResponse, deadline: _Deadline) -> None:
+def _discard(response: BaseHTTPResponse) -> None:
     """Close a response whose body is not wanted (or not all read), and its connection."""
-    deadline.watch(None)
     response.close()
     response.release_conn()
 
 
 @contextmanager
-def _failures(hop: _Hop, deadline: _Deadline) -> Iterator[None]:
+def _failures(hop: _Hop, deadline: CallDeadline) -> Iterator[None]:
     """Network failures as the script sees them: short, naming the method and host only."""
     try:
         yield
     except NewConnectionError:  # before timeouts: urllib3 derives it from ConnectTimeoutError
         raise ActionError(f"http: {hop.describe()}: could not connect") from None
-    except (TimeoutError, _Expired, Urllib3Timeout):
+    except (TimeoutError, DeadlineExpired, Urllib3Timeout):
         raise _timed_out(hop, deadline) from None
     except SSLError as error:
         if deadline.expired:
@@ -298,5 +223,5 @@ def _failures(hop: _Hop, deadline: _Deadline) -> Iterator[None]:
         raise ActionError(f"http: {hop.describe()}: connection failed") from None
 
 
-def _timed_out(hop: _Hop, deadline: _Deadline) -> ActionError:
+def _timed_out(hop: _Hop, deadline: CallDeadline) -> ActionError:
     return ActionError(f"http: {hop.describe()} timed out after {deadline.seconds:.3g} s")

@@ -43,6 +43,7 @@ class ProviderPatch(BaseModel):
     properties: dict[str, Property] | None = None
     match_script: str | None = None
     deduplicate: Deduplication | None = None
+    redirect_hosts: list[str] | None = None
 
 
 class FunctionPatch(BaseModel):

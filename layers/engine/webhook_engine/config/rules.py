@@ -18,6 +18,7 @@ from webhook_engine.domain.errors import ConflictError, InvalidRequestError
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Function, FunctionFields, Provider, ProviderFields
 from webhook_engine.sandbox import ScriptCompileError, compile_script
+from webhook_engine.toolkit.addresses import parse_allowed
 
 _PROVIDER_FIELDS = (
     "name",
@@ -27,6 +28,7 @@ _PROVIDER_FIELDS = (
     "properties",
     "match_script",
     "deduplicate",
+    "redirect_hosts",
 )
 _FUNCTION_FIELDS = ("name", "uri", "active", "sync", "description", "script")
 
@@ -53,6 +55,15 @@ def check_script(source: str, what: str) -> None:
         raise InvalidRequestError(f"{what}: {error.message}") from error
 
 
+def check_redirect_hosts(hosts: list[str], what: str) -> None:
+    """Each entry is `host` or `host:port`, as `respond` compares a Location's host."""
+    for entry in hosts:
+        try:
+            parse_allowed(entry)
+        except ValueError as error:
+            raise InvalidRequestError(f"{what} redirect_hosts: {error}") from None
+
+
 def require_free_name(name: str, taken: Collection[str], what: str) -> None:
     """Names are unique among providers, and among the functions of one provider."""
     if name in taken:
@@ -69,6 +80,7 @@ def revise_provider(
 ) -> Revision[Provider]:
     """The provider `fields` describe, as it replaces `current` (None: a new provider)."""
     check_script(fields.match_script, f"provider {fields.name} match_script")
+    check_redirect_hosts(fields.redirect_hosts, f"provider {fields.name}")
     properties = plan_properties(
         current.properties if current else {}, fields.properties, stored_secrets
     )

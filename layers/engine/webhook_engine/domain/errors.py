@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from webhook_engine.domain.clipping import clip
+
 
 def describe(error: Any) -> str:
     """One line naming each invalid field of a pydantic ValidationError."""
@@ -13,7 +15,7 @@ def describe(error: Any) -> str:
 
 def describe_error(error: BaseException) -> str:
     """`Type: text`, short enough to store with a submission or an answer."""
-    return f"{type(error).__name__}: {error}"[:500]
+    return clip(f"{type(error).__name__}: {error}", 500)
 
 
 class EngineError(Exception):

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.limits import (
     ERROR_CHARACTERS,
     EVALUATION_LOG_BYTES,
@@ -131,7 +132,7 @@ def bounded_logs(entries: list[LogEntry], limit: int) -> list[LogEntry]:
 
 
 def _bounded_error(error: str | None) -> str | None:
-    return error if error is None or len(error) <= ERROR_CHARACTERS else error[:ERROR_CHARACTERS]
+    return error if error is None else clip(error, ERROR_CHARACTERS)
 
 
 ExecutionLogs = Annotated[
@@ -270,6 +271,12 @@ class ProviderFields(_Model):
     properties: dict[str, Property] = Field(default_factory=dict)
     match_script: str
     deduplicate: Deduplication | None = None
+    redirect_hosts: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Hosts (`host` or `host:port`) that its functions' `respond` may send a "
+        "sender to with a `Location` header; a path on the webhook API's own host needs none",
+    )
 
 
 class Provider(ProviderFields):

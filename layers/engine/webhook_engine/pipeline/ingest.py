@@ -18,6 +18,7 @@ from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status,
 from webhook_engine.domain.ports import MessageStore, Queue
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.http_api import error_response, json_response, parse_event
+from webhook_engine.toolkit.headers import ANSWER_HEADERS
 
 if TYPE_CHECKING:  # the processor is built only for synchronous requests (cold start)
     from webhook_engine.pipeline.processing import Processor
@@ -120,8 +121,9 @@ class Ingest:
 
 def answer_response(answer: SyncAnswer, message_id: str) -> dict[str, Any]:
     """A script's `respond`, as the proxy integration's response; the message's id is in
-    `flex-message-id`, since the body is the script's."""
-    headers = answer.headers | {MESSAGE_ID_HEADER: message_id}
+    `flex-message-id`, since the body is the script's, and the headers that keep browsers from
+    acting on a script's answer are set here too, where every answer leaves."""
+    headers = answer.headers | ANSWER_HEADERS | {MESSAGE_ID_HEADER: message_id}
     return {"statusCode": answer.status, "headers": headers, "body": answer.body}
 
 

@@ -33,7 +33,7 @@ from webhook_engine.sandbox.supervisor import (
     default_sandbox,
     script_request,
 )
-from webhook_engine.toolkit.calls import Answer, ExecutionCalls, Toolkit
+from webhook_engine.toolkit.calls import Answer, Toolkit
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
 NO_TOOLKIT = Toolkit({})  # every `http` and `aws` call refused
@@ -155,7 +155,7 @@ def process_request(
             if result.duplicate_of:
                 result.status = Status.DUPLICATE
             else:
-                answer = Answer(waiting)
+                answer = Answer(waiting, tuple(provider.redirect_hosts))
                 functions = active.functions_for(request.uri)
                 functions_run = _FunctionRun(scripts, submission, limits, toolkit, answer)
                 _run_functions(result, functions, functions_run)
@@ -201,10 +201,10 @@ class _FunctionRun:
     def execute(self, function: Function) -> tuple[Execution, str | None]:
         """Run one function: its execution, and the summary its script set."""
         timeout = self.limits.timeout(self.limits.function_timeout)
-        calls = self.toolkit.calls(function.name, time.monotonic() + timeout, self.answer)
+        deadline, redact = time.monotonic() + timeout, self.scripts.redactor.text
+        calls = self.toolkit.calls(function.name, deadline, self.answer, redact)
         name = f"function:{function.name}"
         run = self.scripts.run(function.script, name, "function", timeout, calls.handlers())
-        redact = self.scripts.redactor.text
         execution = Execution(
             function=function.name,
             function_id=function.id,
@@ -212,27 +212,14 @@ class _FunctionRun:
             submission=self.submission,
             started_at=run.started_at,
             duration_ms=run.duration_ms,
-            logs=sorted([*run.logs, *_redacted_logs(calls, redact)], key=lambda e: e.at),
+            logs=sorted([*run.logs, *calls.logs], key=lambda e: e.at),
             error=run.outcome.error,
             error_line=run.outcome.error_line,
             script_version=function.version,
-            actions=[
-                r.model_copy(update={"call": redact(r.call), "detail": redact(r.detail)})
-                for r in calls.records
-            ],
-            response=calls.response and _masked_answer(calls.response, redact),
+            actions=calls.records,  # masked as they were recorded
+            response=calls.response,
         )
         return execution, run.outcome.summary
-
-
-def _masked_answer(answer: SyncAnswer, redact: Callable[[str], str]) -> SyncAnswer:
-    """An answer as recorded: secret values masked in its body and its header values."""
-    headers = {name: redact(value) for name, value in answer.headers.items()}
-    return answer.model_copy(update={"body": redact(answer.body), "headers": headers})
-
-
-def _redacted_logs(calls: ExecutionCalls, redact: Callable[[str], str]) -> list[LogEntry]:
-    return [entry.model_copy(update={"message": redact(entry.message)}) for entry in calls.logs]
 
 
 def _run_functions(result: Result, functions: list[Function], run: _FunctionRun) -> None:

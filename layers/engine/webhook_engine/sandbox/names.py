@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.limits import EVALUATION_LOG_BYTES, EXECUTION_LOG_BYTES
 from webhook_engine.sandbox.allowed import ScriptFacade
 from webhook_engine.toolkit.verify import Verify
@@ -87,17 +88,20 @@ class LogLimitError(Exception):
 
 
 class LogBook:
-    """What a script logged (entries, within the run's limits) and its one-line summary."""
+    """What a script logged (entries, within the run's limits) and its one-line summary. Text
+    is cut (`clip`) never inside one of `keep_whole`, the values of the run's props: the worker
+    does not know which are secret, and masking is the engine's."""
 
     def __init__(self, limit_bytes: int = EXECUTION_LOG_BYTES) -> None:
         self.entries: list[dict[str, str]] = []
         self.summary: str | None = None
+        self.keep_whole: tuple[str, ...] = ()  # set with the run's names (`script_names`)
         self._limit = limit_bytes
         self._used = 0
 
     def add(self, level: str, text: object) -> None:
         """Keep one entry (cut to MAX_LOG_LENGTH characters); LogLimitError past the limits."""
-        message = str(text)[:MAX_LOG_LENGTH]
+        message = clip(str(text), MAX_LOG_LENGTH, self.keep_whole)
         size = len(message.encode("utf-8", "replace"))
         if len(self.entries) >= MAX_LOG_ENTRIES:
             raise LogLimitError(f"more than {MAX_LOG_ENTRIES} log entries in one run (limit)")
@@ -108,7 +112,7 @@ class LogBook:
 
     def set_summary(self, text: object) -> None:
         lines = str(text).splitlines()
-        self.summary = lines[0][:MAX_SUMMARY_LENGTH] if lines else None
+        self.summary = clip(lines[0], MAX_SUMMARY_LENGTH, self.keep_whole) if lines else None
 
 
 def log_limit(kind: str) -> int:
@@ -205,6 +209,7 @@ def script_names(
     }
     names["props"] = MappingProxyType(dict(props))
     names["log"] = log
+    log._book.keep_whole = tuple(props.values())  # what its cuts never split
     return names
 
 

@@ -3,6 +3,7 @@
 import types
 from collections.abc import Callable, Mapping
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.sandbox.compiler import CompiledScript
 from webhook_engine.sandbox.errors import ScriptError, ScriptTimeoutError
 from webhook_engine.sandbox.guards import script_globals
@@ -31,12 +32,18 @@ def run_script(
         line = _script_line(script, error)
         if deadline.fired:
             raise _timeout_error(deadline, line) from None
-        detail = str(error)[:_MAX_DETAIL]
+        detail = clip(str(error), _MAX_DETAIL, _props(names))
         message = _message(type(error).__name__, detail, line)
         raise ScriptError(message, error_type=type(error).__name__, line=line) from None
     if deadline.fired:  # stopped, yet returned (`return` in a `finally:` block)
         raise _timeout_error(deadline, None)
     return result
+
+
+def _props(names: Mapping[str, object]) -> tuple[str, ...]:
+    """The run's prop values, which a cut of its error text never splits (`clip`)."""
+    props = names.get("props")
+    return tuple(str(value) for value in props.values()) if isinstance(props, Mapping) else ()
 
 
 def _timeout_error(deadline: Deadline, line: int | None) -> ScriptTimeoutError:

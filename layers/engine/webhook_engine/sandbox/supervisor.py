@@ -46,6 +46,7 @@ from pydantic import JsonValue
 from pydantic import ValidationError as FrameInvalid
 
 import webhook_engine
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.errors import UpstreamError
 from webhook_engine.sandbox.confinement import (
     ALWAYS_REQUIRED,
@@ -608,7 +609,7 @@ def _answer(call: CallFrame, calls: Mapping[str, Call], kind: Kind) -> Frame:
         encode(reply)  # a value that is not JSON data is the handler's failure
         return reply
     except ActionError as error:
-        failure, kind_name = str(error)[:2000], type(error).__name__
+        failure, kind_name = clip(str(error), 2000), type(error).__name__
     except Exception as error:  # a handler's own bug: the script learns that it failed
         failure, kind_name = f"{call.target} failed ({type(error).__name__})", "ActionError"
     return {"type": "reply", "id": call.id, "ok": False, "error": failure, "kind": kind_name}
@@ -651,7 +652,7 @@ def _killed_at_limit(timeout: float) -> str:
 
 
 def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0][:200]
+    return clip(str(error).splitlines()[0], 200)
 
 
 def zygote_command(limits: ProcessLimits, executable: str | None = None) -> list[str]:

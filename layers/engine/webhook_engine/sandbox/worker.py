@@ -23,6 +23,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.compiler import CompiledScript, compile_script
 from webhook_engine.sandbox.confinement import Report
@@ -164,7 +165,8 @@ class Worker:
                 "line": error.line,
             }
         except Exception as error:  # the worker's own failure: report it
-            message = f"ScriptWorkerError: {type(error).__name__}: {str(error)[:300]}"
+            detail = clip(str(error), 300, frame["props"].values())
+            message = f"ScriptWorkerError: {type(error).__name__}: {detail}"
             result["error"] = {"type": "ScriptWorkerError", "message": message, "line": None}
         return result | {"logs": book.entries, "summary": book.summary}
 

@@ -4,13 +4,15 @@
 refused past the service's own limit before any request is made: `aws_arguments`) into an
 `AwsAction`, which names its target and describes itself in one line ("would call" in dry
 runs). `AwsPerformer` performs one: the target must be listed in the deployment's allow-list
-(`aws_targets`), then the call goes through the `AwsCaller` port (boto3 in
+(`aws_targets`), and what the action overrides in the target's configuration allowed by the
+override lists (`aws_overrides`); then the call goes through the `AwsCaller` port (boto3 in
 `adapters/aws_actions.py`) and comes back as a small JSON result.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from typing import Any, ClassVar, Protocol, Self
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.toolkit import aws_targets as kinds
 from webhook_engine.toolkit.aws_arguments import (
     ASYNC_PAYLOAD_LIMIT,
@@ -37,6 +40,12 @@ from webhook_engine.toolkit.aws_arguments import (
     Name,
     SizeLimit,
     Subject,
+)
+from webhook_engine.toolkit.aws_overrides import (
+    BUILD_ENVIRONMENT,
+    BUILD_SOURCE_VERSION,
+    Override,
+    OverrideList,
 )
 from webhook_engine.toolkit.aws_targets import AllowList, Kind, Target
 from webhook_engine.toolkit.calls import Performed
@@ -91,6 +100,10 @@ class AwsAction(BaseModel, ABC):
         """The part of the call the service limits in size, if any."""
         return None
 
+    def overrides(self) -> list[tuple[Override, str]]:
+        """What the call overrides in the target's own configuration, each with its kind."""
+        return []
+
     @model_validator(mode="after")
     def _fits(self) -> Self:
         limit = self.size_limit()
@@ -139,7 +152,7 @@ class PutEvent(AwsAction):
 
     @model_validator(mode="after")
     def _own_source(self) -> Self:
-        if self.event_source.startswith("aws."):
+        if _comparable(self.event_source).startswith("aws."):
             raise ValueError("source: sources starting with 'aws.' are AWS's own")
         return self
 
@@ -251,6 +264,11 @@ class StartBuild(AwsAction):
             raise ValueError(f"env: more than {ENV_VARIABLES_LIMIT} variables")
         return self
 
+    def overrides(self) -> list[tuple[Override, str]]:
+        names = [(BUILD_ENVIRONMENT, name) for name in self.env or {}]
+        versions = [(BUILD_SOURCE_VERSION, self.source_version)] if self.source_version else []
+        return names + versions
+
     def _details(self) -> list[str]:
         version = [f"source-version={self.source_version}"] if self.source_version else []
         names = [f"env={','.join(self.env)}"] if self.env else []  # names only: values may be keys
@@ -336,6 +354,14 @@ class Invoke(AwsAction):
         return {"status_code": status, "payload": answer}
 
 
+def _comparable(source: str) -> str:
+    """An event source as a rule matching it without regard to case or width might: NFKC,
+    case-folded, invisible format characters (zero-width spaces...) dropped, spaces stripped."""
+    text = unicodedata.normalize("NFKC", source)
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFKC", visible.casefold()).strip()
+
+
 def _answer(payload: bytes) -> JsonValue:
     """A function's answer: JSON as data, anything else as text."""
     text = payload.decode(errors="replace")
@@ -352,7 +378,7 @@ def _function_error(answer: JsonValue) -> str:
         text = f"{answer.get('errorType', 'Error')}: {answer.get('errorMessage', '')}"
     else:
         text = str(answer)
-    return text[:ERROR_TEXT_LIMIT]
+    return clip(text, ERROR_TEXT_LIMIT)
 
 
 ACTIONS: dict[str, type[AwsAction]] = {
@@ -390,24 +416,27 @@ def _problem(error: ErrorDetails) -> str:
 
 class AwsPerformer:
     """Performs scripts' `aws.<action>` calls (the `Performer` of `toolkit/calls.py`) on the
-    targets the deployment lists, through `caller`."""
+    targets the deployment lists, with the overrides it allows, through `caller`."""
 
-    def __init__(self, allow_list: AllowList, caller: AwsCaller) -> None:
+    def __init__(
+        self, allow_list: AllowList, caller: AwsCaller, overrides: OverrideList | None = None
+    ) -> None:
         self._allow_list = allow_list
         self._caller = caller
+        self._overrides = overrides or OverrideList({})
 
     def describe(self, target: str, args: Mapping[str, JsonValue]) -> str:
         """The call in one line, e.g. `codebuild:StartBuild project=build-web`; ActionError for
-        bad arguments and ActionRefused for an unlisted target, so that a dry run meets what a
-        real run would."""
+        bad arguments and ActionRefused for an unlisted target or override, so that a dry run
+        meets what a real run would."""
         action = _parsed(target, args)
-        self._listed(action)
+        self._allowed(action)
         return action.describe()
 
     def perform(self, target: str, args: Mapping[str, JsonValue], timeout: float) -> Performed:
         """Check, call within `timeout` seconds, and give the script the action's result."""
         action = _parsed(target, args)
-        response = self._caller.call(action.request(self._listed(action)), timeout)
+        response = self._caller.call(action.request(self._allowed(action)), timeout)
         result = action.result(response)
         status = result.get("status_code")
         return Performed(result, status=status if isinstance(status, int) else None)
@@ -415,9 +444,12 @@ class AwsPerformer:
     def dry_value(self, target: str, args: Mapping[str, JsonValue]) -> JsonValue:
         return {"dry_run": True}
 
-    def _listed(self, action: AwsAction) -> Target:
-        """The listed target the action reaches; ActionRefused if none."""
-        return self._allow_list.resolve(action.kind, action.target, action.action)
+    def _allowed(self, action: AwsAction) -> Target:
+        """The listed target the action reaches; ActionRefused if none, or if the action
+        overrides what the deployment does not allow."""
+        target = self._allow_list.resolve(action.kind, action.target, action.action)
+        self._overrides.check(action.overrides())
+        return target
 
 
 def _parsed(target: str, args: Mapping[str, JsonValue]) -> AwsAction:

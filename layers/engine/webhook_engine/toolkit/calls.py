@@ -5,7 +5,7 @@ against MAX_CALLS (recording the first refusal past it, not every one), gives ea
 call what is left of the run's time, performs it (or, in a dry run, only describes it) and
 records it with the execution: what was called (method and URL without query string; the
 AWS action and its target), how it ended, the status and the milliseconds, never headers or
-bodies.
+bodies. Secret values are masked in what it records before anything is cut.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 from pydantic import JsonValue
 
+from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.models import ActionOutcome, ActionRecord, LogEntry, SyncAnswer
 from webhook_engine.observability import logger
 from webhook_engine.sandbox.actions import ScriptAws
@@ -30,6 +31,7 @@ MAX_CALL_LINE = 500  # characters of a call's one-line description kept on recor
 _MARGIN = 0.05  # seconds kept back from a call's timeout, for the reply to reach the script
 Kind = Literal["http", "aws"]
 Call = Callable[[dict[str, JsonValue]], JsonValue]
+Redact = Callable[[str], str]  # masks the secret values of the run's provider
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,11 @@ class Performer(Protocol):
 
 @dataclass
 class Answer:
-    """A submission's synchronous answer: the first `respond`, when a sender waits for it."""
+    """A submission's synchronous answer: the first `respond`, when a sender waits for it, and
+    the hosts its `Location` may name (the provider's `redirect_hosts`)."""
 
     waiting: bool
+    redirect_hosts: tuple[str, ...] = ()
     value: SyncAnswer | None = None
     function: str | None = None  # the function whose `respond` set it
 
@@ -70,9 +74,12 @@ class Toolkit:
     performers: Mapping[Kind, Performer]
     dry_run: bool = False
 
-    def calls(self, function: str, deadline: float, answer: Answer) -> ExecutionCalls:
-        """The calls of one run of `function`, which must end by `deadline` (monotonic)."""
-        return ExecutionCalls(self, function, deadline, answer)
+    def calls(
+        self, function: str, deadline: float, answer: Answer, redact: Redact | None = None
+    ) -> ExecutionCalls:
+        """The calls of one run of `function`, which must end by `deadline` (monotonic); what
+        is recorded of them is masked with `redact`."""
+        return ExecutionCalls(self, function, deadline, answer, redact or _as_is)
 
 
 @dataclass
@@ -81,6 +88,7 @@ class ExecutionCalls:
     function: str
     deadline: float
     answer: Answer
+    redact: Redact
     records: list[ActionRecord] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
     response: SyncAnswer | None = None  # set when this run's `respond` became the answer
@@ -109,9 +117,7 @@ class ExecutionCalls:
                 return performer.dry_value(target, args)
             done = performer.perform(target, args, self._time_left(target))
         except ActionError as error:
-            refused = isinstance(error, ActionRefused | ActionLimitError)
-            outcome = ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
-            self._record(kind, call, outcome, at, started, detail=str(error))
+            self._record(kind, call, _outcome_of(error), at, started, detail=str(error))
             raise
         except Exception as error:  # a performer's own bug: the script learns only that
             logger.exception("toolkit call failed", call=target)
@@ -125,9 +131,9 @@ class ExecutionCalls:
         at, started = datetime.now(UTC), time.perf_counter()
         try:
             self._count("respond")
-            answer = sync_answer(args)
+            answer = sync_answer(args, self.answer.redirect_hosts)
         except ActionError as error:
-            self._record("respond", "respond", ActionOutcome.FAILED, at, started, str(error))
+            self._record("respond", "respond", _outcome_of(error), at, started, str(error))
             raise
         call = "respond"
         if self.answer.value is not None or not self.answer.waiting:
@@ -140,7 +146,7 @@ class ExecutionCalls:
             self._record("respond", call, outcome, at, started, reason, answer.status)
             return False
         self.answer.value, self.answer.function = answer, self.function
-        self.response = recorded(answer)
+        self.response = recorded(answer, self.redact)
         outcome = ActionOutcome.WOULD_CALL if self.toolkit.dry_run else ActionOutcome.DONE
         self._record("respond", call, outcome, at, started, status=answer.status)
         return True
@@ -171,19 +177,27 @@ class ExecutionCalls:
         if len(self.records) > MAX_CALLS:
             return  # the first call past the limit is on record; the rest only raise
         duration = round((time.perf_counter() - started) * 1000, 3)
-        if len(call) > MAX_CALL_LINE:
-            call = call[: MAX_CALL_LINE - 3] + "..."
         record = ActionRecord(
             kind=kind,
-            call=call,
+            call=clip(self.redact(call), MAX_CALL_LINE),
             outcome=outcome,
             status=status,
-            detail=detail,
+            detail=None if detail is None else self.redact(detail),  # cut by the model
             duration_ms=duration,
             at=at,
         )
         self.records.append(record)
         self.logs.append(_log_line(record))
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _outcome_of(error: ActionError) -> ActionOutcome:
+    """`refused` for a rule or a limit, `failed` for the rest."""
+    refused = isinstance(error, ActionRefused | ActionLimitError)
+    return ActionOutcome.REFUSED if refused else ActionOutcome.FAILED
 
 
 def _log_line(record: ActionRecord) -> LogEntry:
