@@ -1,9 +1,16 @@
 """Ways out of the sandbox, each of which must be refused."""
 
+import collections
+import enum
+from collections.abc import Callable
+from typing import ClassVar
+
 import pytest
 
 from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_script, run_script
-from webhook_engine.sandbox.modules import module_proxy
+from webhook_engine.sandbox.guards import guarded_getattr
+from webhook_engine.sandbox.modules import guarded_import, module_proxy
+from webhook_engine.sandbox.names import Headers
 
 
 def run(source: str, **names: object) -> object:
@@ -144,3 +151,79 @@ def test_proxies_are_built_once_per_process():
     # When it is asked for again
     # Then it is the same object
     assert module_proxy("hashlib") is first
+
+
+class SpyName(str):
+    """A `str` a script could have made had any class factory been reachable: it records every
+    method the sandbox calls on it, and lies in each (`startswith("_")` is False, `==` True)."""
+
+    calls: ClassVar[list[str]] = []
+
+    def startswith(self, *args: object) -> bool:
+        SpyName.calls.append("startswith")
+        return False
+
+    def lower(self) -> str:
+        SpyName.calls.append("lower")
+        return "x-github-event"
+
+    def __eq__(self, other: object) -> bool:
+        SpyName.calls.append("__eq__")
+        return True
+
+    def __hash__(self) -> int:
+        SpyName.calls.append("__hash__")
+        return hash("json")
+
+
+class SpyBytes(bytes):
+    def decode(self, *args: object) -> str:
+        SpyName.calls.append("decode")
+        return "json"
+
+
+class SpyInt(int):
+    def __index__(self) -> int:
+        SpyName.calls.append("__index__")
+        return 0
+
+
+NOT_STR_NAMES = {
+    "str subclass": SpyName("__globals__"),
+    "StrEnum member": enum.StrEnum("Names", {"CLASS": "__class__"}).CLASS,
+    "UserString": collections.UserString("__class__"),
+    "bytes": b"__class__",
+    "bytes subclass": SpyBytes(b"__class__"),
+    "int": 0,
+    "bool": True,
+    "int subclass": SpyInt(1),
+}
+HEADERS = Headers({"X-GitHub-Event": "push"})
+NAME_SINKS: dict[str, Callable[[object], object]] = {
+    "getattr": lambda name: guarded_getattr(str, name),
+    "getattr with a default": lambda name: guarded_getattr(str, name, None),
+    "the script's getattr": lambda name: run("return getattr(str, name)", name=name),
+    "a header lookup": lambda name: HEADERS[name],
+    "a header get": HEADERS.get,
+    "a header test": lambda name: name in HEADERS,
+    "an import": guarded_import,
+    "an imported member": lambda name: guarded_import("json", None, None, (name,)),
+}
+
+
+@pytest.mark.parametrize("sink", list(NAME_SINKS))
+@pytest.mark.parametrize("kind", list(NOT_STR_NAMES))
+def test_only_exact_str_is_taken_as_a_name(kind, sink):
+    # Given a name that is not an exact str (one that lies about itself, where it can)
+    SpyName.calls.clear()
+    name = NOT_STR_NAMES[kind]
+    # When it reaches a place where the sandbox takes a name
+    try:
+        outcome = NAME_SINKS[sink](name)
+    except (TypeError, KeyError, ImportError, ScriptError) as refusal:
+        outcome = refusal
+    # Then it is refused (an error, or nothing found) without a method of it being called
+    assert outcome is None or outcome is False or isinstance(outcome, Exception)
+    if isinstance(outcome, ScriptError):
+        assert outcome.error_type == "TypeError"
+    assert SpyName.calls == []

@@ -1,6 +1,6 @@
 """What scripts may read: an allow-list of types, and the facades made for scripts.
 
-A script reads `obj.name` only when `obj` is
+A script reads `obj.name` only when `name` is an exact `str` not starting with `_`, and `obj` is
 - an instance of a plain data type (str, bytes, numbers, containers, dict views, read-only
   mappings, datetime values),
   of a class an allowed module exposes (`re.Match`, `uuid.UUID`, `collections.deque`, ...) or of
@@ -103,7 +103,13 @@ class ScriptFacade:
 
 
 def check_attribute(obj: object, name: str) -> None:
-    """Raise AttributeError unless a script may read `obj.name`."""
+    """Raise AttributeError unless a script may read `obj.name` (TypeError: `name` not a str).
+
+    Only an exact `str` is a name: a subclass chooses what its `startswith` and `==` answer,
+    and would pass any rule, while `getattr` reads what it holds.
+    """
+    if type(name) is not str:
+        raise TypeError("attribute names must be str")
     if name.startswith("_"):
         raise AttributeError(f'"{name}" is an invalid attribute name because it starts with "_"')
     if name in _REFUSED_NAMES:

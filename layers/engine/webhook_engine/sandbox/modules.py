@@ -31,6 +31,7 @@ ALLOWED_MODULES = (
     "functools",
     "string",
 )
+_IMPORTABLE = frozenset({*ALLOWED_MODULES, "urllib"})
 
 # Public members that reach outside the sandbox, so scripts do not get them.
 _WITHHELD = {
@@ -131,14 +132,21 @@ def guarded_import(
     fromlist: tuple[str, ...] | None = (),
     level: int = 0,
 ) -> ModuleProxy:
-    """`__import__` for scripts: allow-listed modules only, as proxies."""
-    if level != 0 or name not in (*ALLOWED_MODULES, "urllib"):
+    """`__import__` for scripts: allow-listed modules only, as proxies.
+
+    Names are taken only as exact `str` (a subclass could answer `==` and `in` as it likes).
+    """
+    if type(name) is not str or name not in _IMPORTABLE or type(level) is not int or level:
+        shown = repr(name) if type(name) is str else "a name that is not a str"
         allowed = ", ".join(ALLOWED_MODULES)
-        raise ImportError(f"module {name!r} is not available to scripts; allowed: {allowed}")
-    if not fromlist:  # `import urllib.parse` binds `urllib`
+        raise ImportError(f"module {shown} is not available to scripts; allowed: {allowed}")
+    members = () if fromlist is None else fromlist
+    if type(members) is not tuple or any(type(member) is not str for member in members):
+        raise ImportError(f"cannot import from {name!r}: names to import must be str")
+    if not members:  # `import urllib.parse` binds `urllib`
         return module_proxy(name.partition(".")[0])
     proxy = module_proxy(name)
-    for member in fromlist:
-        if member not in dir(proxy):
+    for member in members:
+        if not proxy.offers(member):
             raise ImportError(f"cannot import {member!r} from {name!r}: not available to scripts")
     return proxy
