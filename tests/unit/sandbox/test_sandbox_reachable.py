@@ -19,7 +19,7 @@ import pytest
 from tests.unit.sandbox.push import push_fields
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
 from webhook_engine.sandbox.actions import action_names
-from webhook_engine.sandbox.allowed import ScriptFacade, check_attribute, readable
+from webhook_engine.sandbox.allowed import RESULT_TYPES, ScriptFacade, check_attribute, readable
 from webhook_engine.sandbox.guards import BUILTINS
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
@@ -109,7 +109,10 @@ def _function_allowed(function: types.FunctionType) -> bool:
 
 
 _CALLABLES: tuple[tuple[type | types.UnionType, Callable[[Any], bool]], ...] = (
-    (types.MethodType, lambda method: allowed(method.__self__)),
+    (  # a method of an allowed object, or a classmethod of a result's class (Counter.fromkeys)
+        types.MethodType,
+        lambda method: allowed(method.__self__) or method.__self__ in RESULT_TYPES,
+    ),
     (types.BuiltinFunctionType | types.MethodWrapperType, lambda f: _owner_allowed(f.__self__)),
     (
         types.MethodDescriptorType | types.WrapperDescriptorType,
@@ -261,7 +264,7 @@ def test_attributes_outside_the_allow_list_are_refused(source):
         ("return payload['repository']['full_name'].upper()", "ACME/PAYMENTS"),
         ("return raw_body[:1].decode()", "{"),
         ("import re\nreturn re.match(r'(\\w+)/', uri).group(1)", "git"),
-        ("import collections\nP = collections.namedtuple('P', 'x y')\nreturn P(1, 2).y", 2),
+        ("import collections\nreturn collections.Counter('aab').most_common(1)", [("a", 2)]),
         ("import hashlib\nreturn hashlib.sha256(b'').name", "sha256"),
         ("import uuid\nreturn len(uuid.uuid4().hex)", 32),
         ("import urllib.parse\nreturn urllib.parse.urlparse('https://a.b/c').netloc", "a.b"),

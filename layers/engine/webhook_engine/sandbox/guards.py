@@ -31,8 +31,6 @@ _WRITABLE_TYPES = frozenset(
         collections.OrderedDict,
         collections.defaultdict,
         collections.deque,
-        collections.UserDict,
-        collections.UserList,
     }
 )
 _MISSING = object()
