@@ -14,6 +14,7 @@ from __future__ import annotations
 import _hashlib
 import collections
 import importlib
+import urllib.parse
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -156,7 +157,7 @@ _REPLACED: Mapping[tuple[str, str], object] = {
     ("hmac", "digest"): _hashlib.hmac_digest,
     ("uuid", "UUID"): UUID,
     ("collections", "Counter"): Counter,
-    ("urllib.parse", "urlsplit"): importlib.import_module("urllib.parse").urlsplit.__wrapped__,
+    ("urllib.parse", "urlsplit"): urllib.parse.urlsplit.__wrapped__,  # type: ignore[attr-defined]
 }
 
 
