@@ -1,5 +1,6 @@
 """Escapes through the local stack over HTTP: a script crashing its worker inside the handler's
-worker process fails its own execution, and the stack goes on answering."""
+worker process, or leaving the language wall, fails its own execution, and the stack goes on
+answering."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from tests.e2e.conftest import TOKEN
 from tests.e2e.test_local_stack import PUSH, github_headers, processed
+from tests.escapes import ENUM_ESCAPE, ENUM_ESCAPE_REFUSED
 
 pytestmark = pytest.mark.e2e
 
@@ -53,13 +55,15 @@ def evaluated_first(client, provider_id: str) -> None:
 
 
 def test_a_crashing_script_fails_alone_and_the_stack_goes_on(local_stack):
-    # Given a provider whose functions segfault their worker and reach for the environment
+    # Given a provider whose functions segfault their worker, reach for the environment and
+    # reach for a class factory to leave the language wall
     provider = admin_post(
         local_stack,
         "/providers",
         {"name": "Escapes", "match_script": "return headers.get('x-escape') == 'yes'"},
     )
-    for name, script in (("crash", CRASH), ("environment", ENVIRONMENT), ("calm", "return 1")):
+    scripts = {"crash": CRASH, "environment": ENVIRONMENT, "enum": ENUM_ESCAPE, "calm": "return 1"}
+    for name, script in scripts.items():
         admin_post(
             local_stack,
             "/functions",
@@ -72,7 +76,7 @@ def test_a_crashing_script_fails_alone_and_the_stack_goes_on(local_stack):
     escaped = sent_once_configured(local_stack, headers)
     pushed = local_stack.request("POST", "/webhooks/git/push", PUSH, github_headers(PUSH))
 
-    # Then the crash and the refused import failed their executions only; the push succeeded
+    # Then the crash and the refusals failed their executions only; the push succeeded
     assert escaped.status == 500
     executions = {
         e["function"]: e for e in processed(local_stack, escaped.json()["message_id"])["executions"]
@@ -81,5 +85,6 @@ def test_a_crashing_script_fails_alone_and_the_stack_goes_on(local_stack):
         "ScriptProcessError: script process killed: signal 11 (SIGSEGV)"
     )
     assert executions["environment"]["error"].startswith("ImportError")
+    assert executions["enum"]["error"].startswith(ENUM_ESCAPE_REFUSED)
     assert executions["calm"]["status"] == "SUCCESS"
     assert processed(local_stack, pushed.json()["message_id"])["status"] == "SUCCESS"

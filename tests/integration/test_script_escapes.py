@@ -13,6 +13,7 @@ import pytest
 
 from ingest.handler import lambda_handler as ingest_handler
 from tests.conftest import http_event
+from tests.escapes import ENUM_ESCAPE, ENUM_ESCAPE_REFUSED
 from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
 from webhook_engine import wiring
@@ -32,6 +33,15 @@ ESCAPES = {
     "loop-in-c": (
         "import itertools\nreturn sum(itertools.repeat(1))",
         "ScriptTimeoutError: script ran longer than 3 s; script process killed",
+    ),
+    "class-factory": (ENUM_ESCAPE, ENUM_ESCAPE_REFUSED),
+    "named-tuple": (
+        "import collections\nreturn collections.namedtuple('P', 'x')",
+        "AttributeError: module 'collections' has no attribute 'namedtuple' available to scripts",
+    ),
+    "python-defined-class": (
+        "import string\nreturn string.Template('$x').substitute(x=1)",
+        "AttributeError: module 'string' has no attribute 'Template' available to scripts",
     ),
 }
 

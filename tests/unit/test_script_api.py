@@ -137,3 +137,14 @@ def test_a_match_script_keeps_less_log_than_a_function():
 
     # Then the match script stopped after two lines; the function kept all ten
     assert (len(match.entries), len(function.entries)) == (2, 10)
+
+
+def test_percent_format_reads_headers_by_name():
+    # Given a script formatting header values by name with % (format strings read attributes)
+    source = "return '%(X-Token)s %(content-type)s' % headers"
+
+    # When
+    result = run(source, request(b"", "text/plain"))
+
+    # Then the names reach the headers as plain str, case-insensitive as ever
+    assert result == "t text/plain"

@@ -3,8 +3,10 @@
     worker = default_supervisors().of(provider.id)  # a script worker per provider
     outcome = worker.run(request, ScriptRun(source, "provider:GitHub", "match", props, 2.0))
 
-1. The language (`compiler`, `guards`, `allowed`, `modules`, `names`): RestrictedPython, an
-   attribute allow-list, read-only module proxies, and facades instead of engine objects.
+1. The language (`compiler`, `guards`, `allowed`, `members`, `modules`, `names`):
+   RestrictedPython, an attribute allow-list, names taken only as exact `str`, read-only module
+   proxies of allow-listed members (none of which makes a class), and facades instead of engine
+   objects.
 2. The process (`worker`, `supervisor`, `protocol`): scripts run in a separate worker process
    without credentials or environment, limited by setrlimit, fed and answered over a JSON pipe,
    killed and replaced from outside when they overrun or crash.

@@ -1,12 +1,12 @@
 """What scripts may read: an allow-list of types, and the facades made for scripts.
 
-A script reads `obj.name` only when `obj` is
+A script reads `obj.name` only when `name` is an exact `str` not starting with `_`, and `obj` is
 - an instance of a plain data type (str, bytes, numbers, containers, dict views, read-only
-  mappings, datetime values),
-  of a class an allowed module exposes (`re.Match`, `uuid.UUID`, `collections.deque`, ...) or of
-  a type those modules' functions return (hash objects, `lru_cache` wrappers),
-- one of those classes itself (`dict.fromkeys`, `datetime.datetime.now`),
-- a named tuple class the script made with `collections.namedtuple`, or one of its instances,
+  mappings, datetime values), of a class an allowed module exposes (`re.Match`,
+  `collections.deque`, ...) or of a type those modules' functions return (hash objects,
+  `uuid.UUID`, `collections.Counter`, the results of `urllib.parse.urlparse`),
+- one of the classes scripts are given (`dict.fromkeys`, `datetime.datetime.now`), never a class
+  whose instances only come back from functions,
 - a `ScriptFacade`, which lists the attributes it offers (`log` offers five methods).
 
 Types are matched exactly, not by subclass: an engine enum that is a `str` is not a `str` here.
@@ -16,12 +16,15 @@ public method on some object the engine happens to hold cannot become a route ou
 
 from __future__ import annotations
 
+import _hashlib
+import collections
 import datetime
 import functools
 import hashlib
-import hmac
+import re
 import types
-import weakref
+import urllib.parse
+import uuid
 from typing import ClassVar
 
 _PLAIN_TYPES: frozenset[type] = frozenset(
@@ -51,16 +54,28 @@ _PLAIN_TYPES: frozenset[type] = frozenset(
         datetime.timezone,
     }
 )
-# Types that allowed modules' functions return without exposing them as classes.
-_RESULT_TYPES: frozenset[type] = frozenset(
+# Types that allowed modules' functions return without exposing them as classes: scripts read
+# their instances, never the classes.
+RESULT_TYPES: frozenset[type] = frozenset(
     {
         type(hashlib.sha256()),
         type(hashlib.shake_128()),
-        type(hmac.new(b"", digestmod="sha256")),
-        type(functools.lru_cache(lambda: None)),
+        type(_hashlib.hmac_new(b"", digestmod="sha256")),
         type(functools.cmp_to_key(lambda a, b: 0)),
-        type(functools.lru_cache(lambda: None).cache_info()),
+        type(re.compile("").scanner("")),  # type: ignore[attr-defined]  # not in typeshed
+        type(collections.OrderedDict().keys()),
+        type(collections.OrderedDict().values()),
+        type(collections.OrderedDict().items()),
         type(datetime.date(2026, 1, 1).isocalendar()),
+        uuid.UUID,
+        uuid.SafeUUID,  # what UUID.is_safe holds
+        collections.Counter,
+        urllib.parse.ParseResult,
+        urllib.parse.SplitResult,
+        urllib.parse.DefragResult,
+        urllib.parse.ParseResultBytes,
+        urllib.parse.SplitResultBytes,
+        urllib.parse.DefragResultBytes,
     }
 )
 # Never readable, whatever the object: the inspection attributes of generators and frames,
@@ -87,8 +102,6 @@ _REFUSED_NAMES = frozenset(
         "co_code",
     }
 )
-# Named tuple classes scripts made (`collections.namedtuple`), while they exist.
-_SCRIPT_TYPES: weakref.WeakSet[type] = weakref.WeakSet()
 
 
 class ScriptFacade:
@@ -101,9 +114,19 @@ class ScriptFacade:
         """Whether a script may read attribute `name`."""
         return name in self.script_attributes
 
+    def refusal(self, name: str) -> str:
+        """The message of the AttributeError a script gets for `name`."""
+        return f"{_kind(self)} has no attribute {name!r} available to scripts"
+
 
 def check_attribute(obj: object, name: str) -> None:
-    """Raise AttributeError unless a script may read `obj.name`."""
+    """Raise AttributeError unless a script may read `obj.name` (TypeError: `name` not a str).
+
+    Only an exact `str` is a name: a subclass chooses what its `startswith` and `==` answer,
+    and would pass any rule, while `getattr` reads what it holds.
+    """
+    if type(name) is not str:
+        raise TypeError("attribute names must be str")
     if name.startswith("_"):
         raise AttributeError(f'"{name}" is an invalid attribute name because it starts with "_"')
     if name in _REFUSED_NAMES:
@@ -111,7 +134,7 @@ def check_attribute(obj: object, name: str) -> None:
         raise AttributeError(f'"{name}" is not available to scripts{hint}')
     if isinstance(obj, ScriptFacade):
         if not obj.offers(name):
-            raise AttributeError(f"{_kind(obj)} has no attribute {name!r} available to scripts")
+            raise AttributeError(obj.refusal(name))
         return
     if not readable(obj):
         raise AttributeError(f"scripts cannot read attributes of {_kind(obj)} objects")
@@ -119,19 +142,14 @@ def check_attribute(obj: object, name: str) -> None:
 
 def readable(obj: object) -> bool:
     """Whether scripts may read (public) attributes of `obj`: see the module's docstring."""
-    kind = obj if isinstance(obj, type) else type(obj)  # a class: allowed classes only
-    return kind in allowed_types() or kind in _SCRIPT_TYPES
-
-
-def register_script_type(cls: type) -> type:
-    """Let scripts read a class they made (and its instances) for as long as it exists."""
-    _SCRIPT_TYPES.add(cls)
-    return cls
+    if isinstance(obj, type):
+        return obj in given_classes()
+    return type(obj) in given_classes() or type(obj) in RESULT_TYPES
 
 
 @functools.cache
-def allowed_types() -> frozenset[type]:
-    """Plain data types, result types, builtin exceptions, and every class a module exposes."""
+def given_classes() -> frozenset[type]:
+    """Plain data types, builtin exceptions, and every class a module exposes to scripts."""
     from webhook_engine.sandbox.guards import BUILTINS
     from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
 
@@ -142,7 +160,7 @@ def allowed_types() -> frozenset[type]:
         if isinstance(member, type)
     }
     builtin_classes = {value for value in BUILTINS.values() if isinstance(value, type)}
-    return _PLAIN_TYPES | _RESULT_TYPES | frozenset(exposed) | frozenset(builtin_classes)
+    return _PLAIN_TYPES | frozenset(exposed) | frozenset(builtin_classes)
 
 
 def _kind(obj: object) -> str:

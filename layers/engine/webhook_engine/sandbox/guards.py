@@ -31,17 +31,16 @@ _WRITABLE_TYPES = frozenset(
         collections.OrderedDict,
         collections.defaultdict,
         collections.deque,
-        collections.UserDict,
-        collections.UserList,
     }
 )
 _MISSING = object()
 
 
 def guarded_getattr(obj: object, name: str, default: object = _MISSING) -> object:
-    """`getattr` for scripts: only what the allow-list grants (a refusal ignores `default`)."""
-    if not isinstance(name, str):
-        raise TypeError("attribute name must be a string")
+    """`getattr` for scripts: only what the allow-list grants (a refusal ignores `default`).
+
+    `check_attribute` takes `name` only as an exact `str`, so `getattr` reads what was checked.
+    """
     check_attribute(obj, name)
     if default is _MISSING:
         return getattr(obj, name)

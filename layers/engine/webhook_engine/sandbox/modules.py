@@ -1,58 +1,18 @@
-"""The modules scripts may import, each handed out as a read-only proxy.
+"""The modules scripts may import, each handed out as a read-only proxy of its allowed members.
 
-Several allow-listed modules carry other modules as attributes (`uuid.os`, `json.codecs`,
-`base64.struct`, `re.functools`, `urllib.parse.warnings`), so a script never gets a real module:
-it gets a `ModuleProxy` holding only the module's public functions, classes and constants.
+A script never gets a real module (several carry other modules as attributes: `uuid.os`,
+`json.codecs`): it gets a `ModuleProxy` holding only the members `members` lists for it.
 """
 
-import collections
 import functools
-import importlib
 import types
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-from webhook_engine.sandbox.allowed import ScriptFacade, register_script_type
+from webhook_engine.sandbox.allowed import ScriptFacade
+from webhook_engine.sandbox.members import MEMBERS, script_members, withheld_reason
 
-ALLOWED_MODULES = (
-    "json",
-    "re",
-    "hmac",
-    "hashlib",
-    "base64",
-    "binascii",
-    "datetime",
-    "time",
-    "math",
-    "urllib.parse",
-    "uuid",
-    "collections",
-    "itertools",
-    "functools",
-    "string",
-)
-
-# Public members that reach outside the sandbox, so scripts do not get them.
-_WITHHELD = {
-    # update_wrapper, wraps and total_ordering write attributes onto any object they are given;
-    # singledispatch evaluates string annotations as unrestricted code
-    "functools": {
-        "update_wrapper",
-        "wraps",
-        "total_ordering",
-        "singledispatch",
-        "singledispatchmethod",
-    },
-    # format strings read attributes (`{0.__class__}`)
-    "string": {"Formatter"},
-    # may run a subprocess to find the MAC address; a command-line entry point
-    "uuid": {"getnode", "uuid1", "main"},
-    # change the state of the whole process
-    "time": {"tzset", "clock_settime", "clock_settime_ns"},
-    # read from file objects: scripts have none, and file readers stay out of reach
-    "hashlib": {"file_digest"},
-    "base64": {"encode", "decode"},
-}
+ALLOWED_MODULES = tuple(MEMBERS)
+_IMPORTABLE = frozenset({*ALLOWED_MODULES, "urllib"})
 
 
 class ModuleProxy(ScriptFacade):
@@ -70,8 +30,7 @@ class ModuleProxy(ScriptFacade):
         try:
             return self._members[name]
         except KeyError:
-            message = f"module {self._module!r} has no attribute {name!r} available to scripts"
-            raise AttributeError(message) from None
+            raise AttributeError(self.refusal(name)) from None
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"module {self._module!r} is read-only")
@@ -81,6 +40,12 @@ class ModuleProxy(ScriptFacade):
 
     def offers(self, name: str) -> bool:
         return name in self._members
+
+    def refusal(self, name: str) -> str:
+        """Why a script cannot read `name` here (a name the module withholds says why)."""
+        message = f"module {self._module!r} has no attribute {name!r} available to scripts"
+        reason = withheld_reason(self._module, name)
+        return f"{message} ({reason})" if reason else message
 
     def members(self) -> Mapping[str, object]:
         """What scripts get from this module."""
@@ -98,30 +63,7 @@ def module_proxy(name: str) -> ModuleProxy:
     """The proxy for an allow-listed module (or `urllib`, whose only member is `parse`)."""
     if name == "urllib":
         return ModuleProxy(name, {"parse": module_proxy("urllib.parse")})
-    return ModuleProxy(name, _public_members(importlib.import_module(name)))
-
-
-def _public_members(module: types.ModuleType) -> dict[str, object]:
-    """`__all__` (or the names without `_`) minus withheld members and modules."""
-    withheld = _WITHHELD.get(module.__name__, set())
-    public = getattr(module, "__all__", None) or list(vars(module))
-    members = {
-        name: getattr(module, name)
-        for name in public
-        if not name.startswith("_") and name not in withheld
-    }
-    if module.__name__ == "collections":
-        members["namedtuple"] = namedtuple
-    return {
-        name: value for name, value in members.items() if not isinstance(value, types.ModuleType)
-    }
-
-
-def namedtuple(
-    typename: str, field_names: str | Iterable[str], **options: Any
-) -> type[tuple[Any, ...]]:
-    """`collections.namedtuple` for scripts: the class it makes is readable by scripts."""
-    return register_script_type(collections.namedtuple(typename, field_names, **options))
+    return ModuleProxy(name, script_members(name))
 
 
 def guarded_import(
@@ -131,14 +73,21 @@ def guarded_import(
     fromlist: tuple[str, ...] | None = (),
     level: int = 0,
 ) -> ModuleProxy:
-    """`__import__` for scripts: allow-listed modules only, as proxies."""
-    if level != 0 or name not in (*ALLOWED_MODULES, "urllib"):
+    """`__import__` for scripts: allow-listed modules only, as proxies.
+
+    Names are taken only as exact `str` (a subclass could answer `==` and `in` as it likes).
+    """
+    if type(name) is not str or name not in _IMPORTABLE or type(level) is not int or level:
+        shown = repr(name) if type(name) is str else "a name that is not a str"
         allowed = ", ".join(ALLOWED_MODULES)
-        raise ImportError(f"module {name!r} is not available to scripts; allowed: {allowed}")
-    if not fromlist:  # `import urllib.parse` binds `urllib`
+        raise ImportError(f"module {shown} is not available to scripts; allowed: {allowed}")
+    members = () if fromlist is None else fromlist
+    if type(members) is not tuple or any(type(member) is not str for member in members):
+        raise ImportError(f"cannot import from {name!r}: names to import must be str")
+    if not members:  # `import urllib.parse` binds `urllib`
         return module_proxy(name.partition(".")[0])
     proxy = module_proxy(name)
-    for member in fromlist:
-        if member not in dir(proxy):
+    for member in members:
+        if not proxy.offers(member):
             raise ImportError(f"cannot import {member!r} from {name!r}: not available to scripts")
     return proxy

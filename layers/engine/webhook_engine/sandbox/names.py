@@ -47,7 +47,11 @@ class RequestData:
 
 
 class Headers(ScriptFacade, Mapping[str, str]):
-    """Read-only, case-insensitive header mapping."""
+    """Read-only, case-insensitive header mapping.
+
+    A name a script looks up is taken only as an exact `str`: the mapping never calls a method
+    of an object a script chose (another name finds nothing).
+    """
 
     __slots__ = ("_items",)
     script_attributes: ClassVar[frozenset[str]] = frozenset({"get", "keys", "values", "items"})
@@ -56,6 +60,8 @@ class Headers(ScriptFacade, Mapping[str, str]):
         self._items = {name.lower(): value for name, value in headers.items()}
 
     def __getitem__(self, name: str) -> str:
+        if type(name) is not str:
+            raise KeyError("header names are str")
         return self._items[name.lower()]
 
     def __iter__(self) -> Iterator[str]:
@@ -65,10 +71,10 @@ class Headers(ScriptFacade, Mapping[str, str]):
         return len(self._items)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._items
+        return type(name) is str and name.lower() in self._items
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._items.get(name.lower(), default) if isinstance(name, str) else default
+        return self._items.get(name.lower(), default) if type(name) is str else default
 
     def keys(self) -> KeysView[str]:
         return self._items.keys()
