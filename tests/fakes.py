@@ -64,6 +64,7 @@ class Lease:
     expires: float | None = None
     releases: int = 0
     sweeps: int = 0
+    unrecorded: int = 0  # attempts that ran but could not write their outcome
 
 
 class FakePayloadStore:
@@ -184,7 +185,8 @@ class FakeMessageStore:
     def claim_submission(
         self, message_id: str, submission: int, owner: str, lease_seconds: float
     ) -> Claim:
-        """Lease the latest submission unless it has finished or another lease is live."""
+        """Lease the latest submission unless it has finished or another lease is live (a
+        claim by the lease's own owner, whose answer was lost, is that claim)."""
         stored = self.submissions.get(message_id, {}).get(submission)
         if stored is None:
             raise NotFoundError(f"message {message_id} has no submission {submission}")
@@ -193,32 +195,50 @@ class FakeMessageStore:
         if not stored.status.claimable:
             return Claim(None, ClaimRefusal.FINISHED)
         now, lease = self.clock(), self.leases.setdefault((message_id, submission), Lease())
-        if lease.expires is not None and lease.expires >= now:
+        if lease.owner != owner and lease.expires is not None and lease.expires >= now:
             return Claim(None, ClaimRefusal.LEASED)
-        lease.owner, lease.expires = owner, now + lease_seconds
-        stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
-        stored.attempts += 1
+        if lease.owner != owner:
+            lease.owner, lease.expires = owner, now + lease_seconds
+            stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
+            stored.attempts += 1
         cutoffs = stored.attempts - 1 - lease.releases
         try:
             message = self.get_message(message_id)
         except Exception as error:  # as the adapter: the lease goes back
             self.release_submission(message_id, submission, owner, describe_error(error))
             raise
-        return Claim(stored.model_copy(deep=True), cutoffs=cutoffs, message=message)
+        return Claim(
+            stored.model_copy(deep=True),
+            cutoffs=cutoffs,
+            message=message,
+            unrecorded=lease.unrecorded,
+        )
 
-    def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
-        """Give a lease back after an error (only its owner can)."""
+    def release_submission(
+        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
+    ) -> None:
+        """Give a lease back after an error (only its owner can); `ran`: the attempt ran but
+        could not write its outcome."""
         lease = self.leases.get((message_id, submission))
         if lease is None or lease.owner != owner:
             return
         lease.owner = lease.expires = None
         lease.releases += 1
+        lease.unrecorded += ran
         self.submissions[message_id][submission].reason = reason
 
-    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
-        """End the latest, unfinished submission as `status` with `reason`; others stay."""
+    def settle(
+        self,
+        message_id: str,
+        submission: int,
+        status: Status,
+        reason: str,
+        owner: str | None = None,
+    ) -> None:
+        """End the latest, unfinished submission as `status` with `reason`, unless another
+        delivery than `owner` holds a live lease on it; others stay."""
         stored = self._latest_unfinished(message_id, submission)
-        if stored is None:
+        if stored is None or not self._free(message_id, submission, owner):
             return
         stored.status, stored.reason = status, reason
         self.watching.discard(message_id)
@@ -262,18 +282,27 @@ class FakeMessageStore:
         )
         return message_id
 
-    def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
-        """Record the submission and its executions; the message's outcome only if it is the
-        latest submission and no other delivery finished it meanwhile."""
+    def finish_submission(
+        self, message: Message, submission: Submission, outcome: Outcome, owner: str
+    ) -> None:
+        """Record the submission and its executions, and the message's outcome, if it is the
+        latest submission, unfinished, and `owner` holds its lease. Otherwise the record is
+        kept only if no run finished it and no other delivery holds it (a later submission
+        replaced it)."""
         number = submission.submission
+        lease = self.leases.get((message.id, number), Lease())
         latest = self._latest_unfinished(message.id, number) is not None
+        if not (latest and lease.owner == owner) and not self._keeps_late(
+            message.id, number, owner
+        ):
+            return
         for execution in outcome.executions:
             key = (execution.submission, execution.function_id)
             self.executions[message.id][key] = execution.model_copy(deep=True)
         self.submissions[message.id][number] = submission.model_copy(deep=True)
-        self.leases.pop((message.id, number), None)  # the item is written whole
-        if not latest:
+        if not (latest and lease.owner == owner):
             return
+        self.leases.pop((message.id, number), None)  # the item is written whole
         self.watching.discard(message.id)
         names = {execution.function for execution in outcome.executions}
         self._update(
@@ -285,6 +314,19 @@ class FakeMessageStore:
             duplicate_of=outcome.duplicate_of,
             functions=sorted(set(self.messages[message.id].functions) | names),
         )
+
+    def _keeps_late(self, message_id: str, number: int, owner: str) -> bool:
+        """A late run's record is kept when no run finished its submission and no other
+        delivery holds it."""
+        stored = self.submissions[message_id][number]
+        finished = not stored.status.claimable and stored.status is not Status.SUPERSEDED
+        return not finished and self._free(message_id, number, owner)
+
+    def _free(self, message_id: str, submission: int, owner: str | None) -> bool:
+        """No live lease on the submission but `owner`'s."""
+        lease = self.leases.get((message_id, submission), Lease())
+        live = lease.owner is not None and (lease.expires or 0) >= self.clock()
+        return not live or lease.owner == owner
 
     def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page:
         """Newest first; the cursor is the sort key of the last message of the page."""

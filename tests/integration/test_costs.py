@@ -123,4 +123,5 @@ def _store_finished(store, stored, arrived: datetime) -> None:
     store.put_message(stored.model_copy(update={"received_at": arrived}), Mode.ASYNC)
     claim = store.claim_submission(stored.id, 1, "owner", 60)
     claim.submission.status = Status.SUCCESS
-    store.finish_submission(claim.message, claim.submission, Outcome(Status.SUCCESS, "GitHub"))
+    outcome = Outcome(Status.SUCCESS, "GitHub")
+    store.finish_submission(claim.message, claim.submission, outcome, "owner")

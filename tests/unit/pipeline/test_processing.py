@@ -164,7 +164,9 @@ def test_a_submission_cut_off_twice_fails_without_running_again(setup):
     detail = setup.messages.get_detail("m-1")
     assert outcome is not None
     assert outcome.status is Status.FAILED
-    assert "cut off 2 times" in (detail.message.reason or "")
+    assert "2 earlier attempts ended with neither an outcome nor a release" in (
+        detail.message.reason or ""
+    )
     assert detail.executions == []
 
 

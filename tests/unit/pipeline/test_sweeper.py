@@ -30,7 +30,7 @@ class Setup:
         assert claim.submission is not None
         done = claim.submission.model_copy(update={"status": Status.SUCCESS})
         self.messages.finish_submission(
-            self.messages.get_message(message_id), done, Outcome(Status.SUCCESS)
+            self.messages.get_message(message_id), done, Outcome(Status.SUCCESS), "worker"
         )
 
 

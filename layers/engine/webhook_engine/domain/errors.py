@@ -52,6 +52,11 @@ class UpstreamError(EngineError):
     status = 502
 
 
+class OutcomeNotWrittenError(UpstreamError):
+    """A submission ran, but its record and outcome could not be written: retried, and the
+    run counted as one whose outcome is unknown."""
+
+
 class SubmissionBusyError(EngineError):
     """Another delivery holds the lease on this submission: try again later."""
 

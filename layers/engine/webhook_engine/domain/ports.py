@@ -68,6 +68,7 @@ class Claim:
     refused: ClaimRefusal | None = None
     cutoffs: int = 0  # earlier attempts that ended neither finished nor released
     message: Message | None = None
+    unrecorded: int = 0  # earlier attempts that ran but could not write their outcome
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,17 @@ class MessageStore(Protocol):
     ) -> Claim: ...
 
     def release_submission(
-        self, message_id: str, submission: int, owner: str, reason: str
+        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
     ) -> None: ...
 
-    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None: ...
+    def settle(
+        self,
+        message_id: str,
+        submission: int,
+        status: Status,
+        reason: str,
+        owner: str | None = None,
+    ) -> None: ...
 
     def count_sweep(self, message_id: str, submission: int) -> int: ...
 
@@ -148,7 +156,7 @@ class MessageStore(Protocol):
     ) -> str: ...
 
     def finish_submission(
-        self, message: Message, submission: Submission, outcome: Outcome
+        self, message: Message, submission: Submission, outcome: Outcome, owner: str
     ) -> None: ...
 
     def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page: ...

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, Json
 from webhook_engine.domain.errors import SubmissionBusyError
 from webhook_engine.domain.ports import Queue
 from webhook_engine.observability import logger, metrics, tracer
-from webhook_engine.pipeline.processing import Processor
+from webhook_engine.pipeline.processing import Processor, new_owner
 
 
 class QueueMessage(BaseModel):
@@ -86,17 +86,21 @@ def handle_record(
 
 
 def _process(consumer: Consumer, record: SubmissionRecord, budget: float) -> None:
-    body = record.body
+    body, owner = record.body, new_owner()
     try:
         consumer.processor.process(
-            body.message_id, body.submission, budget=budget, config_revision=body.config_revision
+            body.message_id,
+            body.submission,
+            budget=budget,
+            config_revision=body.config_revision,
+            owner=owner,
         )
     except Exception as error:
         if isinstance(error, SubmissionBusyError):
             logger.info("submission busy in another delivery; retried later")
         if int(record.attributes.ApproximateReceiveCount) >= consumer.max_receives:
             logger.exception("last delivery failed; the submission is dead-lettered")
-            consumer.processor.give_up(body.message_id, body.submission, error)
+            consumer.processor.give_up(body.message_id, body.submission, error, owner)
         raise
 
 

@@ -20,7 +20,12 @@ from functools import partial
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.config.snapshot import ConfigCache, resolve_props
-from webhook_engine.domain.errors import SubmissionBusyError, UpstreamError, describe_error
+from webhook_engine.domain.errors import (
+    OutcomeNotWrittenError,
+    SubmissionBusyError,
+    UpstreamError,
+    describe_error,
+)
 from webhook_engine.domain.models import (
     ExecutionStatus,
     Message,
@@ -52,7 +57,9 @@ class _Attempt:
     """One claimed attempt at a submission, and how it is to run."""
 
     claimed: Submission
+    owner: str
     cutoffs: int
+    unrecorded: int  # earlier attempts that ran but could not write their outcome
     budget: float | None
     config_revision: int | None
     waiting: bool
@@ -75,14 +82,16 @@ class Processor:
         budget: float | None = None,
         config_revision: int | None = None,
         waiting: bool = False,
+        owner: str | None = None,
     ) -> Outcome | None:
         """Run a submission once; None when it had already run (a duplicate delivery).
-        `waiting`: the sender waits for the answer (a script's `respond` sets it).
+        `waiting`: the sender waits for the answer (a script's `respond` sets it); `owner`:
+        this delivery's lease token (one is drawn when not given).
 
         Raises SubmissionBusyError while another delivery runs it, and whatever AWS raised
         (after giving the lease back) when the work should be retried.
         """
-        owner = secrets.token_hex(8)
+        owner = owner or new_owner()
         claim = self.messages.claim_submission(message_id, submission, owner, self.lease_seconds)
         if claim.refused is ClaimRefusal.FINISHED:
             logger.info("submission already processed", submission=submission)
@@ -94,27 +103,50 @@ class Processor:
             return outcome
         if claim.submission is None or claim.message is None:
             raise SubmissionBusyError(f"submission {submission} is being processed elsewhere")
+        run = _Attempt(
+            claim.submission,
+            owner,
+            claim.cutoffs,
+            claim.unrecorded,
+            budget,
+            config_revision,
+            waiting,
+        )
         try:
-            run = _Attempt(claim.submission, claim.cutoffs, budget, config_revision, waiting)
             return self._run(claim.message, run)
         except Exception as error:
-            reason = describe_error(error)
-            self.messages.release_submission(message_id, submission, owner, reason)
+            self._release(message_id, submission, owner, error)
             raise
 
-    def give_up(self, message_id: str, submission: int, error: Exception) -> None:
-        """The queue's last attempt failed: mark the submission DEAD with the reason."""
-        self.messages.settle(message_id, submission, Status.DEAD, describe_error(error))
+    def _release(self, message_id: str, submission: int, owner: str, error: Exception) -> None:
+        """Give the lease back, saying whether the attempt ran; a release that fails too is
+        logged, and the attempt's own error is the one raised."""
+        ran = isinstance(error, OutcomeNotWrittenError)
+        try:
+            self.messages.release_submission(
+                message_id, submission, owner, describe_error(error), ran=ran
+            )
+        except Exception:
+            logger.exception("lease not given back", submission=submission)
+
+    def give_up(
+        self, message_id: str, submission: int, error: Exception, owner: str | None = None
+    ) -> None:
+        """The queue's last attempt failed: mark the submission DEAD with the reason, unless
+        another delivery than `owner` holds it."""
+        self.messages.settle(message_id, submission, Status.DEAD, describe_error(error), owner)
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
     def _run(self, message: Message, attempt: _Attempt) -> Outcome:
         claimed = attempt.claimed
         if attempt.cutoffs >= MAX_CUTOFFS:
             reason = (
-                f"processing was cut off {attempt.cutoffs} times before it finished (the "
-                "runtime was killed or timed out); not run again"
+                f"not run again: {attempt.cutoffs} earlier attempts ended with neither an "
+                "outcome nor a release of their lease (cut off: the runtime was killed or timed "
+                "out, or DynamoDB refused both writes); outcome unknown: they may have run "
+                "scripts, which are not recorded"
             )
-            return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
+            return self._finish(message, attempt, Outcome(Status.FAILED, reason=reason))
         config = self.config.get(attempt.config_revision)
         deadline = None if attempt.budget is None else time.monotonic() + attempt.budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
@@ -135,7 +167,7 @@ class Processor:
         except Exception as error:  # parsing, recursion...: retrying cannot help
             logger.exception("processing error", submission=claimed.submission)
             reason = f"processing error: {describe_error(error)}"
-            return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
+            return self._finish(message, attempt, Outcome(Status.FAILED, reason=reason))
         claimed.evaluations = result.evaluations
         outcome = Outcome(
             result.status,
@@ -145,7 +177,7 @@ class Processor:
             duplicate_of=result.duplicate_of,
             answer=result.answer,
         )
-        return self._finish(message, claimed, outcome)
+        return self._finish(message, attempt, outcome)
 
     def _first_delivery(self, message: Message, mode: Mode, provider: Provider) -> str | None:
         """The message this one repeats, for a provider that deduplicates; an operator's
@@ -168,12 +200,38 @@ class Processor:
         except Exception as error:
             raise UpstreamError(f"secrets of provider {provider.name}: {error}") from error
 
-    def _finish(self, message: Message, claimed: Submission, outcome: Outcome) -> Outcome:
+    def _finish(self, message: Message, attempt: _Attempt, outcome: Outcome) -> Outcome:
+        claimed = attempt.claimed
         claimed.status, claimed.finished_at = outcome.status, datetime.now(UTC)
-        claimed.reason = outcome.reason
-        self.messages.finish_submission(message, claimed, outcome)
+        claimed.reason = _joined(outcome.reason, _unrecorded_runs(attempt.unrecorded))
+        try:
+            self.messages.finish_submission(message, claimed, outcome, attempt.owner)
+        except Exception as error:
+            raise OutcomeNotWrittenError(
+                f"the outcome could not be written: {describe_error(error)}"
+            ) from error
         _record(outcome, claimed.submission)
         return outcome
+
+
+def new_owner() -> str:
+    """A delivery's lease token."""
+    return secrets.token_hex(8)
+
+
+def _unrecorded_runs(count: int) -> str | None:
+    """What the record says of earlier runs whose outcome could not be written."""
+    if not count:
+        return None
+    runs = "run" if count == 1 else "runs"
+    return (
+        f"ran {count + 1} times: the outcome of {count} earlier {runs} could not be written "
+        "(its executions are not recorded)"
+    )
+
+
+def _joined(*parts: str | None) -> str | None:
+    return "; ".join(part for part in parts if part) or None
 
 
 def _record(outcome: Outcome, submission: int) -> None:
