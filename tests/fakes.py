@@ -244,6 +244,12 @@ class FakeMessageStore:
         self.watching.discard(message_id)
         self._update(message_id, status=status, reason=reason)
 
+    def sweeps(self, message_id: str, submission: int) -> int | None:
+        stored = self._latest_unfinished(message_id, submission)
+        if stored is None or stored.status is Status.DEAD:
+            return None
+        return self.leases.get((message_id, submission), Lease()).sweeps
+
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission; 0 if it has finished, or
         is DEAD."""

@@ -125,3 +125,27 @@ def _store_finished(store, stored, arrived: datetime) -> None:
     claim.submission.status = Status.SUCCESS
     outcome = Outcome(Status.SUCCESS, "GitHub")
     store.finish_submission(claim.message, claim.submission, outcome, "owner")
+
+
+def test_a_message_queued_again_costs_a_read_a_send_and_a_count(stack):
+    # Given one message left unfinished an hour ago (its queue record lost), and a sweep mark
+    store, now = wiring.message_store(), datetime.now(UTC)
+    arrived = now - timedelta(hours=1)
+    stuck = message(new_id(int(arrived.timestamp() * 1000)))
+    store.put_message(stuck.model_copy(update={"received_at": arrived}), Mode.ASYNC)
+    store.mark_swept(arrived - timedelta(minutes=1))
+
+    # When the sweeper runs
+    with metered() as cost:
+        report = wiring.sweeper().sweep(now)
+
+    # Then on top of a sweep's reads: one consistent read of its sweep count, the send, then
+    # the count (sent before counted)
+    assert report.requeued == [stuck.id]
+    assert cost.requests == {
+        "dynamodb.GetItem": 2,
+        "dynamodb.Query": 2 * PARTITIONS,
+        "sqs.SendMessage": 1,
+        "dynamodb.UpdateItem": 1,
+        "dynamodb.PutItem": 1,
+    }

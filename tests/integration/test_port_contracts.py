@@ -278,8 +278,10 @@ def test_sweeps_are_counted_until_the_submission_finishes(messages):
     # When each is swept twice
     counts = [messages.count_sweep(m, 1) for m in ("m-1", "m-1", "m-2", "m-2", "m-3")]
 
-    # Then the unfinished one counts up, the finished and the dead ones answer 0
+    # Then the unfinished one counts up, the finished and the dead ones answer 0, and its
+    # count reads back; the others' is None
     assert counts == [1, 2, 0, 0, 0]
+    assert [messages.sweeps(m, 1) for m in ("m-1", "m-2", "m-3")] == [2, None, None]
 
 
 def test_the_sweeper_watches_resubmitted_and_swept_submissions_until_they_end(messages):

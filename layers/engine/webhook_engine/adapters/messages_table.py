@@ -259,6 +259,20 @@ class DynamoMessageStore:
         condition = f"{_latest_unfinished(update, submission)} AND {_free(update, owner)}"
         self._update_if(message_id, update, condition)
 
+    def sweeps(self, message_id: str, submission: int) -> int | None:
+        """How often the sweeper queued the latest submission again; None once it finished,
+        was replaced, or is DEAD (it waits in the dead-letter queue). One consistent read."""
+        item = self._table.get_item(
+            Key=message_key(message_id),
+            ConsistentRead=True,
+            ProjectionExpression="submission_count, finished, run_status, sweeps",
+        ).get("Item")
+        if item is None or not _unfinished(item, submission):
+            return None
+        if item.get("run_status") == Status.DEAD.value:
+            return None
+        return int(item.get("sweeps", 0))
+
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission, which the sweeper watches
         from then on; 0 if it has finished, or is DEAD (it waits in the dead-letter queue)."""
@@ -477,13 +491,15 @@ def _free(update: Update, owner: str | None) -> str:
     return f"({free} OR {name} = {update.value(owner)})" if owner else f"({free})"
 
 
+def _unfinished(item: dict[str, Any], submission: int) -> bool:
+    """`submission` is the item's latest and has not finished."""
+    latest = int(item.get("submission_count", 0)) == submission
+    return latest and int(item.get("finished", 0)) < submission
+
+
 def _leased_to(item: dict[str, Any], owner: str, submission: int) -> bool:
     """The item's latest submission, unfinished, is leased to `owner` (a claim's lost answer)."""
-    return (
-        item.get("lease_owner") == owner
-        and int(item.get("submission_count", 0)) == submission
-        and int(item.get("finished", 0)) < submission
-    )
+    return item.get("lease_owner") == owner and _unfinished(item, submission)
 
 
 def _outcome(message_id: str, outcome: Outcome) -> Update:

@@ -141,6 +141,9 @@ class MessageStore(Protocol):
         owner: str | None = None,
     ) -> None: ...
 
+    def sweeps(self, message_id: str, submission: int) -> int | None:
+        """How often the sweeper queued the submission again; None once it finished, or DEAD."""
+
     def count_sweep(self, message_id: str, submission: int) -> int: ...
 
     def watched(self) -> list[Unfinished]:
