@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
-from webhook_engine.domain.errors import InvalidRequestError, NotFoundError, describe_error
+from webhook_engine.domain.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    UnreadableItemError,
+    describe_error,
+)
 from webhook_engine.domain.models import (
     Execution,
     Function,
@@ -46,6 +51,7 @@ from webhook_engine.domain.ports import (
     RedriveResult,
     StoredBody,
     Unfinished,
+    UnreadableItem,
 )
 from webhook_engine.domain.times import isoformat
 from webhook_engine.toolkit.aws import AwsRequest
@@ -389,6 +395,10 @@ class FakeConfigStore:
         self.functions: dict[str, Function] = {}
         self.versions: dict[str, dict[int, ScriptVersion]] = {}
         self.revision_number = 0
+        self.broken: dict[str, UnreadableItem] = {}  # items stored but unreadable, by id
+
+    def unreadable(self) -> list[UnreadableItem]:
+        return list(self.broken.values())
 
     def list_providers(self) -> list[Provider]:
         providers = [p.model_copy(deep=True) for p in self.providers.values()]
@@ -399,11 +409,13 @@ class FakeConfigStore:
         return sorted(functions, key=lambda function: (function.provider_id, function.name))
 
     def get_provider(self, provider_id: str) -> Provider:
+        self._readable(provider_id)
         if provider_id not in self.providers:
             raise NotFoundError(f"provider {provider_id} not found")
         return self.providers[provider_id].model_copy(deep=True)
 
     def get_function(self, function_id: str) -> Function:
+        self._readable(function_id)
         if function_id not in self.functions:
             raise NotFoundError(f"function {function_id} not found")
         return self.functions[function_id].model_copy(deep=True)
@@ -429,14 +441,22 @@ class FakeConfigStore:
 
     def delete_provider(self, provider_id: str) -> None:
         self.providers.pop(provider_id, None)
+        self.broken.pop(provider_id, None)
         self.revision_number += 1
 
     def delete_function(self, function_id: str) -> None:
         self.functions.pop(function_id, None)
+        self.broken.pop(function_id, None)
         self.revision_number += 1
 
+    def _readable(self, item_id: str) -> None:
+        if item_id in self.broken:
+            raise UnreadableItemError(f"{item_id} cannot be read; replace it with PUT or delete it")
+
     def _saved(self, item_id: str, old_version: int | None, version: int, script: str) -> None:
-        """A version the item did not have before also gets its history entry."""
+        """A version the item did not have before also gets its history entry (a write
+        replaces an unreadable item)."""
+        self.broken.pop(item_id, None)
         if old_version != version:
             self.versions.setdefault(item_id, {})[version] = ScriptVersion(
                 version=version, script=script, saved_at=datetime.now(UTC)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 
 from admin import API_PREFIX, config, dead_letters, functions, messages, providers
 from admin.auth import refusal
+from admin.inputs import malformed
 from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
 from webhook_engine.pipeline.http_api import error_response
@@ -78,9 +79,9 @@ def unexpected(error: Exception) -> Response[str]:
 
 
 def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer one admin call (401 unless the IAM authorizer identified the caller), with one
-    INFO line: the method, the path and the status."""
-    response = refusal(event) or app.resolve(event, context)
+    """Answer one admin call (401 unless the IAM authorizer identified the caller, 400 for
+    text no store can keep), with one INFO line: the method, the path and the status."""
+    response = refusal(event) or malformed(event) or app.resolve(event, context)
     method, path = _request_line(event)
     logger.info("admin request", method=method, path=path, status=response["statusCode"])
     return response

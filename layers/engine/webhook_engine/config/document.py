@@ -14,6 +14,7 @@ from webhook_engine.domain.models import (
     FunctionFields,
     ProviderFields,
 )
+from webhook_engine.domain.text import require_text
 
 
 class FunctionDocument(FunctionFields):
@@ -63,6 +64,7 @@ class ConfigDocument(BaseModel):
     @classmethod
     def parse(cls, data: object) -> ConfigDocument:
         """Validate a parsed document; problems become one 400-style error naming the fields."""
+        require_text(data, "configuration")
         try:
             return cls.model_validate(data)
         except PydanticValidationError as error:

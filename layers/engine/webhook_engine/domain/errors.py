@@ -37,6 +37,14 @@ class ConflictError(EngineError):
     status = 409
 
 
+class UnreadableItemError(EngineError):
+    """A stored configuration item that cannot be read back: left out of the configuration
+    until it is replaced (PUT) or deleted."""
+
+    code = "unreadable"
+    status = 409
+
+
 class InvalidRequestError(EngineError):
     """A request or document the engine refuses (400): the message names the field."""
 

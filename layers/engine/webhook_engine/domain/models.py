@@ -226,6 +226,10 @@ class MessageDetail(_Model):
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A property's name: a key of the provider item's map and, for a secret, the last part of an
+# SSM parameter name; so letters, digits, `_`, `.` and `-` only.
+PROPERTY_NAME = r"^[A-Za-z0-9_.-]{1,128}$"
+PropertyName = Annotated[str, StringConstraints(pattern=PROPERTY_NAME)]
 Uri = Annotated[str, StringConstraints(min_length=1), AfterValidator(require_uri)]
 
 
@@ -267,7 +271,7 @@ class ProviderFields(_Model):
         description="Answer webhooks to the URIs its functions serve with the outcome (or a "
         "script's `respond`), as if they carried `flex-sync-webhook: true`",
     )
-    properties: dict[str, Property] = Field(default_factory=dict)
+    properties: dict[PropertyName, Property] = Field(default_factory=dict)
     match_script: str
     deduplicate: Deduplication | None = None
 

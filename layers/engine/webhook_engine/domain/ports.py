@@ -72,6 +72,18 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class UnreadableItem:
+    """A configuration item the store holds but cannot read: what can be told of it."""
+
+    kind: str  # "provider" or "function"
+    id: str
+    error: str  # what is wrong, by field; never a value
+    name: str | None = None
+    provider_id: str | None = None  # a function's, when readable
+    position: int | None = None  # a provider's, when readable
+
+
+@dataclass(frozen=True)
 class Unfinished:
     """A message's latest submission, not finished yet."""
 
@@ -166,7 +178,11 @@ class MessageStore(Protocol):
 
 
 class ConfigStore(Protocol):
-    def list_providers(self) -> list[Provider]: ...
+    def list_providers(self) -> list[Provider]:
+        """The providers that can be read; an unreadable one is left out (and logged)."""
+
+    def unreadable(self) -> list[UnreadableItem]:
+        """The providers and functions stored but unreadable."""
 
     def get_provider(self, provider_id: str) -> Provider: ...
 

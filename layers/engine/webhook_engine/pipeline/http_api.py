@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import IncomingRequest
+from webhook_engine.domain.text import require_text
 from webhook_engine.domain.uris import normalise_uri
 
 BASE_PATH = "/webhooks/"
@@ -65,20 +66,13 @@ def arrival(stamped: datetime | None, now: datetime) -> datetime:
 
 
 def _require_text(request: IncomingRequest) -> None:
-    """Text a DynamoDB item can hold: UTF-8 without lone surrogates, which JSON can carry."""
-    texts = {
-        "uri": request.uri,
-        "method": request.method,
-        "query string": request.query_string,
-        "request id": request.request_id,
-        "source ip": request.source_ip,
-        "headers": "".join(f"{name}{value}" for name, value in request.headers.items()),
-    }
-    for what, text in texts.items():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise InvalidRequestError(f"{what} is not valid Unicode text") from error
+    """Text a DynamoDB item can hold."""
+    require_text(request.uri, "uri")
+    require_text(request.method, "method")
+    require_text(request.query_string, "query string")
+    require_text(request.request_id, "request id")
+    require_text(request.source_ip, "source ip")
+    require_text(request.headers, "headers")
 
 
 def _uri(parsed: APIGatewayProxyEventV2Model) -> str:
