@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from webhook_engine.config.catalog import FunctionPatch, ProviderPatch
 from webhook_engine.domain.models import (
@@ -23,11 +23,11 @@ REDACTED = "***"
 class CreateProviderRequest(ProviderFields):
     model_config = ConfigDict(extra="forbid")
 
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class PatchProviderRequest(ProviderPatch):
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class OrderRequest(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -237,9 +238,15 @@ def _unreadable(kind: str, raw: Raw, error: str) -> UnreadableItem:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    """Drop the keys and turn DynamoDB's Decimals back into ints."""
-    data = {name: value for name, value in item.items() if name not in ("pk", "sk")}
-    for name in ("position", "version"):
-        if name in data:
-            data[name] = int(data[name])
-    return data
+    """Drop the keys and turn DynamoDB's Decimals back into numbers."""
+    return {name: _number(value) for name, value in item.items() if name not in ("pk", "sk")}
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _number(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_number(item) for item in value]
+    return value

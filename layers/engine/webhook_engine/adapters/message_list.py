@@ -117,10 +117,13 @@ def _encode_cursor(message_id: str) -> str:
 
 
 def _decode_cursor(cursor: str) -> str:
+    """The id a page continues below. Any text the cursor's pattern (CURSOR_PATTERN, domain/ports.py) allows decodes
+    to a bound the Query takes, so no such cursor is refused."""
     try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        data = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError) as error:
         raise InvalidRequestError("cursor is not valid") from error
+    value = data.decode("utf-8", "replace")
     if not value or len(value) > MAX_ID_LENGTH:
         raise InvalidRequestError("cursor is not valid")
     return value

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from webhook_engine.config.properties import forget_secrets
 from webhook_engine.config.rules import (
@@ -23,6 +23,7 @@ from webhook_engine.domain.errors import (
     InvalidRequestError,
     NotFoundError,
     UnreadableItemError,
+    describe,
 )
 from webhook_engine.domain.models import (
     PROPERTY_NAME,
@@ -46,8 +47,8 @@ class ProviderPatch(BaseModel):
 
     name: Name | None = None
     description: str | None = None
-    active: bool | None = None
-    sync: bool | None = None
+    active: StrictBool | None = None
+    sync: StrictBool | None = None
     properties: dict[PropertyName, Property] | None = None
     match_script: str | None = None
     deduplicate: Deduplication | None = None
@@ -62,8 +63,8 @@ class FunctionPatch(BaseModel):
     name: Name | None = None
     uri: Uri | None = None
     script: str | None = None
-    active: bool | None = None
-    sync: bool | None = None
+    active: StrictBool | None = None
+    sync: StrictBool | None = None
     description: str | None = None
 
 
@@ -96,7 +97,7 @@ class Catalog:
         self, provider_id: str, patch: ProviderPatch, position: int | None = None
     ) -> Provider:
         current = self.store.get_provider(provider_id)
-        fields = ProviderFields.model_validate(_merged(current, ProviderFields, patch))
+        fields = _validated(ProviderFields, _merged(current, ProviderFields, patch))
         return self._replace(current, fields, position, secrets_given=bool(patch.properties))
 
     def replace_provider(
@@ -220,7 +221,7 @@ class Catalog:
             raise InvalidRequestError("provider_id: a function's provider cannot change")
         if patch.name and patch.name != current.name:
             self._require_free_function_name(current.provider_id, patch.name)
-        fields = FunctionFields.model_validate(_merged(current, FunctionFields, patch))
+        fields = _validated(FunctionFields, _merged(current, FunctionFields, patch))
         revision = revise_function(
             current, fields, provider_id=current.provider_id, now=datetime.now(UTC)
         )
@@ -270,6 +271,14 @@ def _name(name: str | None, item_id: str) -> str:
 
 def _names(model: type[BaseModel]) -> set[str]:
     return set(model.model_fields)
+
+
+def _validated[M: BaseModel](model: type[M], data: dict[str, object]) -> M:
+    """The merged fields, or a 400 naming what a patch made invalid (a null required field)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidRequestError(describe(error)) from error
 
 
 def _merged(current: BaseModel, fields: type[BaseModel], patch: BaseModel) -> dict[str, object]:

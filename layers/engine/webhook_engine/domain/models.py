@@ -12,6 +12,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -237,7 +239,7 @@ class Property(_Model):
     """A provider property; secret values live in SSM and are never read back out."""
 
     value: str | None = None
-    secret: bool = False
+    secret: StrictBool = False
 
 
 class Deduplication(_Model):
@@ -251,7 +253,7 @@ class Deduplication(_Model):
 
     header: str | None = Field(default=None, min_length=1)
     json_path: str | None = Field(default=None, min_length=1)
-    window_hours: int = Field(default=24, ge=1, le=720)
+    window_hours: StrictInt = Field(default=24, ge=1, le=720)
 
     @model_validator(mode="after")
     def _one_source(self) -> Deduplication:
@@ -265,8 +267,8 @@ class ProviderFields(_Model):
 
     name: Name
     description: str = ""
-    active: bool = True
-    sync: bool = Field(
+    active: StrictBool = True
+    sync: StrictBool = Field(
         default=False,
         description="Answer webhooks to the URIs its functions serve with the outcome (or a "
         "script's `respond`), as if they carried `flex-sync-webhook: true`",
@@ -288,8 +290,8 @@ class FunctionFields(_Model):
 
     name: Name
     uri: Uri
-    active: bool = True
-    sync: bool = Field(
+    active: StrictBool = True
+    sync: StrictBool = Field(
         default=False,
         description="Answer webhooks to its URI with the outcome (or a script's `respond`), "
         "as if they carried `flex-sync-webhook: true`",

@@ -34,6 +34,10 @@ class MessageFilter:
     until: datetime | None = None
 
 
+# What a page's cursor looks like: base64url without padding, of an id of at most 126 bytes.
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4}){0,42}(?:[A-Za-z0-9_-]{2,3})?$"
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Message]
