@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import JsonValue
 
 from webhook_engine.domain.errors import (
+    BodyMissingError,
     InvalidRequestError,
     NotFoundError,
     UnreadableItemError,
@@ -83,6 +84,8 @@ class FakePayloadStore:
         self.objects[key] = body
 
     def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise BodyMissingError(f"the body is no longer stored ({key}: NoSuchKey)")
         return self.objects[key]
 
     def link(self, key: str, seconds: int) -> str:

@@ -46,7 +46,12 @@ from webhook_engine.adapters.message_items import (
 )
 from webhook_engine.adapters.message_list import ATTENTION_INDEX, MessageList
 from webhook_engine.adapters.packing import pack, unpack
-from webhook_engine.domain.errors import ConflictError, NotFoundError, describe_error
+from webhook_engine.domain.errors import (
+    BodyMissingError,
+    ConflictError,
+    NotFoundError,
+    describe_error,
+)
 from webhook_engine.domain.models import (
     Execution,
     Message,
@@ -399,7 +404,7 @@ class DynamoMessageStore:
 
     def _item(self, message_id: str) -> dict[str, Any]:
         item = self._table.get_item(Key=message_key(message_id), ConsistentRead=True).get("Item")
-        if item is None:
+        if item is None or _expired(item):
             raise NotFoundError(f"message {message_id} not found")
         return dict(item)
 
@@ -416,7 +421,8 @@ class DynamoMessageStore:
                 response = client("dynamodb").batch_get_item(RequestItems=request)
                 for raw in response["Responses"].get(self.table_name, []):
                     item = {name: _deserializer.deserialize(value) for name, value in raw.items()}
-                    found[item["sk"]] = item
+                    if not _expired(item):
+                        found[item["sk"]] = item
                 request = response.get("UnprocessedKeys") or {}
         return found
 
@@ -435,8 +441,10 @@ class DynamoMessageStore:
         # finds it whole or (just after ingest) not at all, and then a consistent one does.
         key = {"pk": own_partition(message_id), "sk": "#BODY"}
         found = self._table.get_item(Key=key).get("Item")
-        found = found or self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
-        return unpack(found["body"]) if found else b""
+        found = found or self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        if not found:
+            raise BodyMissingError(f"the body is no longer stored ({message_id} #BODY)")
+        return unpack(found["body"])
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
         """The ids among `message_ids` of no stored message."""
@@ -482,6 +490,12 @@ class DynamoMessageStore:
                 size, kind, url=self.payloads.link(item["body_key"], BODY_LINK_SECONDS)
             )
         return StoredBody(size, kind, data=self._body(message_id, item))
+
+
+def _expired(item: dict[str, Any]) -> bool:
+    """Past its retention: gone for readers, though DynamoDB's TTL may delete it days later
+    (its body in the payload bucket may be gone already)."""
+    return "expires_at" in item and int(item["expires_at"]) < time.time()
 
 
 def _free(update: Update, owner: str | None) -> str:

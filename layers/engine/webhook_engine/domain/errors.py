@@ -32,6 +32,10 @@ class NotFoundError(EngineError):
     status = 404
 
 
+class BodyMissingError(NotFoundError):
+    """A stored message's body is no longer where its item says (its retention ran out)."""
+
+
 class ConflictError(EngineError):
     code = "conflict"
     status = 409

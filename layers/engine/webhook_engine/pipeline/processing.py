@@ -19,8 +19,9 @@ from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from webhook_engine.config.snapshot import ConfigCache, resolve_props
+from webhook_engine.config.snapshot import ConfigCache, RuntimeConfig, resolve_props
 from webhook_engine.domain.errors import (
+    BodyMissingError,
     OutcomeNotWrittenError,
     SubmissionBusyError,
     UpstreamError,
@@ -92,7 +93,15 @@ class Processor:
         (after giving the lease back) when the work should be retried.
         """
         owner = owner or new_owner()
-        claim = self.messages.claim_submission(message_id, submission, owner, self.lease_seconds)
+        try:
+            claim = self.messages.claim_submission(
+                message_id, submission, owner, self.lease_seconds
+            )
+        except BodyMissingError as error:  # no retry brings it back: final, saying why
+            outcome = Outcome(Status.FAILED, reason=f"not run: {error.message}")
+            self.messages.settle(message_id, submission, Status.FAILED, outcome.reason or "")
+            _record(outcome, submission)
+            return outcome
         if claim.refused is ClaimRefusal.FINISHED:
             logger.info("submission already processed", submission=submission)
             return None
@@ -174,6 +183,7 @@ class Processor:
             result.provider,
             result.summary,
             result.executions,
+            reason=_provider_gone(message, claimed.mode, result.status, config),
             duplicate_of=result.duplicate_of,
             answer=result.answer,
         )
@@ -212,6 +222,20 @@ class Processor:
             ) from error
         _record(outcome, claimed.submission)
         return outcome
+
+
+def _provider_gone(
+    message: Message, mode: Mode, status: Status, config: RuntimeConfig
+) -> str | None:
+    """Why a resubmission matched nothing, when the provider that handled it is gone."""
+    if mode is not Mode.RESUBMIT or status is not Status.UNMATCHED or not message.provider:
+        return None
+    if any(active.provider.name == message.provider for active in config.providers):
+        return None
+    return (
+        f"provider {message.provider}, which handled this message before, is no longer active "
+        "(deleted, renamed or made inactive)"
+    )
 
 
 def new_owner() -> str:
