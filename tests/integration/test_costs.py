@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.integration.admin_client import call
 from tests.unit.builders import message
 from webhook_engine import wiring
 from webhook_engine.adapters.message_items import PARTITIONS
@@ -149,3 +150,22 @@ def test_a_message_queued_again_costs_a_read_a_send_and_a_count(stack):
         "dynamodb.UpdateItem": 1,
         "dynamodb.PutItem": 1,
     }
+
+
+def test_a_configuration_write_is_read_back_once_and_a_listing_names_the_unreadable(configure):
+    # Given a provider
+    configure("providers: [{name: P, match_script: return True}]")
+    provider = call("GET", "/providers")[1]["items"][0]
+
+    # When its description is changed, then the providers are listed
+    with metered() as write:
+        changed = call("PATCH", f"/providers/{provider['id']}", {"description": "new"})
+    with metered() as listing:
+        call("GET", "/providers")
+
+    # Then the write read the item back once (one consistent GetItem more than before), and
+    # the list read providers, functions and, for the unreadable ones, both kinds again
+    assert changed[0] == 200
+    assert write.requests["dynamodb.PutItem"] == 1
+    assert write.requests["dynamodb.GetItem"] == 3  # the item, the read-back, the answer
+    assert listing.requests == {"dynamodb.Query": 4}
