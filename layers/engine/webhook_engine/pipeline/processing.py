@@ -2,8 +2,10 @@
 
 Every way a submission can end is recorded (docs/architecture.md, "Guarantees"): scripts'
 failures in their executions, a processing error as FAILED with its reason, a submission
-that a later one replaced as SUPERSEDED (by the resubmission), one cut off twice (runtime
-killed) as FAILED. The claim hands back the message, so a submission costs two requests of
+that a later one replaced as SUPERSEDED (by the resubmission), one whose attempts twice left
+nothing behind (runtime killed) as FAILED, outcome unknown, one whose body is gone as FAILED.
+Runs whose outcome could not be written are counted by their release ("ran N times"). Every
+outcome, release and give-up write is conditioned on this delivery's lease. The claim hands back the message, so a submission costs two requests of
 the message store: the claim and the record.
 A failure of AWS itself releases the lease and raises, so that the queue retries it.
 """
@@ -97,11 +99,8 @@ class Processor:
             claim = self.messages.claim_submission(
                 message_id, submission, owner, self.lease_seconds
             )
-        except BodyMissingError as error:  # no retry brings it back: final, saying why
-            outcome = Outcome(Status.FAILED, reason=f"not run: {error.message}")
-            self.messages.settle(message_id, submission, Status.FAILED, outcome.reason or "")
-            _record(outcome, submission)
-            return outcome
+        except BodyMissingError as error:
+            return self._body_gone(message_id, submission, error)
         if claim.refused is ClaimRefusal.FINISHED:
             logger.info("submission already processed", submission=submission)
             return None
@@ -126,6 +125,14 @@ class Processor:
         except Exception as error:
             self._release(message_id, submission, owner, error)
             raise
+
+    def _body_gone(self, message_id: str, submission: int, error: BodyMissingError) -> Outcome:
+        """No retry brings a body back: the submission ends FAILED, saying why."""
+        reason = f"not run: {error.message}"
+        self.messages.settle(message_id, submission, Status.FAILED, reason)
+        outcome = Outcome(Status.FAILED, reason=reason)
+        _record(outcome, submission)
+        return outcome
 
     def _release(self, message_id: str, submission: int, owner: str, error: Exception) -> None:
         """Give the lease back, saying whether the attempt ran; a release that fails too is
