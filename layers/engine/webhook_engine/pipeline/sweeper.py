@@ -1,8 +1,8 @@
 """The sweeper: messages left unfinished past every retry are queued again, or given up.
 
 What leaves a message RECEIVED or PROCESSING for good: a synchronous request whose runtime was
-killed, a failed enqueue (answered 503), a queue record lost or deleted by hand, submissions
-written by a bulk resubmission whose queueing failed. The queue's own retries take at most
+killed, a failed enqueue (answered 202 all the same: stored means accepted), a queue record
+lost or deleted by hand, submissions written by a bulk resubmission whose queueing failed. The queue's own retries take at most
 MaxReceiveCount x the visibility timeout, so a submission unfinished for longer than that
 (`after`) has nobody working on it: it is queued again. Re-queueing is safe because a
 submission runs at most once (the lease and the finished check); a submission queued again
