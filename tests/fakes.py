@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
-from webhook_engine.domain.errors import InvalidRequestError, NotFoundError, describe_error
+from webhook_engine.domain.errors import (
+    BodyMissingError,
+    InvalidRequestError,
+    NotFoundError,
+    UnreadableItemError,
+    describe_error,
+)
 from webhook_engine.domain.models import (
     Execution,
     Function,
@@ -46,6 +52,7 @@ from webhook_engine.domain.ports import (
     RedriveResult,
     StoredBody,
     Unfinished,
+    UnreadableItem,
 )
 from webhook_engine.domain.times import isoformat
 from webhook_engine.toolkit.aws import AwsRequest
@@ -64,6 +71,7 @@ class Lease:
     expires: float | None = None
     releases: int = 0
     sweeps: int = 0
+    unrecorded: int = 0  # attempts that ran but could not write their outcome
 
 
 class FakePayloadStore:
@@ -76,6 +84,8 @@ class FakePayloadStore:
         self.objects[key] = body
 
     def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise BodyMissingError(f"the body is no longer stored ({key}: NoSuchKey)")
         return self.objects[key]
 
     def link(self, key: str, seconds: int) -> str:
@@ -184,7 +194,8 @@ class FakeMessageStore:
     def claim_submission(
         self, message_id: str, submission: int, owner: str, lease_seconds: float
     ) -> Claim:
-        """Lease the latest submission unless it has finished or another lease is live."""
+        """Lease the latest submission unless it has finished or another lease is live (a
+        claim by the lease's own owner, whose answer was lost, is that claim)."""
         stored = self.submissions.get(message_id, {}).get(submission)
         if stored is None:
             raise NotFoundError(f"message {message_id} has no submission {submission}")
@@ -193,36 +204,60 @@ class FakeMessageStore:
         if not stored.status.claimable:
             return Claim(None, ClaimRefusal.FINISHED)
         now, lease = self.clock(), self.leases.setdefault((message_id, submission), Lease())
-        if lease.expires is not None and lease.expires >= now:
+        if lease.owner != owner and lease.expires is not None and lease.expires >= now:
             return Claim(None, ClaimRefusal.LEASED)
-        lease.owner, lease.expires = owner, now + lease_seconds
-        stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
-        stored.attempts += 1
+        if lease.owner != owner:
+            lease.owner, lease.expires = owner, now + lease_seconds
+            stored.status, stored.started_at = Status.PROCESSING, datetime.fromtimestamp(now, UTC)
+            stored.attempts += 1
         cutoffs = stored.attempts - 1 - lease.releases
         try:
             message = self.get_message(message_id)
         except Exception as error:  # as the adapter: the lease goes back
             self.release_submission(message_id, submission, owner, describe_error(error))
             raise
-        return Claim(stored.model_copy(deep=True), cutoffs=cutoffs, message=message)
+        return Claim(
+            stored.model_copy(deep=True),
+            cutoffs=cutoffs,
+            message=message,
+            unrecorded=lease.unrecorded,
+        )
 
-    def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
-        """Give a lease back after an error (only its owner can)."""
+    def release_submission(
+        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
+    ) -> None:
+        """Give a lease back after an error (only its owner can); `ran`: the attempt ran but
+        could not write its outcome."""
         lease = self.leases.get((message_id, submission))
         if lease is None or lease.owner != owner:
             return
         lease.owner = lease.expires = None
         lease.releases += 1
+        lease.unrecorded += ran
         self.submissions[message_id][submission].reason = reason
 
-    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
-        """End the latest, unfinished submission as `status` with `reason`; others stay."""
+    def settle(
+        self,
+        message_id: str,
+        submission: int,
+        status: Status,
+        reason: str,
+        owner: str | None = None,
+    ) -> None:
+        """End the latest, unfinished submission as `status` with `reason`, unless another
+        delivery than `owner` holds a live lease on it; others stay."""
         stored = self._latest_unfinished(message_id, submission)
-        if stored is None:
+        if stored is None or not self._free(message_id, submission, owner):
             return
         stored.status, stored.reason = status, reason
         self.watching.discard(message_id)
         self._update(message_id, status=status, reason=reason)
+
+    def sweeps(self, message_id: str, submission: int) -> int | None:
+        stored = self._latest_unfinished(message_id, submission)
+        if stored is None or stored.status is Status.DEAD:
+            return None
+        return self.leases.get((message_id, submission), Lease()).sweeps
 
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission; 0 if it has finished, or
@@ -262,18 +297,27 @@ class FakeMessageStore:
         )
         return message_id
 
-    def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
-        """Record the submission and its executions; the message's outcome only if it is the
-        latest submission and no other delivery finished it meanwhile."""
+    def finish_submission(
+        self, message: Message, submission: Submission, outcome: Outcome, owner: str
+    ) -> None:
+        """Record the submission and its executions, and the message's outcome, if it is the
+        latest submission, unfinished, and `owner` holds its lease. Otherwise the record is
+        kept only if no run finished it and no other delivery holds it (a later submission
+        replaced it)."""
         number = submission.submission
+        lease = self.leases.get((message.id, number), Lease())
         latest = self._latest_unfinished(message.id, number) is not None
+        if not (latest and lease.owner == owner) and not self._keeps_late(
+            message.id, number, owner
+        ):
+            return
         for execution in outcome.executions:
             key = (execution.submission, execution.function_id)
             self.executions[message.id][key] = execution.model_copy(deep=True)
         self.submissions[message.id][number] = submission.model_copy(deep=True)
-        self.leases.pop((message.id, number), None)  # the item is written whole
-        if not latest:
+        if not (latest and lease.owner == owner):
             return
+        self.leases.pop((message.id, number), None)  # the item is written whole
         self.watching.discard(message.id)
         names = {execution.function for execution in outcome.executions}
         self._update(
@@ -285,6 +329,19 @@ class FakeMessageStore:
             duplicate_of=outcome.duplicate_of,
             functions=sorted(set(self.messages[message.id].functions) | names),
         )
+
+    def _keeps_late(self, message_id: str, number: int, owner: str) -> bool:
+        """A late run's record is kept when no run finished its submission and no other
+        delivery holds it."""
+        stored = self.submissions[message_id][number]
+        finished = not stored.status.claimable and stored.status is not Status.SUPERSEDED
+        return not finished and self._free(message_id, number, owner)
+
+    def _free(self, message_id: str, submission: int, owner: str | None) -> bool:
+        """No live lease on the submission but `owner`'s."""
+        lease = self.leases.get((message_id, submission), Lease())
+        live = lease.owner is not None and (lease.expires or 0) >= self.clock()
+        return not live or lease.owner == owner
 
     def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page:
         """Newest first; the cursor is the sort key of the last message of the page."""
@@ -341,6 +398,10 @@ class FakeConfigStore:
         self.functions: dict[str, Function] = {}
         self.versions: dict[str, dict[int, ScriptVersion]] = {}
         self.revision_number = 0
+        self.broken: dict[str, UnreadableItem] = {}  # items stored but unreadable, by id
+
+    def unreadable(self) -> list[UnreadableItem]:
+        return list(self.broken.values())
 
     def list_providers(self) -> list[Provider]:
         providers = [p.model_copy(deep=True) for p in self.providers.values()]
@@ -351,11 +412,13 @@ class FakeConfigStore:
         return sorted(functions, key=lambda function: (function.provider_id, function.name))
 
     def get_provider(self, provider_id: str) -> Provider:
+        self._readable(provider_id)
         if provider_id not in self.providers:
             raise NotFoundError(f"provider {provider_id} not found")
         return self.providers[provider_id].model_copy(deep=True)
 
     def get_function(self, function_id: str) -> Function:
+        self._readable(function_id)
         if function_id not in self.functions:
             raise NotFoundError(f"function {function_id} not found")
         return self.functions[function_id].model_copy(deep=True)
@@ -381,14 +444,22 @@ class FakeConfigStore:
 
     def delete_provider(self, provider_id: str) -> None:
         self.providers.pop(provider_id, None)
+        self.broken.pop(provider_id, None)
         self.revision_number += 1
 
     def delete_function(self, function_id: str) -> None:
         self.functions.pop(function_id, None)
+        self.broken.pop(function_id, None)
         self.revision_number += 1
 
+    def _readable(self, item_id: str) -> None:
+        if item_id in self.broken:
+            raise UnreadableItemError(f"{item_id} cannot be read; replace it with PUT or delete it")
+
     def _saved(self, item_id: str, old_version: int | None, version: int, script: str) -> None:
-        """A version the item did not have before also gets its history entry."""
+        """A version the item did not have before also gets its history entry (a write
+        replaces an unreadable item)."""
+        self.broken.pop(item_id, None)
         if old_version != version:
             self.versions.setdefault(item_id, {})[version] = ScriptVersion(
                 version=version, script=script, saved_at=datetime.now(UTC)

@@ -56,7 +56,7 @@ def _pattern(path: str) -> re.Pattern[str]:
     pattern = re.escape(parts[0])
     for name, greedy, literal in zip(parts[1::3], parts[2::3], parts[3::3], strict=True):
         pattern += f"(?P<{name}>{'.+' if greedy else '[^/]+'}){re.escape(literal)}"
-    return re.compile(pattern)
+    return re.compile(pattern, re.DOTALL)  # a path may hold any character, decoded
 
 
 def routes(template: dict[str, Any] | None = None) -> list[Route]:

@@ -152,6 +152,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY...) reaches the routes too: an ANY route takes it,
+        and the function answers (the admin API: 405 with the methods a path takes)."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def _respond(self, gateway: Gateway) -> HttpResponse:
         try:
             body = self._read_body()

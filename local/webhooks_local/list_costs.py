@@ -97,7 +97,7 @@ def _finish(store: MessageStore, message_id: str, status: Status, provider: str)
     ran = [] if status is Status.UNMATCHED else [_execution(provider, status)]
     claim.submission.status = status
     outcome = Outcome(status, None if not ran else provider, None, ran)
-    store.finish_submission(claim.message, claim.submission, outcome)
+    store.finish_submission(claim.message, claim.submission, outcome, "bench")
 
 
 def _execution(provider: str, status: Status) -> Execution:

@@ -4,10 +4,15 @@ As in AWS, records the function reports in `batchItemFailures` (or the whole bat
 function raises, times out or answers badly) are left on the queue and the others deleted.
 Two differences, on purpose:
 
-- A failed record becomes visible again after `LOCAL_RETRY_DELAY_SECONDS` (default 2), not
-  after the queue's VisibilityTimeout (360 s). Since moto moves a message to the dead-letter
-  queue lazily, at the first receive after maxReceiveCount, the redrive happens within
-  seconds locally instead of half an hour.
+- A record the function reported failed becomes visible again after
+  `LOCAL_RETRY_DELAY_SECONDS` (default 2), not after the queue's VisibilityTimeout (360 s).
+  Since moto moves a message to the dead-letter queue lazily, at the first receive after
+  maxReceiveCount, the redrive happens within seconds locally instead of half an hour.
+- When the invocation itself failed (the worker crashed or was killed, or timed out), its
+  records come back after the processing lease (`LEASE_SECONDS`, 120 s) plus that delay: as on
+  AWS, where the visibility timeout outlasts the lease, the next delivery finds the lease of
+  the attempt that was cut off run out, instead of being refused by it until the queue gives
+  up.
 - A batch is what one ReceiveMessage returns (at most 10 messages);
   MaximumBatchingWindowInSeconds is not waited for.
 """
@@ -15,11 +20,13 @@ Two differences, on purpose:
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from webhook_engine.settings import Settings
 from webhooks_local.sqs_events import SqsSource, failed_ids, sqs_event
 from webhooks_local.workers import InvocationError
 
@@ -32,6 +39,12 @@ def retry_delay() -> int:
     return int(os.environ.get("LOCAL_RETRY_DELAY_SECONDS", DEFAULT_RETRY_DELAY))
 
 
+def lease_seconds() -> int:
+    """The processing lease the functions hold (their LEASE_SECONDS: the default)."""
+    default: float = Settings.model_fields["lease_seconds"].default
+    return math.ceil(default)
+
+
 class QueuePoller:
     """Polls one event source with `concurrency` threads until stopped."""
 
@@ -42,6 +55,7 @@ class QueuePoller:
         invoke: Callable[[dict[str, Any]], Any],
         *,
         delay: int | None = None,
+        lease: int | None = None,
         wait_seconds: int = 1,
         concurrency: int = 1,
     ) -> None:
@@ -49,6 +63,8 @@ class QueuePoller:
         self._sqs = sqs
         self._invoke = invoke
         self._delay = retry_delay() if delay is None else delay
+        # the records of a failed invocation: after the lease their attempt holds
+        self._crash_delay = (lease_seconds() if lease is None else lease) + self._delay
         self._wait_seconds = wait_seconds
         self._stopping = threading.Event()
         self._threads = [
@@ -78,36 +94,41 @@ class QueuePoller:
         )
         messages: list[dict[str, Any]] = answer.get("Messages", [])
         if messages:
-            self.settle(messages, self._failures(messages))
+            self.settle(messages, *self._failures(messages))
         return len(messages)
 
-    def settle(self, messages: list[dict[str, Any]], failed: set[str]) -> None:
-        """Delete the records that succeeded; make the failed ones visible again soon."""
+    def settle(self, messages: list[dict[str, Any]], failed: set[str], delay: int) -> None:
+        """Delete the records that succeeded; make the failed ones visible after `delay`."""
         done = [message for message in messages if message["MessageId"] not in failed]
         retry = [message for message in messages if message["MessageId"] in failed]
         if done:
             self._sqs.delete_message_batch(QueueUrl=self.source.queue_url, Entries=_entries(done))
         if retry:
-            entries = [entry | {"VisibilityTimeout": self._delay} for entry in _entries(retry)]
+            entries = [entry | {"VisibilityTimeout": delay} for entry in _entries(retry)]
             self._sqs.change_message_visibility_batch(
                 QueueUrl=self.source.queue_url, Entries=entries
             )
 
-    def _failures(self, messages: list[dict[str, Any]]) -> set[str]:
+    def _failures(self, messages: list[dict[str, Any]]) -> tuple[set[str], int]:
+        """The records to retry, and after how long."""
         ids = [message["MessageId"] for message in messages]
         try:
             response = self._invoke(sqs_event(messages, self.source))
         except InvocationError as error:
             logger.error(
-                "%s failed on a batch of %d:\n%s", self.source.function_id, len(ids), error
+                "%s failed on a batch of %d (retried in %d s):\n%s",
+                self.source.function_id,
+                len(ids),
+                self._crash_delay,
+                error,
             )
-            return set(ids)
+            return set(ids), self._crash_delay
         failed = failed_ids(response, ids, self.source.report_failures)
         if failed:
             logger.info(
                 "%s: %d of %d records to retry", self.source.function_id, len(failed), len(ids)
             )
-        return failed
+        return failed, self._delay
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -36,7 +36,8 @@ def done(client: Any, message_id: str) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Stranded:
-    """A message whose body is gone from the payload bucket: every processing of it fails."""
+    """A message whose body in the payload bucket is archived (GLACIER, not readable until
+    restored): every processing of it fails, as when S3 itself fails."""
 
     message_id: str
     answer: Any  # the webhook's answer
@@ -70,14 +71,19 @@ def stack_aws(local_stack: Any) -> StackAws:
 
 
 def stranded_resubmission(local_stack: Any, uri: str) -> Stranded:
-    """A message (body over the inline limit) stored by a sync webhook, its body then deleted
+    """A message (body over the inline limit) stored by a sync webhook, its body then archived
     and the message resubmitted: that submission fails on every delivery."""
     aws = stack_aws(local_stack)
     body = json.dumps({"blob": "x" * 300_000}).encode()
     headers = {"content-type": "application/json", "flex-sync-webhook": "true"}
     answer = local_stack.request("POST", f"/webhooks/{uri}", body, headers)
     message_id = answer.json()["message_id"]
-    aws.s3.delete_object(Bucket=aws.state["refs"]["PayloadBucket"], Key=f"payloads/{message_id}")
+    aws.s3.put_object(
+        Bucket=aws.state["refs"]["PayloadBucket"],
+        Key=f"payloads/{message_id}",
+        Body=body,
+        StorageClass="GLACIER",
+    )
     assert local_stack.admin("POST", f"/messages/{message_id}/resubmit").status == 202
     return Stranded(message_id, answer, body, aws)
 
@@ -103,7 +109,7 @@ def test_failed_submission_reaches_the_dead_letters_and_is_redriven(local_stack)
     [task] = sqs.list_message_move_tasks(SourceArn=dead_letter_arn)["Results"]
     assert answer.status == 404  # nothing matches it: UNMATCHED, body stored in S3
     assert (failing["id"], failing["status"]) == (message_id, "DEAD")
-    assert "NoSuchKey" in failing["reason"]
+    assert "InvalidObjectState" in failing["reason"]
     assert redrive.status == 202
     assert redrive.json()["method"] == "StartMessageMoveTask"
     assert redrive.json()["task_handle"]
@@ -148,7 +154,7 @@ def test_one_dead_letter_is_listed_shown_discarded_or_redriven_from_the_cli(
     finished = eventually(lambda: done(local_stack, message_id), "the redriven submission's end")
     left = records()
     assert (dead["submission"], dead["message"]["status"]) == (2, "DEAD")
-    assert "NoSuchKey" in dead["message"]["reason"]
+    assert "InvalidObjectState" in dead["message"]["reason"]
     assert dead["receive_count"] > 5  # the queue's 5 deliveries, then this listing
     assert (discarded, gone, shown, redriven) == (0, 3, 0, 0)
     assert f"Record:      {dead['record_id']}" in text

@@ -140,13 +140,13 @@ def test_invalid_filter_is_400_naming_the_field(stack):
     assert "status" in body["error"]["message"]
 
 
-def test_bad_cursor_is_400(stack):
-    # When
-    status, body = admin("/messages", "cursor=not-a-cursor")
+def test_a_cursor_not_of_the_documented_form_is_400(stack):
+    # When (base64url has no "!", and no length of 4n + 1)
+    answers = [admin("/messages", f"cursor={cursor}") for cursor in ("not!a!cursor", "abcde")]
 
     # Then
-    assert status == 400
-    assert "cursor" in body["error"]["message"]
+    assert [status for status, _ in answers] == [400, 400]
+    assert all("cursor" in body["error"]["message"] for _, body in answers)
 
 
 def test_iam_caller_is_accepted(stack):

@@ -94,7 +94,7 @@ def test_bulk_resubmit_needs_ids_or_filter(stack):
 
     # Then
     assert status == 400
-    assert "ids or filter" in body["error"]["message"]
+    assert "either ids (a list) or filter" in body["error"]["message"]
 
 
 def test_redrive_moves_dead_letters_back_through_processing(stack):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.integration.admin_client import call
 from tests.unit.builders import message
 from webhook_engine import wiring
 from webhook_engine.adapters.message_items import PARTITIONS
@@ -128,4 +129,48 @@ def _store_finished(store, stored, arrived: datetime) -> None:
     store.put_message(stored.model_copy(update={"received_at": arrived}), Mode.ASYNC)
     claim = store.claim_submission(stored.id, 1, "owner", 60)
     claim.submission.status = Status.SUCCESS
-    store.finish_submission(claim.message, claim.submission, Outcome(Status.SUCCESS, "GitHub"))
+    outcome = Outcome(Status.SUCCESS, "GitHub")
+    store.finish_submission(claim.message, claim.submission, outcome, "owner")
+
+
+def test_a_message_queued_again_costs_a_read_a_send_and_a_count(stack):
+    # Given one message left unfinished an hour ago (its queue record lost), and a sweep mark
+    store, now = wiring.message_store(), datetime.now(UTC)
+    arrived = now - timedelta(hours=1)
+    stuck = message(new_id(int(arrived.timestamp() * 1000)))
+    store.put_message(stuck.model_copy(update={"received_at": arrived}), Mode.ASYNC)
+    store.mark_swept(arrived - timedelta(minutes=1))
+
+    # When the sweeper runs
+    with metered() as cost:
+        report = wiring.sweeper().sweep(now)
+
+    # Then on top of a sweep's reads: one consistent read of its sweep count, the send, then
+    # the count (sent before counted)
+    assert report.requeued == [stuck.id]
+    assert cost.requests == {
+        "dynamodb.GetItem": 2,
+        "dynamodb.Query": 2 * PARTITIONS,
+        "sqs.SendMessage": 1,
+        "dynamodb.UpdateItem": 1,
+        "dynamodb.PutItem": 1,
+    }
+
+
+def test_a_configuration_write_is_read_back_once_and_a_listing_names_the_unreadable(configure):
+    # Given a provider
+    configure("providers: [{name: P, match_script: return True}]")
+    provider = call("GET", "/providers")[1]["items"][0]
+
+    # When its description is changed, then the providers are listed
+    with metered() as write:
+        changed = call("PATCH", f"/providers/{provider['id']}", {"description": "new"})
+    with metered() as listing:
+        call("GET", "/providers")
+
+    # Then the write read the item back once (one consistent GetItem more than before), and
+    # the list read providers, functions and, for the unreadable ones, both kinds again
+    assert changed[0] == 200
+    assert write.requests["dynamodb.PutItem"] == 1
+    assert write.requests["dynamodb.GetItem"] == 3  # the item, the read-back, the answer
+    assert listing.requests == {"dynamodb.Query": 4}

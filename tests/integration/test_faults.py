@@ -108,7 +108,9 @@ def test_a_submission_cut_off_twice_fails_without_running_again(configure, lambd
     detail = stored(message_id)
     assert drained["failed"] == set()
     assert detail.message.status is Status.FAILED
-    assert "cut off 2 times" in (detail.message.reason or "")
+    assert "2 earlier attempts ended with neither an outcome nor a release" in (
+        detail.message.reason or ""
+    )
     assert detail.executions == []
 
 

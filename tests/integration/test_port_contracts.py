@@ -77,7 +77,7 @@ def finish(messages, message_id: str, submission: int, status: Status, *names: s
     assert claim.submission is not None
     claim.submission.status = status
     outcome = Outcome(status, "P", f"done {submission}", [execution(n, submission) for n in names])
-    messages.finish_submission(claim.message, claim.submission, outcome)
+    messages.finish_submission(claim.message, claim.submission, outcome, "owner")
 
 
 # messages ---------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_a_live_lease_is_not_taken_over_and_a_finished_submission_not_claimed(me
     listed = messages.get_message("m-1").status
     assert first.submission is not None
     done = first.submission.model_copy(update={"status": Status.SUCCESS})
-    messages.finish_submission(messages.get_message("m-1"), done, Outcome(Status.SUCCESS))
+    messages.finish_submission(messages.get_message("m-1"), done, Outcome(Status.SUCCESS), "one")
     duplicate = messages.claim_submission("m-1", 1, "three", 60)
 
     # Then
@@ -182,6 +182,75 @@ def test_cut_off_attempts_are_counted_and_released_ones_are_not(messages):
     assert third.submission.reason == "DependencyError: SSM throttled"
 
 
+def test_a_claim_repeated_by_its_owner_is_the_same_claim(messages):
+    # Given a stored message, claimed once
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    first = messages.claim_submission("m-1", 1, "mine", 60)
+
+    # When the same owner claims it again (the first answer was lost; the SDK sent it again)
+    again = messages.claim_submission("m-1", 1, "mine", 60)
+
+    # Then it is the claim of that owner: one attempt, no cut-off, the message handed back
+    assert again.refused is None
+    assert (again.submission.attempts, again.cutoffs) == (first.submission.attempts, 0) == (1, 0)
+    assert again.message.id == "m-1"
+
+
+def test_a_release_after_an_unwritten_outcome_counts_a_run_not_a_cut_off(messages):
+    # Given a stored message whose first attempt ran but could not write its outcome
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    messages.claim_submission("m-1", 1, "first", 60)
+    messages.release_submission("m-1", 1, "first", "ThrottlingException", ran=True)
+
+    # When it is claimed again
+    second = messages.claim_submission("m-1", 1, "second", 60)
+
+    # Then the earlier run is counted as run, its outcome unwritten, and not as a cut-off
+    assert (second.submission.attempts, second.cutoffs, second.unrecorded) == (2, 0, 1)
+
+
+def test_an_outcome_is_written_only_by_the_lease_owner(messages):
+    # Given a message whose first delivery's lease ran out and a second delivery holds it
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    late = messages.claim_submission("m-1", 1, "late", -1)
+    live = messages.claim_submission("m-1", 1, "live", 60)
+
+    # When the first delivery finishes late
+    late.submission.status = Status.FAILED
+    outcome = Outcome(Status.FAILED, "P", "late", [execution("late", 1)])
+    messages.finish_submission(late.message, late.submission, outcome, "late")
+
+    # Then the live lease is still there (a third delivery is refused) and no outcome claimed
+    third = messages.claim_submission("m-1", 1, "third", 60)
+    assert third.refused is ClaimRefusal.LEASED
+    assert messages.get_message("m-1").status is Status.RECEIVED
+
+    # When the lease owner finishes, and the late one writes again
+    live.submission.status = Status.SUCCESS
+    done = Outcome(Status.SUCCESS, "P", "live", [execution("live", 1)])
+    messages.finish_submission(live.message, live.submission, done, "live")
+    messages.finish_submission(late.message, late.submission, outcome, "late")
+
+    # Then the record is the owner's run, never replaced by the late writer's
+    detail = messages.get_detail("m-1")
+    assert (detail.message.status, detail.message.summary) == (Status.SUCCESS, "live")
+    assert [(s.submission, s.status) for s in detail.submissions] == [(1, Status.SUCCESS)]
+    assert [e.function for e in detail.executions] == ["live"]
+
+
+def test_the_queue_gives_up_only_on_a_submission_no_other_delivery_holds(messages):
+    # Given a message another delivery is running right now
+    messages.put_message(recent("m-1"), Mode.ASYNC)
+    messages.claim_submission("m-1", 1, "running", 60)
+
+    # When a duplicate delivery, on its last receive, gives up on it
+    messages.settle("m-1", 1, Status.DEAD, "busy", owner="duplicate")
+    messages.settle("m-1", 1, Status.FAILED, "lost")
+
+    # Then nothing is settled while the other holds its lease
+    assert messages.get_message("m-1").status is Status.RECEIVED
+
+
 def test_a_dead_submission_is_claimable_and_a_finished_one_stays_finished(messages):
     # Given two messages, the second finished
     messages.put_message(recent("m-1"), Mode.ASYNC)
@@ -209,8 +278,10 @@ def test_sweeps_are_counted_until_the_submission_finishes(messages):
     # When each is swept twice
     counts = [messages.count_sweep(m, 1) for m in ("m-1", "m-1", "m-2", "m-2", "m-3")]
 
-    # Then the unfinished one counts up, the finished and the dead ones answer 0
+    # Then the unfinished one counts up, the finished and the dead ones answer 0, and its
+    # count reads back; the others' is None
     assert counts == [1, 2, 0, 0, 0]
+    assert [messages.sweeps(m, 1) for m in ("m-1", "m-2", "m-3")] == [2, None, None]
 
 
 def test_the_sweeper_watches_resubmitted_and_swept_submissions_until_they_end(messages):
@@ -361,7 +432,7 @@ def test_only_the_latest_submission_updates_the_message(messages):
     # When the first finishes, then the second
     running.submission.status = Status.FAILED
     outcome = Outcome(Status.FAILED, "P", "done 1", [execution("a", 1)])
-    messages.finish_submission(running.message, running.submission, outcome)
+    messages.finish_submission(running.message, running.submission, outcome, "first")
     after_first = messages.get_message("m-1")
     finish(messages, "m-1", second.submission, Status.SUCCESS, "b")
 
@@ -389,7 +460,7 @@ def test_a_large_record_reads_back_whole(messages):
     # When it finishes, and its record is read back
     claim.submission.status = Status.SUCCESS
     outcome = Outcome(Status.SUCCESS, "P", "done", ran)
-    messages.finish_submission(claim.message, claim.submission, outcome)
+    messages.finish_submission(claim.message, claim.submission, outcome, "owner")
     detail = messages.get_detail("m-1")
 
     # Then every execution is there with its logs, and the outcome is the message's
@@ -469,7 +540,7 @@ def _end_rarely(messages, message_id: str, status: Status | None) -> None:
     claim = messages.claim_submission(message_id, 1, "owner", 60)
     claim.submission.status = status
     outcome = Outcome(status, "Rare", None, [execution("rare", 1)])
-    messages.finish_submission(claim.message, claim.submission, outcome)
+    messages.finish_submission(claim.message, claim.submission, outcome, "owner")
 
 
 def test_a_resubmitted_message_leaves_the_failed_list(messages):

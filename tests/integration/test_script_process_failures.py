@@ -1,6 +1,7 @@
 """Script processes that cannot start, through the real handlers on moto: the failure is the
 infrastructure's, never the sender's message's. Retried, then FAILED with the reason, with an
-error logged and a metric counted; a synchronous sender gets 500; never UNMATCHED or 404."""
+error logged and a metric counted; a synchronous sender's message is accepted (202) and queued;
+never UNMATCHED or 404."""
 
 from __future__ import annotations
 
@@ -69,15 +70,15 @@ def deliver(message_id: str, receives: int, context: Any) -> set[str]:
     return {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
 
 
-def test_a_synchronous_sender_gets_500_not_404(configure, lambda_context, unstartable):
+def test_a_synchronous_sender_is_answered_accepted_not_404(configure, lambda_context, unstartable):
     # Given a GitHub push the provider would match, waiting for its outcome
     configure(GITHUB)
     headers = signed(PUSH) | {"flex-sync-webhook": "true"}
     # When it arrives while script processes cannot start
     status, body = ingest(http_event("git/push", PUSH, headers=headers), lambda_context)
-    # Then the sender is told it failed (and may retry), not that nothing matched; the message
-    # is stored and queued for a retry, not recorded as an outcome
-    assert (status, body["status"]) == (500, "RECEIVED")
+    # Then the sender is told it is accepted (stored, queued for a retry), not that nothing
+    # matched; no outcome is recorded
+    assert (status, body["status"]) == (202, "RECEIVED")
     assert stored(body["message_id"]).message.status is Status.RECEIVED
 
 

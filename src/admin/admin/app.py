@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 from pydantic import BaseModel, Field
 
 from admin import API_PREFIX, config, dead_letters, functions, messages, providers
 from admin.auth import refusal
+from admin.inputs import malformed
+from admin.openapi import answered
 from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
 from webhook_engine.pipeline.http_api import error_response
@@ -44,7 +50,8 @@ def openapi() -> Response[str]:
 @cache
 def openapi_json() -> str:
     """The OpenAPI document, as committed in docs/openapi.json."""
-    return app.get_openapi_json_schema(**OPENAPI)  # type: ignore[arg-type]
+    generated = json.loads(app.get_openapi_json_schema(**OPENAPI))  # type: ignore[arg-type]
+    return json.dumps(answered(generated), indent=2, ensure_ascii=False)
 
 
 class SandboxHealthOut(BaseModel):
@@ -89,6 +96,11 @@ def engine_error(error: EngineError) -> Response[str]:
     return _error(error.status, error.code, error.message)
 
 
+@app.exception_handler(RequestUnsupportedContentType)
+def unsupported_type(error: RequestUnsupportedContentType) -> Response[str]:
+    return _error(415, "unsupported_media_type", "the body must be JSON")
+
+
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response[str]:
     return _error(400, "invalid_request", describe(error))
@@ -96,9 +108,21 @@ def invalid_request(error: RequestValidationError) -> Response[str]:
 
 @app.not_found
 def not_found(_: Exception) -> Response[str]:
-    return _error(
-        404, "not_found", f"no route {app.current_event.http_method} {app.current_event.path}"
-    )
+    """404 for a path no route has; 405, with the methods it takes, for a path one has."""
+    method, path = app.current_event.http_method, app.current_event.path
+    allowed = methods_of(path.removeprefix(API_PREFIX))
+    if not allowed:
+        return _error(404, "not_found", f"no route {method} {path}")
+    response = _error(405, "method_not_allowed", f"{path} takes {', '.join(allowed)}")
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def methods_of(path: str) -> list[str]:
+    """The methods the routes take on `path`."""
+    static = {route.method for route in app._static_routes if route.rule.match(path)}
+    dynamic = {route.method for route in app._dynamic_routes if route.rule.match(path)}
+    return sorted(static or dynamic)  # `/providers/order` is that route, not a provider id
 
 
 @app.exception_handler(Exception)
@@ -108,9 +132,9 @@ def unexpected(error: Exception) -> Response[str]:
 
 
 def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer one admin call (401 unless the IAM authorizer identified the caller), with one
-    INFO line: the method, the path and the status."""
-    response = refusal(event) or app.resolve(event, context)
+    """Answer one admin call (401 unless the IAM authorizer identified the caller, 400 for
+    text no store can keep), with one INFO line: the method, the path and the status."""
+    response = refusal(event) or malformed(event) or app.resolve(event, context)
     method, path = _request_line(event)
     logger.info("admin request", method=method, path=path, status=response["statusCode"])
     return response

@@ -14,6 +14,7 @@ from admin.dry_runs import DryRunRequest, DryRunResult
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument
+from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import Function, Property, Provider
 from webhook_engine.observability import logger
 from webhook_engine.operations.dry_run import dry_run, secrets_left_out
@@ -41,7 +42,10 @@ def put_config(
     dry_run: Annotated[bool, Query(description="Only show the plan")] = False,
     prune: Annotated[bool, Query(description="Delete what the document lacks")] = False,
 ) -> Plan:
-    document = ConfigDocument.from_text(router.current_event.decoded_body or "")
+    text = router.current_event.decoded_body or ""
+    if text.strip() in ("", "null"):
+        raise InvalidRequestError("a configuration document is required (JSON or YAML)")
+    document = ConfigDocument.from_text(text)
     return apply_config(
         document, wiring.config_store(), wiring.secret_store(), prune=prune, dry_run=dry_run
     )

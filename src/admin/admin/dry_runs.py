@@ -7,7 +7,7 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import (
@@ -31,7 +31,7 @@ class DryRunRequest(BaseModel):
     config: dict[str, Any] | None = Field(
         default=None, description="A draft configuration document used instead of the stored one"
     )
-    inherit_secrets: bool = Field(
+    inherit_secrets: StrictBool = Field(
         default=False,
         description="Let a draft provider use the stored secret values of the stored provider "
         "with the same name, for secret properties the draft gives no value. Recorded, with "
@@ -55,7 +55,7 @@ class DryRunRequest(BaseModel):
         if self.body_base64 is not None:
             try:
                 return base64.b64decode(self.body_base64, validate=True)
-            except binascii.Error as error:
+            except (binascii.Error, ValueError) as error:  # ValueError: not ASCII
                 raise InvalidRequestError("body_base64: not valid base64") from error
         return (self.body or "").encode("utf-8")
 

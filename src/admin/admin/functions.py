@@ -14,6 +14,7 @@ from admin.models import (
     FunctionList,
     FunctionOut,
     PatchFunctionRequest,
+    UnreadableOut,
     VersionList,
 )
 from admin.responses import created, no_content
@@ -29,9 +30,14 @@ def _out(function: Function) -> FunctionOut:
 
 @router.get("/functions", summary="Functions, optionally of one provider (id or name)")
 def list_functions(provider: Annotated[str | None, Query()] = None) -> FunctionList:
-    names = {p.id: p.name for p in wiring.config_store().list_providers()}
+    store = wiring.config_store()
+    names = {p.id: p.name for p in store.list_providers()}
     functions = catalog().functions(provider)
-    return FunctionList(items=[FunctionOut.of(f, names.get(f.provider_id, "")) for f in functions])
+    unreadable = [UnreadableOut.of(u) for u in store.unreadable() if u.kind == "function"]
+    return FunctionList(
+        items=[FunctionOut.of(f, names.get(f.provider_id, "")) for f in functions],
+        unreadable=unreadable,
+    )
 
 
 @router.post("/functions", summary="Create a function")

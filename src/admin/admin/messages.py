@@ -8,7 +8,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from admin import API_PREFIX
 from admin.responses import accepted
@@ -21,7 +22,12 @@ from admin.views import (
 )
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
-from webhook_engine.domain.ports import MessageFilter, MessageStore, each_message
+from webhook_engine.domain.ports import (
+    CURSOR_PATTERN,
+    MessageFilter,
+    MessageStore,
+    each_message,
+)
 from webhook_engine.operations.resubmission import resubmit, resubmit_many
 
 MAX_BULK = 1000
@@ -32,14 +38,19 @@ BULK_BUDGET_SECONDS = 15.0
 class BulkResubmitRequest(BaseModel):
     """Either explicit ids or a filter (e.g. every FAILED message of the last hour)."""
 
-    ids: list[str] | None = Field(default=None, max_length=MAX_BULK)
-    filter: MessageQuery | None = None
-    limit: int = Field(default=100, ge=1, le=MAX_BULK)
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["ids"]}, {"required": ["filter"]}]}
+    )
+
+    ids: Annotated[list[str], Field(max_length=MAX_BULK)] | SkipJsonSchema[None] = None
+    filter: MessageQuery | SkipJsonSchema[None] = None
+    limit: StrictInt = Field(default=100, ge=1, le=MAX_BULK)
 
     @model_validator(mode="after")
     def _one_selector(self) -> BulkResubmitRequest:
-        if (self.ids is None) == (self.filter is None):
-            raise ValueError("give either ids or filter")
+        given = self.model_fields_set & {"ids", "filter"}
+        if len(given) != 1 or None in (getattr(self, name) for name in given):
+            raise ValueError("give either ids (a list) or filter (an object)")
         return self
 
 
@@ -77,7 +88,9 @@ def list_messages(
     since: Annotated[str | None, Query(description="ISO 8601, or relative: 1h, 7d")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, or relative: 1h, 7d")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=2, pattern=CURSOR_PATTERN, description="A page's next_cursor")
+    ] = None,
 ) -> MessagePageOut:
     filters = MessageQuery(
         status=status, provider=provider, function=function, uri=uri, since=since, until=until

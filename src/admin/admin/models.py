@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from webhook_engine.config.catalog import FunctionPatch, ProviderPatch
 from webhook_engine.domain.models import (
@@ -15,6 +15,7 @@ from webhook_engine.domain.models import (
     ProviderFields,
     ScriptVersion,
 )
+from webhook_engine.domain.ports import UnreadableItem
 
 REDACTED = "***"
 
@@ -22,11 +23,11 @@ REDACTED = "***"
 class CreateProviderRequest(ProviderFields):
     model_config = ConfigDict(extra="forbid")
 
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class PatchProviderRequest(ProviderPatch):
-    position: int | None = Field(default=None, ge=0)
+    position: StrictInt | None = Field(default=None, ge=0)
 
 
 class OrderRequest(BaseModel):
@@ -58,8 +59,25 @@ class ProviderOut(BaseModel):
         return cls(**data, properties=shown, function_count=function_count)
 
 
+class UnreadableOut(BaseModel):
+    """A stored item that cannot be read: left out of the configuration until it is replaced
+    (PUT) or deleted."""
+
+    kind: str
+    id: str
+    error: str = Field(description="What is wrong with it, by field")
+    name: str | None = None
+
+    @classmethod
+    def of(cls, item: UnreadableItem) -> UnreadableOut:
+        return cls(kind=item.kind, id=item.id, error=item.error, name=item.name)
+
+
 class ProviderList(BaseModel):
     items: list[ProviderOut]
+    unreadable: list[UnreadableOut] = Field(
+        default_factory=list, description="Stored providers that cannot be read: PUT or DELETE"
+    )
 
 
 class CreateFunctionRequest(FunctionFields):
@@ -82,6 +100,9 @@ class FunctionOut(Function):
 
 class FunctionList(BaseModel):
     items: list[FunctionOut]
+    unreadable: list[UnreadableOut] = Field(
+        default_factory=list, description="Stored functions that cannot be read: PUT or DELETE"
+    )
 
 
 class VersionList(BaseModel):

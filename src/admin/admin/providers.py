@@ -15,6 +15,7 @@ from admin.models import (
     PatchProviderRequest,
     ProviderList,
     ProviderOut,
+    UnreadableOut,
     VersionList,
 )
 from admin.responses import created, no_content
@@ -30,7 +31,11 @@ def _out(provider: Provider) -> ProviderOut:
 
 def _list(providers: list[Provider]) -> ProviderList:
     counts = catalog().function_counts()
-    return ProviderList(items=[ProviderOut.of(p, counts.get(p.id, 0)) for p in providers])
+    unreadable = wiring.config_store().unreadable()
+    return ProviderList(
+        items=[ProviderOut.of(p, counts.get(p.id, 0)) for p in providers],
+        unreadable=[UnreadableOut.of(u) for u in unreadable if u.kind == "provider"],
+    )
 
 
 @router.get("/providers", summary="Providers in evaluation order")

@@ -37,8 +37,8 @@ def sqs(stack):
     return boto3.client("sqs", region_name="us-east-1")
 
 
-def poller_for(stack, sqs, function) -> QueuePoller:
-    return QueuePoller(sqs, sources(stack)[0], function, delay=0, wait_seconds=0)
+def poller_for(stack, sqs, function, lease: int = 0) -> QueuePoller:
+    return QueuePoller(sqs, sources(stack)[0], function, delay=0, lease=lease, wait_seconds=0)
 
 
 def send(sqs, stack, *ids: str) -> None:
@@ -93,6 +93,29 @@ def test_a_function_error_leaves_the_whole_batch(stack, sqs):
 
     # Then
     assert queued(sqs, stack.refs["WebhookQueue"]) == ["a", "b"]
+
+
+def test_the_batch_of_a_failed_invocation_waits_out_the_lease_of_its_attempt(stack, sqs):
+    # Given a batch whose worker is killed mid-script (its attempt keeps its 30 s lease), and
+    # one whose function reports a record failed
+    send(sqs, stack, "killed")
+    crashed = poller_for(stack, sqs, Function(error=FunctionError("Runtime exited")), lease=30)
+    crashed.poll_once()
+    send(sqs, stack, "reported")
+    reported = poller_for(stack, sqs, Function(fail={"reported"}), lease=30)
+    reported.poll_once()
+
+    # When the poller looks again at once
+    again = [json.loads(r["body"])["id"] for r in _received(sqs, stack)]
+
+    # Then the reported record is back after the retry delay; the crashed batch is not, until
+    # the lease its attempt holds has run out (as the visibility timeout outlasts it on AWS)
+    assert again == ["reported"]
+
+
+def _received(sqs, stack) -> list[dict]:
+    answer = sqs.receive_message(QueueUrl=stack.refs["WebhookQueue"], MaxNumberOfMessages=10)
+    return [{"body": message["Body"]} for message in answer.get("Messages", [])]
 
 
 def test_a_record_failing_five_times_moves_to_the_dead_letter_queue(stack, sqs):

@@ -33,13 +33,16 @@ class FakeProcessor:
         submission: int,
         budget: float | None = None,
         config_revision: int | None = None,
+        owner: str | None = None,
     ) -> None:
         self.processed.append((message_id, submission, budget))
         self.revisions.append(config_revision)
         if self.error is not None:
             raise self.error
 
-    def give_up(self, message_id: str, submission: int, error: Exception) -> None:
+    def give_up(
+        self, message_id: str, submission: int, error: Exception, owner: str | None = None
+    ) -> None:
         self.given_up.append((message_id, submission, str(error)))
 
 
@@ -126,8 +129,9 @@ class FailsM2(FakeProcessor):
         submission: int,
         budget: float | None = None,
         config_revision: int | None = None,
+        owner: str | None = None,
     ) -> None:
-        super().process(message_id, submission, budget, config_revision)
+        super().process(message_id, submission, budget, config_revision, owner)
         if message_id == "m-2":
             raise RuntimeError("DynamoDB throttled")
 

@@ -182,31 +182,32 @@ def test_a_scripts_respond_is_the_answer(setup, answer, expected):
     }
 
 
-def test_queue_failure_is_503_with_the_id_and_the_message_stays_stored(setup):
+def test_a_stored_message_is_accepted_even_when_the_queue_refuses_it(setup):
     # Given a queue that refuses
     setup.queue.error = RuntimeError("SQS is down")
 
     # When
     status, body = setup.handle(http_event("hook", b"{}"))
 
-    # Then the sender learns the id, and the message can be resubmitted
-    assert (status, body["status"]) == (503, "RECEIVED")
+    # Then stored means accepted: 202 with the id (the sweeper queues it), not an invitation
+    # to send it again
+    assert status == 202
     assert setup.messages.get_message(body["message_id"]).status is Status.RECEIVED
 
 
-def test_processor_exception_is_500_and_the_message_is_queued_for_a_retry(setup):
+def test_a_synchronous_message_that_could_not_be_processed_is_accepted_and_queued(setup):
     # Given a processor that raises
     setup.processor.error = RuntimeError("DynamoDB throttled")
 
     # When
     status, body = setup.handle(http_event("hook", b"{}", headers=SYNC))
 
-    # Then
-    assert (status, body["status"]) == (500, "RECEIVED")
+    # Then it is accepted (202, RECEIVED: no outcome yet) and queued for processing
+    assert (status, body["status"]) == (202, "RECEIVED")
     assert setup.queue.sent == [(body["message_id"], 1)]
 
 
-def test_processor_exception_and_queue_failure_is_still_a_500_with_the_id(setup):
+def test_a_synchronous_message_neither_processed_nor_queued_is_still_accepted(setup):
     # Given a processor that raises and a queue that refuses
     setup.processor.error = RuntimeError("DynamoDB throttled")
     setup.queue.error = RuntimeError("SQS is down")
@@ -214,8 +215,8 @@ def test_processor_exception_and_queue_failure_is_still_a_500_with_the_id(setup)
     # When
     status, body = setup.handle(http_event("hook", b"{}", headers=SYNC))
 
-    # Then
-    assert (status, body["status"]) == (500, "RECEIVED")
+    # Then it is stored, so accepted: the sweeper queues it
+    assert (status, body["status"]) == (202, "RECEIVED")
     assert setup.messages.get_message(body["message_id"]).status is Status.RECEIVED
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,8 +16,9 @@ from hypothesis import strategies as st
 from tests.conftest import REPO
 from tests.fakes import FakeMessageStore, FakeQueue
 from webhook_engine.domain.errors import EngineError
+from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import IncomingRequest
-from webhook_engine.pipeline.http_api import parse_event
+from webhook_engine.pipeline.http_api import CLOCK_SKEW, EVENT_AGE, arrival, parse_event
 from webhook_engine.pipeline.ingest import Ingest
 
 RECORDED = json.loads((REPO / "events/webhook_github_push.json").read_text())
@@ -152,3 +155,84 @@ def test_hostile_inputs_get_a_defined_answer(event, status):
     # Then the answer is the expected one, and a refusal stored nothing
     assert response["statusCode"] == status
     assert len(messages.messages) == (1 if status == 202 else 0)
+
+
+# Text as JSON can carry it, lone surrogates included ("\ud800"), and time stamps of any kind.
+any_text = st.text(st.characters(exclude_categories=()), max_size=40)
+time_stamps = (
+    st.integers(min_value=-(2**63), max_value=2**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([-1, 0, 2**48, 253_402_300_799_999, 4_102_444_800_000, 1.5e12 + 0.5])
+)
+ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
+
+
+@st.composite
+def odd_events(draw: st.DrawFn) -> dict[str, Any]:
+    """A recorded event whose body, path, a header and time stamp are drawn."""
+    event = copy.deepcopy(RECORDED)
+    event["body"], event["isBase64Encoded"] = draw(any_text), False
+    event["pathParameters"] = {"uri": draw(any_text)}
+    event["rawPath"] = "/webhooks/" + draw(any_text)
+    event["headers"] = {"x-drawn": draw(any_text), "content-type": "text/plain"}
+    event["requestContext"]["timeEpoch"] = draw(time_stamps)
+    return event
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(odd_events())
+def test_surrogates_and_odd_time_stamps_get_an_answer_and_sane_ids(event):
+    # Given ingest on fakes
+    handler, messages, _ = ingest()
+    before = datetime.now(UTC)
+
+    # When any body, path, header and time stamp arrive
+    response = handler.handle(event)
+
+    # Then the answer is defined; what is stored is text DynamoDB can hold, its id a ULID of
+    # a moment near now, so its retention counts from now
+    assert response["statusCode"] in ANSWERS
+    for message in messages.messages.values():
+        assert ULID.fullmatch(message.id)
+        assert before - EVENT_AGE <= message.received_at <= datetime.now(UTC) + CLOCK_SKEW
+        assert new_id(int(message.received_at.timestamp() * 1000))[:10] == message.id[:10]
+        json.dumps([message.uri, message.headers, message.query_string]).encode("utf-8")
+        "".join([message.uri, *message.headers.values()]).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [
+        (recorded(body="caf\udce9"), 202),  # a surrogate escape: the byte 0xE9, kept
+        (recorded(body="lone \ud800 surrogate"), 400),
+        (recorded(pathParameters={"uri": "a/\ud800"}), 400),
+        (recorded(headers={"x-a": "\udfff"}), 400),
+    ],
+    ids=["surrogate escape", "lone surrogate in body", "in path", "in a header"],
+)
+def test_text_a_table_cannot_hold_is_refused(event, status):
+    # Given ingest on fakes
+    handler, messages, _ = ingest()
+
+    # When
+    response = handler.handle(event)
+
+    # Then
+    assert response["statusCode"] == status
+    assert len(messages.messages) == (1 if status == 202 else 0)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [-1, 0, -1_741_806_238_412, 4_102_444_800_000, 253_402_300_799_999, 1.5e12],
+    ids=["negative", "zero", "far past", "year 2100", "year 9999", "2017 as float"],
+)
+def test_a_time_stamp_that_cannot_be_this_requests_gives_way_to_the_clock(stamp):
+    # Given
+    now = datetime.now(UTC)
+
+    # When
+    moment = arrival(datetime.fromtimestamp(stamp / 1000, UTC), now)
+
+    # Then
+    assert moment == now

@@ -165,7 +165,9 @@ def test_a_submission_cut_off_twice_fails_without_running_again(setup):
     detail = setup.messages.get_detail("m-1")
     assert outcome is not None
     assert outcome.status is Status.FAILED
-    assert "cut off 2 times" in (detail.message.reason or "")
+    assert "2 earlier attempts ended with neither an outcome nor a release" in (
+        detail.message.reason or ""
+    )
     assert detail.executions == []
 
 
@@ -331,3 +333,40 @@ def test_an_unknown_submission_raises_so_the_queue_retries(setup):
         setup.processor.process("m-1", 2)
     with pytest.raises(NotFoundError):
         setup.processor.process("nope", 1)
+
+
+def test_a_message_whose_body_is_gone_fails_with_that_reason_and_is_not_retried():
+    # Given a message over the inline limit whose body the payload store no longer has (its
+    # lifecycle rule ran before the item's TTL)
+    setup = Setup(GITHUB, PUSH, body=b"x" * 300_000)
+    setup.messages.payloads.objects.clear()
+
+    # When it is delivered
+    outcome = setup.processor.process("m-1", 1)
+
+    # Then it ends FAILED, saying why, on this delivery: no retry can bring the body back
+    stored = setup.messages.get_detail("m-1").message
+    assert outcome is not None
+    assert outcome.status is Status.FAILED
+    assert "body is no longer stored" in (stored.reason or "")
+    assert stored.status is Status.FAILED
+
+
+def test_a_resubmission_whose_provider_is_gone_says_so():
+    # Given a message GitHub handled, then GitHub deleted
+    setup = Setup(GITHUB, PUSH)
+    setup.processor.process("m-1", 1)
+    setup.config.delete_function(PUSH.id)
+    setup.config.delete_provider(GITHUB.id)
+    (again,) = setup.messages.add_submissions(["m-1"], Mode.RESUBMIT)
+
+    # When the resubmission runs
+    outcome = setup.processor.process("m-1", again.submission)
+
+    # Then it is UNMATCHED, and the reason names the provider that is gone
+    assert outcome is not None
+    assert outcome.status is Status.UNMATCHED
+    assert outcome.reason == (
+        "provider GitHub, which handled this message before, is no longer active "
+        "(deleted, renamed or made inactive)"
+    )

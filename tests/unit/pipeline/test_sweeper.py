@@ -30,7 +30,7 @@ class Setup:
         assert claim.submission is not None
         done = claim.submission.model_copy(update={"status": Status.SUCCESS})
         self.messages.finish_submission(
-            self.messages.get_message(message_id), done, Outcome(Status.SUCCESS)
+            self.messages.get_message(message_id), done, Outcome(Status.SUCCESS), "worker"
         )
 
 
@@ -111,3 +111,51 @@ def test_every_page_of_stuck_messages_is_swept(count):
 
     # Then
     assert sorted(report.requeued) == [f"m-{n:03d}" for n in range(count)]
+
+
+class RefusingQueue(FakeQueue):
+    """SQS refusing the messages named in `refused`."""
+
+    def __init__(self, *refused: str) -> None:
+        super().__init__()
+        self.refused = set(refused)
+
+    def send(self, message_id: str, submission: int, config_revision: int | None = None) -> None:
+        if message_id in self.refused:
+            raise RuntimeError("SQS is unavailable")
+        super().send(message_id, submission, config_revision)
+
+
+def test_a_sweep_that_could_not_send_is_not_counted():
+    # Given a message that never finishes, at most two sweeps, and SQS down for three sweeps
+    setup = Setup(received("stuck", timedelta(hours=1)), max_sweeps=2)
+    setup.sweeper = Sweeper(setup.messages, RefusingQueue("stuck"), AFTER, WINDOW, 2)
+    down = [setup.sweeper.sweep(NOW) for _ in range(3)]
+
+    # When SQS is back
+    setup.sweeper = Sweeper(setup.messages, setup.queue, AFTER, WINDOW, 2)
+    back = setup.sweeper.sweep(NOW)
+
+    # Then the sweeps that could not send counted nothing: it is queued, not lost
+    assert [(r.requeued, r.lost, r.unqueued) for r in down] == [([], [], ["stuck"])] * 3
+    assert (back.requeued, back.lost) == (["stuck"], [])
+    assert setup.messages.get_message("stuck").status is Status.RECEIVED
+
+
+def test_a_failed_send_does_not_stop_the_sweep_and_the_mark_waits_for_it():
+    # Given two arrivals come of age, and SQS refusing the older one
+    setup = Setup(received("older", timedelta(hours=1)), received("newer", timedelta(minutes=50)))
+    setup.sweeper = Sweeper(setup.messages, RefusingQueue("older"), AFTER, WINDOW, 2)
+
+    # When it sweeps, then sweeps again later with SQS back
+    first = setup.sweeper.sweep(NOW)
+    mark = setup.messages.sweep_mark()
+    setup.sweeper = Sweeper(setup.messages, setup.queue, AFTER, WINDOW, 2)
+    second = setup.sweeper.sweep(NOW + timedelta(minutes=20))
+
+    # Then the newer was queued past the failure, the mark stayed at the older, which the
+    # next sweep queued
+    assert (first.requeued, first.unqueued) == (["newer"], ["older"])
+    assert mark == NOW - timedelta(hours=1)
+    assert "older" in second.requeued
+    assert ("older", 1) in setup.queue.sent

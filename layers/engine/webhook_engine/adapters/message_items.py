@@ -62,6 +62,7 @@ RUN_ATTRIBUTES = (
     "attempts",
     "releases",
     "sweeps",
+    "unrecorded",
 )
 # Statuses the `by_attention` index lists (a sparse index: other messages are not in it);
 # it also holds, as WATCHED, the unfinished submissions the sweeper looks after whatever their

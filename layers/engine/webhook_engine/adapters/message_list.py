@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import operator
+import re
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from typing import Any
@@ -24,7 +25,7 @@ from webhook_engine.adapters.clients import dynamodb_table
 from webhook_engine.adapters.message_items import ATTENTION, MAX_ID_LENGTH, PARTITIONS
 from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.ids import id_bounds
-from webhook_engine.domain.ports import MessageFilter
+from webhook_engine.domain.ports import CURSOR_PATTERN, MessageFilter
 
 ATTENTION_INDEX = "by_attention"
 # Messages each partition's Query examines per page when filters narrow the list.
@@ -117,10 +118,15 @@ def _encode_cursor(message_id: str) -> str:
 
 
 def _decode_cursor(cursor: str) -> str:
+    """The id a page continues below. Any text the cursor's pattern (CURSOR_PATTERN, domain/ports.py) allows decodes
+    to a bound the Query takes, so no such cursor is refused."""
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise InvalidRequestError("cursor is not valid")
     try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        data = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError) as error:
         raise InvalidRequestError("cursor is not valid") from error
+    value = data.decode("utf-8", "replace")
     if not value or len(value) > MAX_ID_LENGTH:
         raise InvalidRequestError("cursor is not valid")
     return value

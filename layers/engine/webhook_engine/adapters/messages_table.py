@@ -46,7 +46,12 @@ from webhook_engine.adapters.message_items import (
 )
 from webhook_engine.adapters.message_list import ATTENTION_INDEX, MessageList
 from webhook_engine.adapters.packing import pack, unpack
-from webhook_engine.domain.errors import ConflictError, NotFoundError, describe_error
+from webhook_engine.domain.errors import (
+    BodyMissingError,
+    ConflictError,
+    NotFoundError,
+    describe_error,
+)
 from webhook_engine.domain.models import (
     Execution,
     Message,
@@ -66,6 +71,7 @@ from webhook_engine.domain.ports import (
     Unfinished,
 )
 from webhook_engine.domain.times import isoformat
+from webhook_engine.observability import logger
 
 # How long a link to a body in the payload bucket stays valid.
 BODY_LINK_SECONDS = 300
@@ -192,7 +198,9 @@ class DynamoMessageStore:
         self, message_id: str, submission: int, owner: str, lease_seconds: float
     ) -> Claim:
         """Lease the message's latest submission to `owner` unless it has finished or another
-        lease is live; the answer carries the message, read by the same request.
+        lease is live; the answer carries the message, read by the same request. A claim whose
+        answer was lost (applied, then sent again by the SDK) finds the lease its own: it is
+        the same claim.
 
         `attempts` counts claims and `releases` the attempts that gave their lease back after
         an error, so the attempts that did neither were cut off (runtime killed, timed out).
@@ -208,32 +216,67 @@ class DynamoMessageStore:
         try:
             item = self._update(message_id, update, condition, "ALL_NEW")
         except ClientError as error:
-            if is_condition_failure(error):
-                return _refusal(message_id, submission, _item_of(error))
-            raise
+            if not is_condition_failure(error):
+                raise
+            item = _item_of(error) or {}
+            if not _leased_to(item, owner, submission):
+                return _refusal(message_id, submission, item or None)
         try:
             message = message_from_item(item, self._body(message_id, item))
         except Exception as error:  # the lease goes back: this attempt was not cut off
             self.release_submission(message_id, submission, owner, describe_error(error))
             raise
-        return Claim(current_submission(item), cutoffs=cutoffs(item), message=message)
+        return Claim(
+            current_submission(item),
+            cutoffs=cutoffs(item),
+            message=message,
+            unrecorded=int(item.get("unrecorded", 0)),
+        )
 
-    def release_submission(self, message_id: str, submission: int, owner: str, reason: str) -> None:
-        """Give a lease back after an error, so the next delivery may run it at once."""
+    def release_submission(
+        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
+    ) -> None:
+        """Give a lease back after an error, so the next delivery may run it at once; `ran`:
+        the attempt ran its scripts but its outcome could not be written."""
         update = Update().remove("lease_owner", "lease_expires").set("run_reason", reason)
         update.add("releases", 1)
+        if ran:
+            update.add("unrecorded", 1)
         condition = f"{update.name('lease_owner')} = {update.value(owner)}"
         self._update_if(message_id, update, condition)
 
-    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None:
+    def settle(
+        self,
+        message_id: str,
+        submission: int,
+        status: Status,
+        reason: str,
+        owner: str | None = None,
+    ) -> None:
         """End the latest submission, unfinished, as `status` with `reason`, without running
-        it (DEAD stays claimable, so that a redrive runs it)."""
+        it (DEAD stays claimable, so that a redrive runs it); not while another delivery than
+        `owner` holds a live lease on it."""
         update = Update().set("run_status", status.value).set("run_reason", reason)
         update.set("status", status.value).set("reason", reason)
         update.set("attention", attention_key(message_id, status))
         if not status.claimable:
             update.set("finished", submission)
-        self._update_if(message_id, update, _latest_unfinished(update, submission))
+        condition = f"{_latest_unfinished(update, submission)} AND {_free(update, owner)}"
+        self._update_if(message_id, update, condition)
+
+    def sweeps(self, message_id: str, submission: int) -> int | None:
+        """How often the sweeper queued the latest submission again; None once it finished,
+        was replaced, or is DEAD (it waits in the dead-letter queue). One consistent read."""
+        item = self._table.get_item(
+            Key=message_key(message_id),
+            ConsistentRead=True,
+            ProjectionExpression="submission_count, finished, run_status, sweeps",
+        ).get("Item")
+        if item is None or not _unfinished(item, submission):
+            return None
+        if item.get("run_status") == Status.DEAD.value:
+            return None
+        return int(item.get("sweeps", 0))
 
     def count_sweep(self, message_id: str, submission: int) -> int:
         """Count one more re-queueing of an unfinished submission, which the sweeper watches
@@ -250,10 +293,12 @@ class DynamoMessageStore:
             raise
         return int(item["sweeps"])
 
-    def finish_submission(self, message: Message, submission: Submission, outcome: Outcome) -> None:
+    def finish_submission(
+        self, message: Message, submission: Submission, outcome: Outcome, owner: str
+    ) -> None:
         """Record the submission with its executions and, if it is still the latest and
-        unfinished, the message's outcome: one update of the message item. A record too large
-        to fold is written to items of its own first."""
+        unfinished and `owner` holds its lease, the message's outcome: one update of the
+        message item. A record too large to fold is written to items of its own first."""
         number = submission.submission
         record: bytes | None = record_value(submission, outcome.executions)
         if not folds(submission, record or b""):
@@ -263,15 +308,28 @@ class DynamoMessageStore:
                     batch.put_item(Item=item | {"expires_at": self._expires(message)})
         update = _outcome(message.id, outcome).set("finished", number).remove(*RUN_ATTRIBUTES)
         _keep(update, number, record)
+        mine = f"{update.name('lease_owner')} = {update.value(owner)}"
         try:
-            self._update(message.id, update, _latest_unfinished(update, number))
+            self._update(message.id, update, f"{_latest_unfinished(update, number)} AND {mine}")
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
-            # A later submission started, or another delivery finished this one (its lease ran
-            # out): keep what this run did, leave the message's outcome to the other one.
-            kept = _keep(Update(), number, record)
-            self._update_if(message.id, kept, f"attribute_exists({kept.name('pk')})")
+            self._keep_late(message.id, number, record, owner)
+
+    def _keep_late(self, message_id: str, number: int, record: bytes | None, owner: str) -> None:
+        """Keep the record of a run that could not write the outcome: a later submission
+        started meanwhile (its record replaces the SUPERSEDED stub). Never the record of a run
+        that finished, nor while another delivery holds the lease."""
+        kept = _keep(Update(), number, record)
+        finished = kept.name("finished")
+        unfinished = f"(attribute_not_exists({finished}) OR {finished} < {kept.value(number)})"
+        condition = f"attribute_exists({kept.name('pk')}) AND {unfinished} AND {_free(kept, owner)}"
+        try:
+            self._update(message_id, kept, condition)
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            logger.warning("run not recorded: another delivery finished or holds the submission")
 
     def watched(self) -> list[Unfinished]:
         """The unfinished submissions the sweeper watches: a Query of the attention index per
@@ -346,7 +404,7 @@ class DynamoMessageStore:
 
     def _item(self, message_id: str) -> dict[str, Any]:
         item = self._table.get_item(Key=message_key(message_id), ConsistentRead=True).get("Item")
-        if item is None:
+        if item is None or _expired(item):
             raise NotFoundError(f"message {message_id} not found")
         return dict(item)
 
@@ -363,7 +421,8 @@ class DynamoMessageStore:
                 response = client("dynamodb").batch_get_item(RequestItems=request)
                 for raw in response["Responses"].get(self.table_name, []):
                     item = {name: _deserializer.deserialize(value) for name, value in raw.items()}
-                    found[item["sk"]] = item
+                    if not _expired(item):
+                        found[item["sk"]] = item
                 request = response.get("UnprocessedKeys") or {}
         return found
 
@@ -382,8 +441,10 @@ class DynamoMessageStore:
         # finds it whole or (just after ingest) not at all, and then a consistent one does.
         key = {"pk": own_partition(message_id), "sk": "#BODY"}
         found = self._table.get_item(Key=key).get("Item")
-        found = found or self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
-        return unpack(found["body"]) if found else b""
+        found = found or self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        if not found:
+            raise BodyMissingError(f"the body is no longer stored ({message_id} #BODY)")
+        return unpack(found["body"])
 
     def unknown_ids(self, message_ids: Sequence[str]) -> list[str]:
         """The ids among `message_ids` of no stored message."""
@@ -429,6 +490,30 @@ class DynamoMessageStore:
                 size, kind, url=self.payloads.link(item["body_key"], BODY_LINK_SECONDS)
             )
         return StoredBody(size, kind, data=self._body(message_id, item))
+
+
+def _expired(item: dict[str, Any]) -> bool:
+    """Past its retention: gone for readers, though DynamoDB's TTL may delete it days later
+    (its body in the payload bucket may be gone already)."""
+    return "expires_at" in item and int(item["expires_at"]) < time.time()
+
+
+def _free(update: Update, owner: str | None) -> str:
+    """The condition: no live lease on the item but `owner`'s."""
+    name, expires = update.name("lease_owner"), update.name("lease_expires")
+    free = f"attribute_not_exists({name}) OR {expires} < {update.value(_epoch(time.time()))}"
+    return f"({free} OR {name} = {update.value(owner)})" if owner else f"({free})"
+
+
+def _unfinished(item: dict[str, Any], submission: int) -> bool:
+    """`submission` is the item's latest and has not finished."""
+    latest = int(item.get("submission_count", 0)) == submission
+    return latest and int(item.get("finished", 0)) < submission
+
+
+def _leased_to(item: dict[str, Any], owner: str, submission: int) -> bool:
+    """The item's latest submission, unfinished, is leased to `owner` (a claim's lost answer)."""
+    return item.get("lease_owner") == owner and _unfinished(item, submission)
 
 
 def _outcome(message_id: str, outcome: Outcome) -> Update:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from webhook_engine.adapters.clients import client
+from webhook_engine.domain.errors import BodyMissingError
 
 
 class S3PayloadStore:
@@ -13,7 +16,13 @@ class S3PayloadStore:
         client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
 
     def get(self, key: str) -> bytes:
-        response = client("s3").get_object(Bucket=self.bucket, Key=key)
+        """The body; BodyMissingError when the bucket no longer has it (its lifecycle rule)."""
+        try:
+            response = client("s3").get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "NoSuchKey":
+                raise
+            raise BodyMissingError(f"the body is no longer stored ({key}: NoSuchKey)") from error
         data: bytes = response["Body"].read()
         return data
 

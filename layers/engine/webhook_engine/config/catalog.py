@@ -5,10 +5,11 @@ Every write goes through the same rules as a configuration file (rules.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from webhook_engine.config.properties import forget_secrets
 from webhook_engine.config.rules import (
@@ -17,18 +18,26 @@ from webhook_engine.config.rules import (
     revise_function,
     revise_provider,
 )
-from webhook_engine.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from webhook_engine.domain.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    UnreadableItemError,
+    describe,
+)
 from webhook_engine.domain.models import (
+    PROPERTY_NAME,
     Deduplication,
     Function,
     FunctionFields,
     Name,
     Property,
+    PropertyName,
     Provider,
     ProviderFields,
     Uri,
 )
-from webhook_engine.domain.ports import ConfigStore, SecretStore
+from webhook_engine.domain.ports import ConfigStore, SecretStore, UnreadableItem
 
 
 class ProviderPatch(BaseModel):
@@ -38,9 +47,9 @@ class ProviderPatch(BaseModel):
 
     name: Name | None = None
     description: str | None = None
-    active: bool | None = None
-    sync: bool | None = None
-    properties: dict[str, Property] | None = None
+    active: StrictBool | None = None
+    sync: StrictBool | None = None
+    properties: dict[PropertyName, Property] | None = None
     match_script: str | None = None
     deduplicate: Deduplication | None = None
     redirect_hosts: list[str] | None = None
@@ -55,8 +64,8 @@ class FunctionPatch(BaseModel):
     name: Name | None = None
     uri: Uri | None = None
     script: str | None = None
-    active: bool | None = None
-    sync: bool | None = None
+    active: StrictBool | None = None
+    sync: StrictBool | None = None
     description: str | None = None
 
 
@@ -89,13 +98,13 @@ class Catalog:
         self, provider_id: str, patch: ProviderPatch, position: int | None = None
     ) -> Provider:
         current = self.store.get_provider(provider_id)
-        fields = ProviderFields.model_validate(_merged(current, ProviderFields, patch))
+        fields = _validated(ProviderFields, _merged(current, ProviderFields, patch))
         return self._replace(current, fields, position, secrets_given=bool(patch.properties))
 
     def replace_provider(
         self, provider_id: str, fields: ProviderFields, position: int | None = None
     ) -> Provider:
-        return self._replace(self.store.get_provider(provider_id), fields, position)
+        return self._replace(self._stored_provider(provider_id), fields, position)
 
     def _replace(
         self,
@@ -121,7 +130,7 @@ class Catalog:
         return self.store.get_provider(current.id)
 
     def delete_provider(self, provider_id: str, cascade: bool = False) -> None:
-        provider = self.store.get_provider(provider_id)
+        provider = self._stored_provider(provider_id)
         functions = [f for f in self.store.list_functions() if f.provider_id == provider.id]
         if functions and not cascade:
             raise ConflictError(
@@ -133,6 +142,34 @@ class Catalog:
         forget_secrets(provider.properties, provider.id, self.secrets)
         self.store.delete_provider(provider.id)
         self._renumber([p for p in self.store.list_providers() if p.id != provider.id])
+
+    def _stored_provider(self, provider_id: str) -> Provider:
+        """The stored provider; one that cannot be read, as what can be told of it (its id,
+        name, position, versions and the names of its secrets), so that it can be replaced or
+        deleted."""
+        try:
+            return self.store.get_provider(provider_id)
+        except UnreadableItemError:
+            item = self._unreadable("provider", provider_id)
+        secrets = self.secrets.get_secrets(provider_id)
+        return Provider(
+            id=provider_id,
+            name=_name(item.name, provider_id),
+            match_script="return False",
+            position=item.position or 0,
+            version=self._version(provider_id),
+            properties={name: Property(secret=True) for name in secrets if _PROPERTY.match(name)},
+        )
+
+    def _unreadable(self, kind: str, item_id: str) -> UnreadableItem:
+        found = [i for i in self.store.unreadable() if (i.kind, i.id) == (kind, item_id)]
+        if not found:  # read meanwhile, or gone
+            raise ConflictError(f"{kind} {item_id} changed meanwhile; try again")
+        return found[0]
+
+    def _version(self, item_id: str) -> int:
+        versions = self.store.list_versions(item_id)
+        return versions[0].version if versions else 1
 
     def reorder(self, ids: list[str]) -> list[Provider]:
         providers = {p.id: p for p in self.store.list_providers()}
@@ -176,13 +213,16 @@ class Catalog:
         self.store.put_function(revision.item)
         return revision.item
 
-    def patch_function(self, function_id: str, patch: FunctionPatch) -> Function:
-        current = self.store.get_function(function_id)
+    def patch_function(
+        self, function_id: str, patch: FunctionPatch, salvage: bool = False
+    ) -> Function:
+        """Change some fields; `salvage`: an unreadable function is replaced whole (PUT)."""
+        current = self._stored_function(function_id, patch.provider_id if salvage else None)
         if patch.provider_id not in (None, current.provider_id):
             raise InvalidRequestError("provider_id: a function's provider cannot change")
         if patch.name and patch.name != current.name:
             self._require_free_function_name(current.provider_id, patch.name)
-        fields = FunctionFields.model_validate(_merged(current, FunctionFields, patch))
+        fields = _validated(FunctionFields, _merged(current, FunctionFields, patch))
         revision = revise_function(
             current, fields, provider_id=current.provider_id, now=datetime.now(UTC)
         )
@@ -194,18 +234,52 @@ class Catalog:
         self, function_id: str, provider_id: str, fields: FunctionFields
     ) -> Function:
         data = fields.model_dump(include=_names(FunctionFields)) | {"provider_id": provider_id}
-        return self.patch_function(function_id, FunctionPatch.model_validate(data))
+        return self.patch_function(function_id, FunctionPatch.model_validate(data), salvage=True)
 
     def delete_function(self, function_id: str) -> None:
-        self.store.delete_function(self.store.get_function(function_id).id)
+        self.store.delete_function(self._stored_function(function_id, "").id)
+
+    def _stored_function(self, function_id: str, salvage_for: str | None) -> Function:
+        """The stored function; with `salvage_for` (the provider a replacement names), one
+        that cannot be read as what can be told of it, so that it can be replaced or deleted."""
+        try:
+            return self.store.get_function(function_id)
+        except UnreadableItemError:
+            if salvage_for is None:
+                raise
+            item = self._unreadable("function", function_id)
+        return Function(
+            id=function_id,
+            provider_id=item.provider_id or salvage_for,
+            name=_name(item.name, function_id),
+            uri="unreadable",
+            script="",
+            version=self._version(function_id),
+        )
 
     def _require_free_function_name(self, provider_id: str, name: str) -> None:
         taken = {f.name for f in self.store.list_functions() if f.provider_id == provider_id}
         require_free_name(name, taken, "a function of this provider")
 
 
+_PROPERTY = re.compile(PROPERTY_NAME)
+
+
+def _name(name: str | None, item_id: str) -> str:
+    """An unreadable item's name if it is one, else its id."""
+    return name.strip()[:200] if name and name.strip() else item_id
+
+
 def _names(model: type[BaseModel]) -> set[str]:
     return set(model.model_fields)
+
+
+def _validated[M: BaseModel](model: type[M], data: dict[str, object]) -> M:
+    """The merged fields, or a 400 naming what a patch made invalid (a null required field)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidRequestError(describe(error)) from error
 
 
 def _merged(current: BaseModel, fields: type[BaseModel], patch: BaseModel) -> dict[str, object]:

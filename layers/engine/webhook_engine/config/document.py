@@ -3,36 +3,60 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from webhook_engine.domain.errors import InvalidRequestError, describe
 from webhook_engine.domain.models import (
     FunctionFields,
+    Property,
+    PropertyName,
     ProviderFields,
 )
+from webhook_engine.domain.text import require_text
 
 
 class FunctionDocument(FunctionFields):
     model_config = ConfigDict(extra="forbid")
 
 
+# A property, or a plain value as short for `{value: ...}` (the admin API's schema names it).
+ShorthandProperty = Annotated[
+    Property,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "value": {"type": ["string", "null"]},
+                        "secret": {"type": "boolean"},
+                    },
+                },
+                {"type": ["string", "number", "boolean"]},
+            ]
+        }
+    ),
+]
+
+
 class ProviderDocument(ProviderFields):
     model_config = ConfigDict(extra="forbid")
 
+    properties: dict[PropertyName, ShorthandProperty] = Field(default_factory=dict)
     functions: list[FunctionDocument] = Field(default_factory=list)
 
     @field_validator("properties", mode="before")
     @classmethod
     def _shorthand(cls, properties: Any) -> Any:
-        """`ORG: acme` is short for `ORG: {value: acme}`."""
+        """`ORG: acme` is short for `ORG: {value: acme}` (text, a number, true or false)."""
         if not isinstance(properties, dict):
             return properties
         return {
-            k: v if isinstance(v, dict | BaseModel) else {"value": str(v)}
+            k: {"value": str(v)} if isinstance(v, str | int | float | bool) else v
             for k, v in properties.items()
         }
 
@@ -55,14 +79,17 @@ class ConfigDocument(BaseModel):
     @classmethod
     def from_text(cls, text: str) -> ConfigDocument:
         try:
-            data = yaml.safe_load(text) or {}
+            data = yaml.safe_load(text)
         except yaml.YAMLError as error:
             raise InvalidRequestError(f"configuration is not valid YAML: {error}") from error
-        return cls.parse(data)
+        return cls.parse({} if data is None else data)  # an empty file: no providers
 
     @classmethod
     def parse(cls, data: object) -> ConfigDocument:
         """Validate a parsed document; problems become one 400-style error naming the fields."""
+        require_text(data, "configuration")
+        if not isinstance(data, dict):
+            raise InvalidRequestError("configuration is not valid: a mapping with providers")
         try:
             return cls.model_validate(data)
         except PydanticValidationError as error:

@@ -34,8 +34,20 @@ class NotFoundError(EngineError):
     status = 404
 
 
+class BodyMissingError(NotFoundError):
+    """A stored message's body is no longer where its item says (its retention ran out)."""
+
+
 class ConflictError(EngineError):
     code = "conflict"
+    status = 409
+
+
+class UnreadableItemError(EngineError):
+    """A stored configuration item that cannot be read back: left out of the configuration
+    until it is replaced (PUT) or deleted."""
+
+    code = "unreadable"
     status = 409
 
 
@@ -52,6 +64,11 @@ class UpstreamError(EngineError):
 
     code = "upstream_error"
     status = 502
+
+
+class OutcomeNotWrittenError(UpstreamError):
+    """A submission ran, but its record and outcome could not be written: retried, and the
+    run counted as one whose outcome is unknown."""
 
 
 class SubmissionBusyError(EngineError):

@@ -12,6 +12,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -227,6 +229,10 @@ class MessageDetail(_Model):
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A property's name: a key of the provider item's map and, for a secret, the last part of an
+# SSM parameter name; so letters, digits, `_`, `.` and `-` only.
+PROPERTY_NAME = r"^[A-Za-z0-9_.-]{1,128}$"
+PropertyName = Annotated[str, StringConstraints(pattern=PROPERTY_NAME)]
 Uri = Annotated[str, StringConstraints(min_length=1), AfterValidator(require_uri)]
 
 
@@ -234,7 +240,7 @@ class Property(_Model):
     """A provider property; secret values live in SSM and are never read back out."""
 
     value: str | None = None
-    secret: bool = False
+    secret: StrictBool = False
 
 
 class Deduplication(_Model):
@@ -248,7 +254,7 @@ class Deduplication(_Model):
 
     header: str | None = Field(default=None, min_length=1)
     json_path: str | None = Field(default=None, min_length=1)
-    window_hours: int = Field(default=24, ge=1, le=720)
+    window_hours: StrictInt = Field(default=24, ge=1, le=720)
 
     @model_validator(mode="after")
     def _one_source(self) -> Deduplication:
@@ -262,13 +268,13 @@ class ProviderFields(_Model):
 
     name: Name
     description: str = ""
-    active: bool = True
-    sync: bool = Field(
+    active: StrictBool = True
+    sync: StrictBool = Field(
         default=False,
         description="Answer webhooks to the URIs its functions serve with the outcome (or a "
         "script's `respond`), as if they carried `flex-sync-webhook: true`",
     )
-    properties: dict[str, Property] = Field(default_factory=dict)
+    properties: dict[PropertyName, Property] = Field(default_factory=dict)
     match_script: str
     deduplicate: Deduplication | None = None
     redirect_hosts: list[str] = Field(
@@ -291,8 +297,8 @@ class FunctionFields(_Model):
 
     name: Name
     uri: Uri
-    active: bool = True
-    sync: bool = Field(
+    active: StrictBool = True
+    sync: StrictBool = Field(
         default=False,
         description="Answer webhooks to its URI with the outcome (or a script's `respond`), "
         "as if they carried `flex-sync-webhook: true`",

@@ -34,6 +34,10 @@ class MessageFilter:
     until: datetime | None = None
 
 
+# What a page's cursor looks like: base64url without padding, of an id of at most 126 bytes.
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4}){0,42}(?:[A-Za-z0-9_-]{2,3})?$"
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Message]
@@ -68,6 +72,19 @@ class Claim:
     refused: ClaimRefusal | None = None
     cutoffs: int = 0  # earlier attempts that ended neither finished nor released
     message: Message | None = None
+    unrecorded: int = 0  # earlier attempts that ran but could not write their outcome
+
+
+@dataclass(frozen=True)
+class UnreadableItem:
+    """A configuration item the store holds but cannot read: what can be told of it."""
+
+    kind: str  # "provider" or "function"
+    id: str
+    error: str  # what is wrong, by field; never a value
+    name: str | None = None
+    provider_id: str | None = None  # a function's, when readable
+    position: int | None = None  # a provider's, when readable
 
 
 @dataclass(frozen=True)
@@ -128,10 +145,20 @@ class MessageStore(Protocol):
     ) -> Claim: ...
 
     def release_submission(
-        self, message_id: str, submission: int, owner: str, reason: str
+        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
     ) -> None: ...
 
-    def settle(self, message_id: str, submission: int, status: Status, reason: str) -> None: ...
+    def settle(
+        self,
+        message_id: str,
+        submission: int,
+        status: Status,
+        reason: str,
+        owner: str | None = None,
+    ) -> None: ...
+
+    def sweeps(self, message_id: str, submission: int) -> int | None:
+        """How often the sweeper queued the submission again; None once it finished, or DEAD."""
 
     def count_sweep(self, message_id: str, submission: int) -> int: ...
 
@@ -148,14 +175,18 @@ class MessageStore(Protocol):
     ) -> str: ...
 
     def finish_submission(
-        self, message: Message, submission: Submission, outcome: Outcome
+        self, message: Message, submission: Submission, outcome: Outcome, owner: str
     ) -> None: ...
 
     def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page: ...
 
 
 class ConfigStore(Protocol):
-    def list_providers(self) -> list[Provider]: ...
+    def list_providers(self) -> list[Provider]:
+        """The providers that can be read; an unreadable one is left out (and logged)."""
+
+    def unreadable(self) -> list[UnreadableItem]:
+        """The providers and functions stored but unreadable."""
 
     def get_provider(self, provider_id: str) -> Provider: ...
 

@@ -20,10 +20,10 @@ def parse_time(value: str | None, now: datetime | None = None) -> datetime | Non
         return None
     now = now or datetime.now(UTC)
     relative = _RELATIVE.match(value.strip())
-    if relative:
-        return now - timedelta(**{_UNITS[relative[2]]: int(relative[1])})
     try:
+        if relative:
+            return now - timedelta(**{_UNITS[relative[2]]: int(relative[1])})
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise InvalidRequestError(f"not a time: {value!r} (ISO 8601 or e.g. 1h, 7d)") from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, Json
 from webhook_engine.domain.errors import SubmissionBusyError
 from webhook_engine.domain.ports import Queue
 from webhook_engine.observability import logger, metrics, tracer
-from webhook_engine.pipeline.processing import Processor
+from webhook_engine.pipeline.processing import Processor, new_owner
 from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 
 
@@ -87,16 +87,20 @@ def handle_record(
 
 
 def _process(consumer: Consumer, record: SubmissionRecord, budget: float) -> None:
-    body = record.body
+    body, owner = record.body, new_owner()
     try:
         consumer.processor.process(
-            body.message_id, body.submission, budget=budget, config_revision=body.config_revision
+            body.message_id,
+            body.submission,
+            budget=budget,
+            config_revision=body.config_revision,
+            owner=owner,
         )
     except Exception as error:
         if isinstance(error, SubmissionBusyError):
             logger.info("submission busy in another delivery; retried later")
         if int(record.attributes.ApproximateReceiveCount) >= consumer.max_receives:
-            consumer.processor.give_up(body.message_id, body.submission, error)
+            consumer.processor.give_up(body.message_id, body.submission, error, owner)
             if isinstance(error, SandboxUnavailableError):  # FAILED: not for the dead letters
                 logger.exception("last delivery failed; scripts could not run")
                 return

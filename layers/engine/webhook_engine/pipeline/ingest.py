@@ -90,18 +90,17 @@ class Ingest:
                 f"headers and query string of {head} bytes are over {MAX_HEAD_BYTES} bytes"
             )
 
-    def _queue(self, message_id: str) -> bool:
-        """Queue submission 1; False (logged) when SQS refused, so an operator can resubmit."""
+    def _queue(self, message_id: str) -> None:
+        """Queue submission 1. Stored means accepted: when SQS refuses, the message is left
+        to the sweeper, which queues what is unfinished past every retry."""
         try:
             self.queue.send(message_id, 1)
         except Exception:
-            logger.exception("message stored but not queued; resubmit it")
-            return False
-        return True
+            logger.exception("message stored but not queued; the sweeper will queue it")
+            metrics.add_metric(name="MessagesNotQueued", unit=MetricUnit.Count, value=1)
 
     def _enqueue(self, message_id: str) -> dict[str, Any]:
-        if not self._queue(message_id):
-            return json_response(503, {"message_id": message_id, "status": Status.RECEIVED.value})
+        self._queue(message_id)
         logger.info("message queued")
         return json_response(202, {"message_id": message_id})
 
@@ -109,9 +108,10 @@ class Ingest:
         try:
             outcome = self.processor().process(message_id, 1, budget=self.sync_budget, waiting=True)
         except Exception:
+            # Stored, not processed: accepted (202), and processed from the queue.
             logger.exception("synchronous processing failed; queued for a retry")
             self._queue(message_id)
-            return json_response(500, {"message_id": message_id, "status": Status.RECEIVED.value})
+            return json_response(202, {"message_id": message_id, "status": Status.RECEIVED.value})
         if outcome and outcome.answer:
             return answer_response(outcome.answer, message_id)
         status = outcome.status if outcome else Status.PROCESSING

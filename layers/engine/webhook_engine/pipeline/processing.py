@@ -2,8 +2,10 @@
 
 Every way a submission can end is recorded (docs/architecture.md, "Guarantees"): scripts'
 failures in their executions, a processing error as FAILED with its reason, a submission
-that a later one replaced as SUPERSEDED (by the resubmission), one cut off twice (runtime
-killed) as FAILED. The claim hands back the message, so a submission costs two requests of
+that a later one replaced as SUPERSEDED (by the resubmission), one whose attempts twice left
+nothing behind (runtime killed) as FAILED, outcome unknown, one whose body is gone as FAILED.
+Runs whose outcome could not be written are counted by their release ("ran N times"). Every
+outcome, release and give-up write is conditioned on this delivery's lease. The claim hands back the message, so a submission costs two requests of
 the message store: the claim and the record.
 A failure of AWS itself releases the lease and raises, so that the queue retries it.
 """
@@ -19,8 +21,14 @@ from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from webhook_engine.config.snapshot import ConfigCache, resolve_props
-from webhook_engine.domain.errors import SubmissionBusyError, UpstreamError, describe_error
+from webhook_engine.config.snapshot import ConfigCache, RuntimeConfig, resolve_props
+from webhook_engine.domain.errors import (
+    BodyMissingError,
+    OutcomeNotWrittenError,
+    SubmissionBusyError,
+    UpstreamError,
+    describe_error,
+)
 from webhook_engine.domain.models import (
     ExecutionStatus,
     Message,
@@ -53,7 +61,9 @@ class _Attempt:
     """One claimed attempt at a submission, and how it is to run."""
 
     claimed: Submission
+    owner: str
     cutoffs: int
+    unrecorded: int  # earlier attempts that ran but could not write their outcome
     budget: float | None
     config_revision: int | None
     waiting: bool
@@ -76,15 +86,22 @@ class Processor:
         budget: float | None = None,
         config_revision: int | None = None,
         waiting: bool = False,
+        owner: str | None = None,
     ) -> Outcome | None:
         """Run a submission once; None when it had already run (a duplicate delivery).
-        `waiting`: the sender waits for the answer (a script's `respond` sets it).
+        `waiting`: the sender waits for the answer (a script's `respond` sets it); `owner`:
+        this delivery's lease token (one is drawn when not given).
 
         Raises SubmissionBusyError while another delivery runs it, and whatever AWS raised
         (after giving the lease back) when the work should be retried.
         """
-        owner = secrets.token_hex(8)
-        claim = self.messages.claim_submission(message_id, submission, owner, self.lease_seconds)
+        owner = owner or new_owner()
+        try:
+            claim = self.messages.claim_submission(
+                message_id, submission, owner, self.lease_seconds
+            )
+        except BodyMissingError as error:
+            return self._body_gone(message_id, submission, error)
         if claim.refused is ClaimRefusal.FINISHED:
             logger.info("submission already processed", submission=submission)
             return None
@@ -95,36 +112,69 @@ class Processor:
             return outcome
         if claim.submission is None or claim.message is None:
             raise SubmissionBusyError(f"submission {submission} is being processed elsewhere")
+        run = _Attempt(
+            claim.submission,
+            owner,
+            claim.cutoffs,
+            claim.unrecorded,
+            budget,
+            config_revision,
+            waiting,
+        )
         try:
-            run = _Attempt(claim.submission, claim.cutoffs, budget, config_revision, waiting)
             return self._run(claim.message, run)
         except Exception as error:
             if isinstance(error, SandboxUnavailableError):
                 logger.error("script processes unavailable", reason=error.message)
                 metrics.add_metric(name="ScriptProcessFailures", unit=MetricUnit.Count, value=1)
-            reason = describe_error(error)
-            self.messages.release_submission(message_id, submission, owner, reason)
+            self._release(message_id, submission, owner, error)
             raise
 
-    def give_up(self, message_id: str, submission: int, error: Exception) -> None:
+    def _body_gone(self, message_id: str, submission: int, error: BodyMissingError) -> Outcome:
+        """No retry brings a body back: the submission ends FAILED, saying why."""
+        reason = f"not run: {error.message}"
+        self.messages.settle(message_id, submission, Status.FAILED, reason)
+        outcome = Outcome(Status.FAILED, reason=reason)
+        _record(outcome, submission)
+        return outcome
+
+    def _release(self, message_id: str, submission: int, owner: str, error: Exception) -> None:
+        """Give the lease back, saying whether the attempt ran; a release that fails too is
+        logged, and the attempt's own error is the one raised."""
+        ran = isinstance(error, OutcomeNotWrittenError)
+        try:
+            self.messages.release_submission(
+                message_id, submission, owner, describe_error(error), ran=ran
+            )
+        except Exception:
+            logger.exception("lease not given back", submission=submission)
+
+    def give_up(
+        self, message_id: str, submission: int, error: Exception, owner: str | None = None
+    ) -> None:
         """The queue's last attempt failed: mark the submission DEAD with the reason, or FAILED
         when scripts could not run at all (an infrastructure failure: nothing to redrive; a
-        resubmission runs it once the cause is fixed)."""
+        resubmission runs it once the cause is fixed); unless another delivery than `owner`
+        holds it."""
         if isinstance(error, SandboxUnavailableError):
-            self.messages.settle(message_id, submission, Status.FAILED, describe_error(error))
+            self.messages.settle(
+                message_id, submission, Status.FAILED, describe_error(error), owner
+            )
             metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=1)
             return
-        self.messages.settle(message_id, submission, Status.DEAD, describe_error(error))
+        self.messages.settle(message_id, submission, Status.DEAD, describe_error(error), owner)
         metrics.add_metric(name="MessagesDead", unit=MetricUnit.Count, value=1)
 
     def _run(self, message: Message, attempt: _Attempt) -> Outcome:
         claimed = attempt.claimed
         if attempt.cutoffs >= MAX_CUTOFFS:
             reason = (
-                f"processing was cut off {attempt.cutoffs} times before it finished (the "
-                "runtime was killed or timed out); not run again"
+                f"not run again: {attempt.cutoffs} earlier attempts ended with neither an "
+                "outcome nor a release of their lease (cut off: the runtime was killed or timed "
+                "out, or DynamoDB refused both writes); outcome unknown: they may have run "
+                "scripts, which are not recorded"
             )
-            return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
+            return self._finish(message, attempt, Outcome(Status.FAILED, reason=reason))
         config = self.config.get(attempt.config_revision)
         deadline = None if attempt.budget is None else time.monotonic() + attempt.budget
         limits = Limits(self.match_timeout, self.function_timeout, deadline)
@@ -145,17 +195,18 @@ class Processor:
         except Exception as error:  # parsing, recursion...: retrying cannot help
             logger.exception("processing error", submission=claimed.submission)
             reason = f"processing error: {describe_error(error)}"
-            return self._finish(message, claimed, Outcome(Status.FAILED, reason=reason))
+            return self._finish(message, attempt, Outcome(Status.FAILED, reason=reason))
         claimed.evaluations = result.evaluations
         outcome = Outcome(
             result.status,
             result.provider,
             result.summary,
             result.executions,
+            reason=_provider_gone(message, claimed.mode, result.status, config),
             duplicate_of=result.duplicate_of,
             answer=result.answer,
         )
-        return self._finish(message, claimed, outcome)
+        return self._finish(message, attempt, outcome)
 
     def _first_delivery(self, message: Message, mode: Mode, provider: Provider) -> str | None:
         """The message this one repeats, for a provider that deduplicates; an operator's
@@ -178,12 +229,52 @@ class Processor:
         except Exception as error:
             raise UpstreamError(f"secrets of provider {provider.name}: {error}") from error
 
-    def _finish(self, message: Message, claimed: Submission, outcome: Outcome) -> Outcome:
+    def _finish(self, message: Message, attempt: _Attempt, outcome: Outcome) -> Outcome:
+        claimed = attempt.claimed
         claimed.status, claimed.finished_at = outcome.status, datetime.now(UTC)
-        claimed.reason = outcome.reason
-        self.messages.finish_submission(message, claimed, outcome)
+        claimed.reason = _joined(outcome.reason, _unrecorded_runs(attempt.unrecorded))
+        try:
+            self.messages.finish_submission(message, claimed, outcome, attempt.owner)
+        except Exception as error:
+            raise OutcomeNotWrittenError(
+                f"the outcome could not be written: {describe_error(error)}"
+            ) from error
         _record(outcome, claimed.submission)
         return outcome
+
+
+def _provider_gone(
+    message: Message, mode: Mode, status: Status, config: RuntimeConfig
+) -> str | None:
+    """Why a resubmission matched nothing, when the provider that handled it is gone."""
+    if mode is not Mode.RESUBMIT or status is not Status.UNMATCHED or not message.provider:
+        return None
+    if any(active.provider.name == message.provider for active in config.providers):
+        return None
+    return (
+        f"provider {message.provider}, which handled this message before, is no longer active "
+        "(deleted, renamed or made inactive)"
+    )
+
+
+def new_owner() -> str:
+    """A delivery's lease token."""
+    return secrets.token_hex(8)
+
+
+def _unrecorded_runs(count: int) -> str | None:
+    """What the record says of earlier runs whose outcome could not be written."""
+    if not count:
+        return None
+    runs = "run" if count == 1 else "runs"
+    return (
+        f"ran {count + 1} times: the outcome of {count} earlier {runs} could not be written "
+        "(its executions are not recorded)"
+    )
+
+
+def _joined(*parts: str | None) -> str | None:
+    return "; ".join(part for part in parts if part) or None
 
 
 def _record(outcome: Outcome, submission: int) -> None:
