@@ -27,7 +27,8 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(PARAMETERS),--parameter-overrides $(PARAMETERS)) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
-.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean
+.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
+	wasm-toolchain wasm-python wasm-bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +98,21 @@ openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m webhooks_local bench
+
+# Scripts in CPython-in-WebAssembly, a measured spike (wasm/README.md, docs/decisions.md).
+WASM_BUILD := build/wasm
+
+wasm-toolchain: ## (as root) Debian's clang/lld 19, wasm32 compiler-rt, wasi-libc, python3.13's sources
+	bash wasm/toolchain.sh
+
+wasm-python: $(BIN)/.installed ## CPython 3.13 for wasm32-wasip1, precompiled for x86_64 and aarch64
+	nice -n 10 bash wasm/build-python.sh $(WASM_BUILD)
+	$(BIN)/python wasm/stage_app.py $(WASM_BUILD)
+	nice -n 10 $(BIN)/python wasm/precompile.py $(WASM_BUILD)
+
+wasm-bench: $(BIN)/.installed ## the wasm walls next to the process wall (after make wasm-python)
+	$(BIN)/python wasm/bench.py $(WASM_BUILD)
+	$(BIN)/python wasm/attacks.py $(WASM_BUILD)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local

@@ -1,0 +1,98 @@
+"""Inside the WebAssembly instance: what the sandbox needs and CPython for wasm32-wasip1 lacks,
+stood in for before the sandbox's modules are imported.
+
+- OpenSSL (`_hashlib`) is not built: hashlib falls back to CPython's own _md5, _sha1, _sha2,
+  _sha3 and _blake2, all of `algorithms_guaranteed`. The sandbox hands scripts OpenSSL's C
+  HMAC as `hmac.new`/`hmac.digest`: here the pure-Python HMAC stands in (its class stays out
+  of scripts' reach; they read its instances' public members). `hashlib.pbkdf2_hmac` exists
+  only with OpenSSL since 3.12: a pure-Python one stands in.
+- `ctypes`, `resource` and signals are not built: the process wall's confinement (rlimits,
+  seccomp, an audit hook installed after probing) is not imported; the instance is the wall.
+  With no `setitimer`, a script's time limit is the sandbox's trace hook (`limits.Deadline`
+  off the main thread), and the host's epoch deadline stops code that never returns to
+  Python. `time.sleep` sleeps at most until the script's deadline: the host's sleep (WASI
+  `poll_oneoff`) cannot be interrupted.
+- No thread CPU clock: the instance has one thread, whose CPU time `process_time` is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import sys
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+_expiry = [float("inf")]  # monotonic time the running script's deadline expires at
+_real_sleep = time.sleep
+
+
+def pbkdf2_hmac(
+    hash_name: str, password: bytes, salt: bytes, iterations: int, dklen: int | None = None
+) -> bytes:
+    """PBKDF2 (RFC 8018) with HMAC, as hashlib's OpenSSL one computes it."""
+    if iterations < 1:
+        raise ValueError("iteration value must be greater than 0.")
+    prf = hmac.new(bytes(password), digestmod=hash_name)
+    size = prf.digest_size
+    dklen = dklen or size
+    if dklen < 1:
+        raise ValueError("key length must be greater than 0.")
+    blocks = []
+    for index in range(1, -(-dklen // size) + 1):
+        block = prf.copy()
+        block.update(bytes(salt) + index.to_bytes(4, "big"))
+        u = block.digest()
+        total = int.from_bytes(u, "big")
+        for _ in range(iterations - 1):
+            step = prf.copy()
+            step.update(u)
+            u = step.digest()
+            total ^= int.from_bytes(u, "big")
+        blocks.append(total.to_bytes(size, "big"))
+    return b"".join(blocks)[:dklen]
+
+
+def sleep(seconds: float) -> None:
+    """`time.sleep`, never past the running script's deadline (its trace hook then stops it)."""
+    left = _expiry[0] - time.monotonic()
+    _real_sleep(max(0.0, min(float(seconds), left)))
+
+
+def _openssl_stand_in() -> types.ModuleType:
+    module = types.ModuleType("_hashlib", "OpenSSL's HMAC functions, as pure-Python HMAC")
+    module.hmac_new = hmac.new  # type: ignore[attr-defined]
+    module.hmac_digest = hmac.digest  # type: ignore[attr-defined]
+    return module
+
+
+def _confinement_stand_in() -> types.ModuleType:
+    module = types.ModuleType("webhook_engine.sandbox.confinement", "the Report type only")
+    module.Report = dict[str, bool]  # type: ignore[attr-defined]
+    return module
+
+
+def install() -> None:
+    """Put the stand-ins in place; then import and patch the worker (see the docstring)."""
+    hashlib.pbkdf2_hmac = pbkdf2_hmac  # type: ignore[attr-defined]
+    time.sleep = sleep
+    if not hasattr(time, "thread_time"):
+        time.thread_time, time.thread_time_ns = time.process_time, time.process_time_ns
+    sys.modules.setdefault("_hashlib", _openssl_stand_in())
+    sys.modules["webhook_engine.sandbox.confinement"] = _confinement_stand_in()
+    from webhook_engine.sandbox import limits, worker
+
+    worker._timer_held = contextlib.nullcontext  # type: ignore[assignment]
+    run_with_trace: Callable[..., Any] = limits.Deadline._run_with_trace
+
+    def run(deadline: limits.Deadline, function: Callable[[], Any]) -> Any:
+        _expiry[0] = time.monotonic() + deadline.seconds
+        try:
+            return run_with_trace(deadline, function)
+        finally:
+            _expiry[0] = float("inf")
+
+    limits.Deadline.run = run  # type: ignore[method-assign,assignment]

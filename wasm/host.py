@@ -1,0 +1,255 @@
+"""The engine's side of a WebAssembly script instance: CPython for wasm32-wasip1 in wasmtime,
+running the engine's script worker (guest/script_guest.py), spoken to in the sandbox's frames.
+
+The instance runs on the calling thread. Its stdout is a callback: each frame the guest writes
+is validated as the supervisor validates a script process's (`frames.FRAMES`) and answered,
+inside the callback, by writing the next frames to its stdin, a FIFO (wasmtime reads a
+regular file ahead to its end once, and then the stream is closed). The guest only writes a
+frame when it then waits for one, so an empty answer ends the conversation: the host closes
+the FIFO, the guest reads the end of stdin and exits, as a script process does when its
+channel closes.
+
+What the instance gets: argv, stdin, stdout; the standard library and /app (the sandbox's
+modules) as read-only preopens; no environment, no other directory, no socket (WASI preview 1
+has no socket creation). Its CPU is bounded by an epoch deadline (a ticker thread advances the
+epoch), its memory by a store limit. An epoch deadline stops WebAssembly code only, never a
+host call in progress: the ticker also closes the stdin of an instance past its deadline (a
+read waiting for a frame that will not come ends), and `poll_oneoff` is replaced by one that
+never sleeps past it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wasmtime import (
+    Caller,
+    Config,
+    Engine,
+    ExitTrap,
+    FuncType,
+    Linker,
+    Module,
+    Store,
+    Trap,
+    ValType,
+    WasiConfig,
+    WasmtimeError,
+)
+
+from webhook_engine.sandbox.frames import FRAMES
+
+TICK = 0.01  # seconds between epoch increments
+GRACE = 0.5  # past the scripts' time limits, as the supervisor's GRACE_SECONDS
+MEMORY_MB = 256  # as SCRIPT_MEMORY_MB
+MAX_WASM_STACK = 2 << 20  # CPython recurses deeper than wasmtime's 512 KiB default allows; at
+# most the async stack size (2 MiB), or Engine() fails and wasmtime-py crashes on its delete
+GUEST_LIB, GUEST_APP = "/usr/local/lib", "/app"
+ARGV = ["python", "-I", "-S", "-B", f"{GUEST_APP}/script_guest.py"]
+_ERRNO_NOTSUP = 58
+_ERRNO_INVAL = 28
+Frame = dict[str, Any]
+
+
+def engine_config(target: str | None = None) -> Config:
+    """The configuration a precompiled module must be compiled with, and run with."""
+    config = Config()
+    config.epoch_interruption = True
+    config.max_wasm_stack = MAX_WASM_STACK
+    if target:
+        config.target = target
+    return config
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Where the pieces are: the precompiled interpreter, its library, the sandbox's code."""
+
+    cwasm: Path
+    lib: Path
+    app: Path
+
+
+class Runtime:
+    """One engine, one module (mapped from its precompiled form), one linker: per container."""
+
+    def __init__(self, layer: Layer) -> None:
+        self.layer = layer
+        self.engine = Engine(engine_config())
+        self.module = Module.deserialize_file(self.engine, str(layer.cwasm))
+        self.linker = Linker(self.engine)
+        self.linker.define_wasi()
+        self.linker.allow_shadowing = True
+        poll = FuncType([ValType.i32()] * 4, [ValType.i32()])
+        self.linker.define_func(
+            "wasi_snapshot_preview1", "poll_oneoff", poll, _poll_oneoff, access_caller=True
+        )
+        self.live: weakref.WeakSet[Instance] = weakref.WeakSet()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(TICK)
+            self.engine.increment_epoch()
+            now = time.monotonic()
+            for instance in list(self.live):
+                if instance.deadline < now:
+                    instance.end_input()
+
+
+@dataclass
+class Outcome:
+    """How an instance ended, and what it said."""
+
+    exit_code: int | None = None
+    trap: str | None = None
+    frames: list[Frame] = field(default_factory=list)
+
+
+Respond = Callable[[Frame], list[Frame]]
+
+
+class Instance:
+    """One CPython instance: `respond` answers each frame it writes with the frames to send."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        respond: Respond,
+        *,
+        warm: bool = False,
+        argv: list[str] | None = None,
+        stderr: str = "",
+    ) -> None:
+        self.runtime = runtime
+        self.respond = respond
+        self.store = Store(runtime.engine, data=self)  # _poll_oneoff reads the deadline there
+        self._pending = bytearray()
+        self._input_lock = threading.Lock()
+        self.outcome = Outcome()
+        self.deadline = float("inf")
+        wasi = WasiConfig()
+        wasi.argv = argv or ([*ARGV, "--warm"] if warm else ARGV)
+        with tempfile.TemporaryDirectory(prefix="wasm-stdin-") as directory:
+            fifo = os.path.join(directory, "stdin")
+            os.mkfifo(fifo, 0o600)
+            self._stdin: int | None = os.open(
+                fifo, os.O_RDWR
+            )  # a writer: wasmtime's open won't wait
+            wasi.stdin_file = fifo  # opened now: the name can go
+        wasi.stdout_custom = self._stdout
+        if stderr:  # for debugging only: where the guest's tracebacks go
+            wasi.stderr_file = stderr
+        wasi.preopen_dir(str(runtime.layer.lib), GUEST_LIB, False)
+        wasi.preopen_dir(str(runtime.layer.app), GUEST_APP, False)
+        self.store.set_wasi(wasi)
+        self.store.set_limits(memory_size=MEMORY_MB << 20)
+        self.allow(3600.0)
+        self.instance = runtime.linker.instantiate(self.store, runtime.module)
+        runtime.live.add(self)
+
+    def allow(self, seconds: float) -> None:
+        """Let the instance run `seconds` more (plus the grace period), then trap."""
+        self.store.set_epoch_deadline(max(1, round((seconds + GRACE) / TICK)))
+        self.deadline = time.monotonic() + seconds + GRACE
+
+    def send(self, frames: list[Frame]) -> None:
+        """Write `frames` to the guest's stdin; none: its stdin ends."""
+        if not frames:
+            self.end_input()
+            return
+        data = b"".join(json.dumps(f, separators=(",", ":")).encode() + b"\n" for f in frames)
+        view = memoryview(data)
+        with self._input_lock:
+            while view and self._stdin is not None:
+                view = view[os.write(self._stdin, view) :]
+
+    def end_input(self) -> None:
+        """Close the guest's stdin (it reads its end), once."""
+        with self._input_lock:
+            if self._stdin is not None:
+                os.close(self._stdin)
+                self._stdin = None
+
+    def run(self) -> Outcome:
+        """Run the guest until it exits (its stdin ended) or traps."""
+        start = self.instance.exports(self.store)["_start"]
+        try:
+            start(self.store)  # type: ignore[operator]
+            self.outcome.exit_code = 0
+        except ExitTrap as exited:
+            self.outcome.exit_code = exited.code
+        except (Trap, WasmtimeError) as trap:
+            self.outcome.trap = self.outcome.trap or str(trap).splitlines()[0]
+        finally:
+            self.end_input()
+            self.runtime.live.discard(self)
+        return self.outcome
+
+    def _stdout(self, data: bytes) -> None:
+        """What the guest wrote: each whole frame validated, kept and answered. An invalid one
+        fails the guest's write (it then exits), and is the outcome's error."""
+        self._pending += data
+        while (end := self._pending.find(b"\n")) >= 0:
+            line = bytes(self._pending[:end])
+            del self._pending[: end + 1]
+            try:
+                frame = _validated(line)
+            except ValueError as error:
+                self.outcome.trap = f"invalid frame: {str(error).splitlines()[0]}"
+                raise
+            self.outcome.frames.append(frame)
+            self.send(self.respond(frame))
+
+
+def _validated(line: bytes) -> Frame:
+    """A frame as the supervisor accepts it (a `reset` acknowledgement besides)."""
+    frame: Frame = json.loads(line)
+    if frame.get("type") != "reset":
+        FRAMES.validate_json(line)
+    return frame
+
+
+_SUBSCRIPTION, _EVENT = 48, 32
+_CLOCK, _ABSTIME = 0, 1
+
+
+def _poll_oneoff(caller: Caller, subscriptions: int, events: int, count: int, out: int) -> int:
+    """WASI `poll_oneoff` that never sleeps past the instance's deadline: relative clocks only
+    (CPython's `time.sleep` asks for an absolute one: refused, see guest/wasi_compat.py), and
+    descriptors reported ready at once (stdin is a file, stdout a callback: neither blocks)."""
+    memory = caller["memory"]
+    instance: Instance = caller.store.data  # type: ignore[attr-defined]
+    raw = memory.read(caller, subscriptions, subscriptions + _SUBSCRIPTION * count)  # type: ignore[union-attr]
+    sleep, written = 0.0, bytearray()
+    for index in range(count):
+        entry = raw[index * _SUBSCRIPTION : (index + 1) * _SUBSCRIPTION]
+        userdata, tag = struct.unpack_from("<QB", entry, 0)
+        if tag == _CLOCK:
+            _clock, timeout, _precision, flags = struct.unpack_from("<IQQH", entry, 16)
+            if flags & _ABSTIME:
+                return _ERRNO_NOTSUP
+            sleep = max(sleep, timeout / 1e9)
+        written += struct.pack("<QHBxxxxxQHxxxxxx", userdata, 0, tag, 0, 0)
+    left = instance.deadline - time.monotonic()
+    time.sleep(max(0.0, min(sleep, left)))
+    if time.monotonic() >= instance.deadline:
+        raise Trap("the instance slept past its deadline")
+    memory.write(caller, bytes(written), events)  # type: ignore[union-attr]
+    memory.write(caller, struct.pack("<I", count), out)  # type: ignore[union-attr]
+    return 0
+
+
+def frames_of(outcome: Outcome, kind: str) -> Iterator[Frame]:
+    return (frame for frame in outcome.frames if frame["type"] == kind)
