@@ -12,14 +12,17 @@ channel closes.
 What the instance gets: argv, stdin, stdout; the standard library and /app (the sandbox's
 modules) as read-only preopens; no environment, no other directory, no socket (WASI preview 1
 has no socket creation). Its CPU is bounded by an epoch deadline (a ticker thread advances the
-epoch), its memory by a store limit. An epoch deadline stops WebAssembly code only, never a
-host call in progress: the ticker also closes the stdin of an instance past its deadline (a
-read waiting for a frame that will not come ends), and `poll_oneoff` is replaced by one that
-never sleeps past it.
+epoch), its memory by a store limit. Each tick, the store's epoch callback compares the clock
+with the instance's deadline, which the host moves at each run (a deadline set on the store
+while WebAssembly runs is not seen: compiled code keeps the one it loaded until it passes).
+An epoch deadline stops WebAssembly code only, never a host call in progress: the ticker also
+closes the stdin of an instance past its deadline (a read waiting for a frame that will not
+come ends), and `poll_oneoff` is replaced by one that never sleeps past it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import struct
@@ -46,6 +49,7 @@ from wasmtime import (
     WasiConfig,
     WasmtimeError,
 )
+from wasmtime import _bindings as ffi  # the epoch callback, which wasmtime-py does not wrap
 
 from webhook_engine.sandbox.frames import FRAMES
 
@@ -118,6 +122,8 @@ class Outcome:
 
 
 Respond = Callable[[Frame], list[Frame]]
+_EPOCH_CALLBACK, _, _FINALIZER = ffi._wasmtime_store_epoch_deadline_callback.argtypes[1:]
+_NO_FINALIZER = _FINALIZER()
 
 
 class Instance:
@@ -134,7 +140,7 @@ class Instance:
     ) -> None:
         self.runtime = runtime
         self.respond = respond
-        self.store = Store(runtime.engine, data=self)  # _poll_oneoff reads the deadline there
+        self.store = Store(runtime.engine)
         self._pending = bytearray()
         self._input_lock = threading.Lock()
         self.outcome = Outcome()
@@ -155,14 +161,26 @@ class Instance:
         wasi.preopen_dir(str(runtime.layer.app), GUEST_APP, False)
         self.store.set_wasi(wasi)
         self.store.set_limits(memory_size=MEMORY_MB << 20)
+        self._on_epoch = _EPOCH_CALLBACK(self._epoch)  # kept: wasmtime holds only its address
+        ffi.wasmtime_store_epoch_deadline_callback(
+            self.store.ptr(), self._on_epoch, None, _NO_FINALIZER
+        )
+        self.store.set_epoch_deadline(1)
         self.allow(3600.0)
         self.instance = runtime.linker.instantiate(self.store, runtime.module)
         runtime.live.add(self)
 
     def allow(self, seconds: float) -> None:
         """Let the instance run `seconds` more (plus the grace period), then trap."""
-        self.store.set_epoch_deadline(max(1, round((seconds + GRACE) / TICK)))
         self.deadline = time.monotonic() + seconds + GRACE
+
+    def _epoch(self, _context: object, _data: object, delta: Any, kind: Any) -> int:
+        """Each tick: carry on for one more (no error), or trap once past the deadline."""
+        if time.monotonic() < self.deadline:
+            delta[0], kind[0] = 1, 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
+            return 0
+        error = ffi.wasmtime_error_new(b"the script ran past its time limit")
+        return ctypes.cast(error, ctypes.c_void_p).value or 0
 
     def send(self, frames: list[Frame]) -> None:
         """Write `frames` to the guest's stdin; none: its stdin ends."""
@@ -185,17 +203,23 @@ class Instance:
     def run(self) -> Outcome:
         """Run the guest until it exits (its stdin ended) or traps."""
         start = self.instance.exports(self.store)["_start"]
+        _running.instance = self  # for _poll_oneoff (wasmtime-py's Caller has no store data)
         try:
             start(self.store)  # type: ignore[operator]
             self.outcome.exit_code = 0
         except ExitTrap as exited:
             self.outcome.exit_code = exited.code
         except (Trap, WasmtimeError) as trap:
-            self.outcome.trap = self.outcome.trap or str(trap).splitlines()[0]
+            self.outcome.trap = self.outcome.trap or _reason(trap)
         finally:
             self.end_input()
             self.runtime.live.discard(self)
         return self.outcome
+
+    def memory_mb(self) -> float:
+        """The size of the instance's linear memory (its whole heap), in MB."""
+        memory = self.instance.exports(self.store)["memory"]
+        return memory.size(self.store) * 65536 / 2**20  # type: ignore[union-attr]
 
     def _stdout(self, data: bytes) -> None:
         """What the guest wrote: each whole frame validated, kept and answered. An invalid one
@@ -213,6 +237,13 @@ class Instance:
             self.send(self.respond(frame))
 
 
+def _reason(trap: Exception) -> str:
+    """A trap's cause, without its WebAssembly backtrace."""
+    text = str(trap)
+    cause = text.partition("Caused by:")[2].strip()
+    return (cause or text).splitlines()[0].strip()
+
+
 def _validated(line: bytes) -> Frame:
     """A frame as the supervisor accepts it (a `reset` acknowledgement besides)."""
     frame: Frame = json.loads(line)
@@ -221,6 +252,7 @@ def _validated(line: bytes) -> Frame:
     return frame
 
 
+_running = threading.local()  # the instance running on this thread
 _SUBSCRIPTION, _EVENT = 48, 32
 _CLOCK, _ABSTIME = 0, 1
 
@@ -230,7 +262,7 @@ def _poll_oneoff(caller: Caller, subscriptions: int, events: int, count: int, ou
     (CPython's `time.sleep` asks for an absolute one: refused, see guest/wasi_compat.py), and
     descriptors reported ready at once (stdin is a file, stdout a callback: neither blocks)."""
     memory = caller["memory"]
-    instance: Instance = caller.store.data  # type: ignore[attr-defined]
+    instance: Instance = _running.instance
     raw = memory.read(caller, subscriptions, subscriptions + _SUBSCRIPTION * count)  # type: ignore[union-attr]
     sleep, written = 0.0, bytearray()
     for index in range(count):

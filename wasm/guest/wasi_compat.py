@@ -10,8 +10,9 @@ stood in for before the sandbox's modules are imported.
   seccomp, an audit hook installed after probing) is not imported; the instance is the wall.
   With no `setitimer`, a script's time limit is the sandbox's trace hook (`limits.Deadline`
   off the main thread), and the host's epoch deadline stops code that never returns to
-  Python. `time.sleep` sleeps at most until the script's deadline: the host's sleep (WASI
-  `poll_oneoff`) cannot be interrupted.
+  Python. `time.sleep` sleeps at most until the script's deadline, as a relative poll: the
+  host's `poll_oneoff` refuses absolute clocks (which CPython's own sleep asks for) and
+  never sleeps past the instance's deadline, since a host call cannot be interrupted.
 - No thread CPU clock: the instance has one thread, whose CPU time `process_time` is.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import select
 import sys
 import time
 import types
@@ -27,7 +29,6 @@ from collections.abc import Callable
 from typing import Any
 
 _expiry = [float("inf")]  # monotonic time the running script's deadline expires at
-_real_sleep = time.sleep
 
 
 def pbkdf2_hmac(
@@ -58,8 +59,10 @@ def pbkdf2_hmac(
 
 def sleep(seconds: float) -> None:
     """`time.sleep`, never past the running script's deadline (its trace hook then stops it)."""
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
     left = _expiry[0] - time.monotonic()
-    _real_sleep(max(0.0, min(float(seconds), left)))
+    select.select([], [], [], max(0.0, min(float(seconds), left)))
 
 
 def _openssl_stand_in() -> types.ModuleType:
