@@ -105,10 +105,13 @@ WASM_BUILD := build/wasm
 wasm-toolchain: ## (as root) Debian's clang/lld 19, wasm32 compiler-rt, wasi-libc, python3.13's sources
 	bash wasm/toolchain.sh
 
-wasm-python: $(BIN)/.installed ## CPython 3.13 for wasm32-wasip1, precompiled for x86_64 and aarch64
+wasm-python: $(BIN)/.installed ## CPython 3.13 for wasm32-wasip1, pre-initialised, precompiled
 	nice -n 10 bash wasm/build-python.sh $(WASM_BUILD)
 	$(BIN)/python wasm/stage_app.py $(WASM_BUILD)
 	nice -n 10 $(BIN)/python wasm/precompile.py $(WASM_BUILD)
+	nice -n 10 bash wasm/snapshot/build-reactor.sh $(WASM_BUILD)
+	nice -n 10 $(BIN)/python wasm/snapshot/snapshot.py $(WASM_BUILD)
+	nice -n 10 $(BIN)/python wasm/precompile.py $(WASM_BUILD) snapshot
 
 wasm-bench: $(BIN)/.installed ## the wasm walls next to the process wall (after make wasm-python)
 	$(BIN)/python wasm/bench.py $(WASM_BUILD)

@@ -4,8 +4,9 @@
 
 The seed example (examples/config.yaml's GitHub match script and its two git/push functions,
 one provider) and ten providers evaluated (ten match scripts that do not match), as
-`make bench`'s "Script processes" runs them, in three walls: a fresh instance per provider
-and message; one reused instance, reset between messages; today's script processes. Medians
+`make bench`'s "Script processes" runs them, in four walls: a fresh instance per provider
+and message, of the command build (CPython starts in each) and of the pre-initialised one
+(snapshot/); one reused instance, reset between messages; today's script processes. Medians
 of per-message wall time, and CPU time per message (this process and its children); the
 load average, since the machine is shared.
 """
@@ -41,9 +42,12 @@ FRESH_MESSAGES, REUSED_MESSAGES, PROCESS_MESSAGES, COLD_STARTS = 20, 200, 200, 5
 Providers = list[list[ScriptRun]]
 
 
-def layer_of(build: Path) -> Layer:
-    arch = os.uname().machine
-    return Layer(build / f"python-{arch}.cwasm", build / "lib", build / "app")
+def layer_of(build: Path, snapshot: bool = False) -> Layer:
+    """The command build (`_start`), or the pre-initialised one (snapshot/)."""
+    arch, lib, app = os.uname().machine, build / "lib", build / "app"
+    if snapshot:
+        return Layer(build / f"snapshot-{arch}.cwasm", lib, app, "snapshot_serve")
+    return Layer(build / f"python-{arch}.cwasm", lib, app)
 
 
 def workloads() -> tuple[dict[str, Providers], dict[str, str], bytes]:
@@ -174,7 +178,7 @@ def _figures(walls: list[float], cpu: float) -> dict[str, float]:
 
 
 def wasm_figures(build: Path) -> dict[str, Any]:
-    runtime = Runtime(layer_of(build))
+    runtime, snapshot = Runtime(layer_of(build)), Runtime(layer_of(build, snapshot=True))
     loads, headers, body = workloads()
     figures: dict[str, Any] = {}
     for name, providers in loads.items():
@@ -182,6 +186,9 @@ def wasm_figures(build: Path) -> dict[str, Any]:
         request = script_request(**_request_fields(headers, body))
         figures[f"{name}_fresh"] = timed(
             partial(fresh_message, runtime, providers, request, matches), FRESH_MESSAGES
+        )
+        figures[f"{name}_fresh_snapshot"] = timed(
+            partial(fresh_message, snapshot, providers, request, matches), PROCESS_MESSAGES
         )
         requests = [
             script_request(**_request_fields(headers, body)) for _ in range(REUSED_MESSAGES)
@@ -214,12 +221,12 @@ def process_wall_figures() -> dict[str, Any]:
     return figures
 
 
-def cold_starts(build: Path) -> dict[str, Any]:
+def cold_starts(build: Path, *options: str) -> dict[str, Any]:
     """Each in a fresh interpreter: from importing wasmtime to the first script's result."""
     runs = []
     for _ in range(COLD_STARTS):
         found = subprocess.run(
-            [sys.executable, str(Path(__file__).with_name("cold.py")), str(build)],
+            [sys.executable, str(Path(__file__).with_name("cold.py")), str(build), *options],
             check=True,
             capture_output=True,
             text=True,
@@ -261,6 +268,7 @@ def main(arguments: list[str]) -> int:
     figures = {
         "load_average_before": os.getloadavg(),
         "cold_start_wasm": cold_starts(build),
+        "cold_start_wasm_snapshot": cold_starts(build, "--snapshot"),
         "cold_start_process": process_cold_starts(),
         "per_message": wasm_figures(build) | process_wall_figures(),
         "script_process_memory": process_memory(),

@@ -1,7 +1,7 @@
 """One cold start of a WebAssembly script instance, in an engine that has its own libraries
 loaded (pydantic, the sandbox's frames): from importing wasmtime to the first script's result.
 
-    python wasm/cold.py BUILD_DIR       (bench.py runs it five times)
+    python wasm/cold.py BUILD_DIR [--snapshot]      (bench.py runs it five times each)
 
 Prints the phases (ms), the CPU time, the instance's linear memory and this process's peak RSS.
 """
@@ -19,7 +19,7 @@ from webhook_engine.sandbox.supervisor import script_request
 from webhooks_local.bench import _request_fields
 
 
-def cold_once(build: Path) -> dict[str, float]:
+def cold_once(build: Path, snapshot: bool) -> dict[str, float]:
     clock, cpu = time.perf_counter(), time.process_time()
     phases: dict[str, float] = {}
 
@@ -34,7 +34,7 @@ def cold_once(build: Path) -> dict[str, float]:
     lap("import_wasmtime_ms")
     from bench import Conversation, layer_of, workloads
 
-    runtime = host.Runtime(layer_of(build))
+    runtime = host.Runtime(layer_of(build, snapshot))
     lap("engine_and_deserialize_ms")
     loads, headers, body = workloads()
     request = script_request(**_request_fields(headers, body))
@@ -55,4 +55,4 @@ def cold_once(build: Path) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(cold_once(Path(sys.argv[1]))))
+    print(json.dumps(cold_once(Path(sys.argv[1]), "--snapshot" in sys.argv)))

@@ -77,11 +77,14 @@ def engine_config(target: str | None = None) -> Config:
 
 @dataclass(frozen=True)
 class Layer:
-    """Where the pieces are: the precompiled interpreter, its library, the sandbox's code."""
+    """Where the pieces are: the precompiled interpreter, its library, the sandbox's code, and
+    what to call: `_start` (the command build), or `snapshot_serve` of a pre-initialised
+    module (snapshot/), which starts where its snapshot was taken."""
 
     cwasm: Path
     lib: Path
     app: Path
+    entry: str = "_start"
 
 
 class Runtime:
@@ -202,7 +205,7 @@ class Instance:
 
     def run(self) -> Outcome:
         """Run the guest until it exits (its stdin ended) or traps."""
-        start = self.instance.exports(self.store)["_start"]
+        start = self.instance.exports(self.store)[self.runtime.layer.entry]
         _running.instance = self  # for _poll_oneoff (wasmtime-py's Caller has no store data)
         try:
             start(self.store)  # type: ignore[operator]

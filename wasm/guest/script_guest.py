@@ -37,18 +37,28 @@ class GuestWorker(worker.Worker):
             super().handle(frame)
 
 
-def main(arguments: list[str]) -> int:
+def prepare(warm: bool = True) -> None:
+    """Import and warm what scripts use (in a pre-initialised module, before the snapshot)."""
     worker.preload()
+    if warm:
+        worker.warm(FrameReader(worker.CHANNEL_IN, MAX_REQUEST_FRAME))
+
+
+def serve() -> int:
+    """Answer frames until stdin ends; the exit code."""
     reader = FrameReader(worker.CHANNEL_IN, MAX_REQUEST_FRAME)
     try:
-        if "--warm" in arguments:
-            worker.warm(reader)
         GuestWorker(reader, worker.CHANNEL_OUT).serve({"wasm_instance": True})
     except MemoryError:
         return worker.EXIT_MEMORY
     except (ValueError, KeyError, TypeError):
         return worker.EXIT_PROTOCOL
     return 0
+
+
+def main(arguments: list[str]) -> int:
+    prepare(warm="--warm" in arguments)
+    return serve()
 
 
 if __name__ == "__main__":
