@@ -23,6 +23,7 @@ come ends), and `poll_oneoff` is replaced by one that never sleeps past it.
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import struct
@@ -208,8 +209,8 @@ class Instance:
         start = self.instance.exports(self.store)[self.runtime.layer.entry]
         _running.instance = self  # for _poll_oneoff (wasmtime-py's Caller has no store data)
         try:
-            start(self.store)  # type: ignore[operator]
-            self.outcome.exit_code = 0
+            returned = start(self.store)  # type: ignore[operator]
+            self.outcome.exit_code = returned if isinstance(returned, int) else 0
         except ExitTrap as exited:
             self.outcome.exit_code = exited.code
         except (Trap, WasmtimeError) as trap:
@@ -224,9 +225,9 @@ class Instance:
         memory = self.instance.exports(self.store)["memory"]
         return memory.size(self.store) * 65536 / 2**20  # type: ignore[union-attr]
 
-    def _stdout(self, data: bytes) -> None:
+    def _stdout(self, data: bytes) -> int | None:
         """What the guest wrote: each whole frame validated, kept and answered. An invalid one
-        fails the guest's write (it then exits), and is the outcome's error."""
+        fails the guest's write (EIO: it then exits), and is the outcome's error."""
         self._pending += data
         while (end := self._pending.find(b"\n")) >= 0:
             line = bytes(self._pending[:end])
@@ -235,9 +236,11 @@ class Instance:
                 frame = _validated(line)
             except ValueError as error:
                 self.outcome.trap = f"invalid frame: {str(error).splitlines()[0]}"
-                raise
+                self.end_input()
+                return -errno.EIO  # returned, not raised: wasmtime-py prints what is raised
             self.outcome.frames.append(frame)
             self.send(self.respond(frame))
+        return None
 
 
 def _reason(trap: Exception) -> str:

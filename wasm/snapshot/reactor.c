@@ -2,7 +2,8 @@
  * pre-initialised (wasm/snapshot/snapshot.py):
  *   snapshot_init  starts the interpreter and prepares the script worker (imports, warm-up),
  *                  then returns: nothing is on the stack, all state is in linear memory;
- *   snapshot_serve serves frames on stdin/stdout until stdin ends, then exits.
+ *   snapshot_serve serves frames on stdin/stdout until stdin ends, and returns its exit code
+ *                  (without proc_exit: a trap, whose backtrace wasmtime would capture).
  * The host calls snapshot_init once, writes the memory it leaves into a new module, and
  * calls snapshot_serve on each fresh instance of that module. */
 #include <Python.h>
@@ -25,5 +26,14 @@ __attribute__((export_name("snapshot_init"))) int snapshot_init(void) {
 }
 
 __attribute__((export_name("snapshot_serve"))) int snapshot_serve(void) {
-    return PyRun_SimpleString("import os, script_guest\nos._exit(script_guest.serve())\n");
+    PyObject *guest = PyImport_ImportModule("script_guest");
+    PyObject *code = guest ? PyObject_CallMethod(guest, "serve", NULL) : NULL;
+    Py_XDECREF(guest);
+    if (code == NULL) {
+        PyErr_Print();
+        return 1;
+    }
+    long value = PyLong_AsLong(code);
+    Py_DECREF(code);
+    return (int)value;
 }
