@@ -1,5 +1,7 @@
 """The process wall's attacks (tests/unit/sandbox/test_process_wall.py), run as unrestricted
-Python inside a WebAssembly instance: what code past the language wall could do there.
+Python inside a WebAssembly instance: what code past the language wall could do there. Then
+scripts through the sandbox itself, where the instance's stand-ins matter (time limits,
+sleeping, OpenSSL's functions), compared with the same scripts run in this process.
 
     python wasm/attacks.py BUILD_DIR [--json]
 
@@ -19,12 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import layer_of, workloads
+from bench import Conversation, layer_of, workloads
 from host import ARGV, GUEST_APP, Frame, Instance, Runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests/
 from tests.unit.sandbox.injected import UNRESTRICTED
-from webhook_engine.sandbox.supervisor import _run_frame, script_request
+from webhook_engine.sandbox import compile_script, run_script
+from webhook_engine.sandbox.names import LogBook, ScriptLog
+from webhook_engine.sandbox.supervisor import ScriptRun, _run_frame, script_request
 from webhooks_local.bench import _request_fields
 
 ENGINE = os.getpid()
@@ -98,6 +102,64 @@ ATTACKS: dict[str, str] = {
 }
 
 
+# Scripts through the sandbox: (source, time limit). Each one's result is compared with the
+# same script's in this process; those that overrun are expected to fail at their limit.
+SCRIPTS: dict[str, tuple[str, float]] = {
+    "sleep within the limit": ("import time\ntime.sleep(0.2)\nlog.set_message('slept')", 2.0),
+    "sleep past the limit": ("import time\ntime.sleep(5)\nlog.set_message('slept')", 1.0),
+    "loop past the limit": ("while True:\n    pass", 1.0),
+    "HMAC (OpenSSL's in a process)": (
+        "import hmac, hashlib\nlog.set_message(hmac.new(b'k', b'm', hashlib.sha256).hexdigest())",
+        2.0,
+    ),
+    "pbkdf2_hmac (OpenSSL's in a process)": (
+        "import hashlib\nlog.set_message(hashlib.pbkdf2_hmac('sha256', b'p', b's', 100, 40).hex())",
+        2.0,
+    ),
+    "every guaranteed hash": (
+        "import hashlib\ndigests = []\nfor name in sorted(hashlib.algorithms_guaranteed):\n"
+        "    h = hashlib.new(name, b'x')\n"
+        "    digests.append(h.hexdigest(8) if name.startswith('shake') else h.hexdigest()[:8])\n"
+        "log.set_message(' '.join(digests))",
+        2.0,
+    ),
+    "a class of an HMAC's": (
+        "import hmac\nlog.set_message(hmac.new(b'k', b'', 'md5').__class__)",
+        2.0,
+    ),
+}
+
+
+def through_sandbox(runtime: Runtime, source: str, limit: float) -> dict[str, Any]:
+    """`source` as a function script in a fresh instance: its result frame, and how long."""
+    _, headers, body = workloads()
+    request = script_request(**_request_fields(headers, body))
+    run = ScriptRun(source, "function:check", "function", {}, limit)
+    conversation = Conversation(iter([(request, [run])]), reset=False)
+    instance = Instance(runtime, conversation.respond)
+    conversation.instance = instance
+    started = time.perf_counter()
+    outcome = instance.run()
+    found = conversation.results[0] if conversation.results else {}
+    return {
+        "result": found.get("summary")
+        if found.get("ok")
+        else found.get("error", {}).get("message"),
+        "instance": outcome.trap or f"exit {outcome.exit_code}",
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def in_process(source: str, limit: float) -> str | None:
+    """The same script's summary, or its error, in this process."""
+    book = LogBook()
+    try:
+        run_script(compile_script(source, "function:check"), {"log": ScriptLog(book)}, limit)
+    except Exception as error:
+        return str(error)
+    return book.summary
+
+
 def attack(runtime: Runtime, source: str, timeout: float = 2.0) -> dict[str, Any]:
     """Run `source` unrestricted in a fresh instance: its result, or how the instance ended."""
     loads, headers, body = workloads()
@@ -139,6 +201,11 @@ def main(arguments: list[str]) -> int:
             print(f"attack: {name}...", file=sys.stderr, flush=True)
             report[name] = attack(runtime, source.replace("VICTIM", repr(str(victim))))
             report[name]["victim_still_there"] = victim.exists()
+    for name, (source, limit) in SCRIPTS.items():
+        print(f"script: {name}...", file=sys.stderr, flush=True)
+        report[f"script: {name}"] = through_sandbox(runtime, source, limit) | {
+            "in_process": in_process(source, limit)
+        }
     if "--json" in arguments:
         print(json.dumps(report, indent=2))
     else:

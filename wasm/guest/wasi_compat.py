@@ -2,7 +2,8 @@
 stood in for before the sandbox's modules are imported.
 
 - OpenSSL (`_hashlib`) is not built: hashlib falls back to CPython's own _md5, _sha1, _sha2,
-  _sha3 and _blake2, all of `algorithms_guaranteed`. The sandbox hands scripts OpenSSL's C
+  _sha3 and _blake2, all of `algorithms_guaranteed`, each hash object a type of its own (one
+  OpenSSL type in a process): the allow-list's result types get them all. The sandbox hands scripts OpenSSL's C
   HMAC as `hmac.new`/`hmac.digest`: here the pure-Python HMAC stands in (its class stays out
   of scripts' reach; they read its instances' public members). `hashlib.pbkdf2_hmac` exists
   only with OpenSSL since 3.12: a pure-Python one stands in.
@@ -86,7 +87,10 @@ def install() -> None:
         time.thread_time, time.thread_time_ns = time.process_time, time.process_time_ns
     sys.modules.setdefault("_hashlib", _openssl_stand_in())
     sys.modules["webhook_engine.sandbox.confinement"] = _confinement_stand_in()
-    from webhook_engine.sandbox import limits, worker
+    from webhook_engine.sandbox import allowed, limits, worker
+
+    hash_types = {type(hashlib.new(name)) for name in hashlib.algorithms_guaranteed}
+    allowed.RESULT_TYPES = allowed.RESULT_TYPES | hash_types
 
     worker._timer_held = contextlib.nullcontext  # type: ignore[assignment]
     run_with_trace: Callable[..., Any] = limits.Deadline._run_with_trace
