@@ -11,9 +11,10 @@ stood in for before the sandbox's modules are imported.
   seccomp, an audit hook installed after probing) is not imported; the instance is the wall.
   With no `setitimer`, a script's time limit is the sandbox's trace hook (`limits.Deadline`
   off the main thread), and the host's epoch deadline stops code that never returns to
-  Python. `time.sleep` sleeps at most until the script's deadline, as a relative poll: the
-  host's `poll_oneoff` refuses absolute clocks (which CPython's own sleep asks for) and
-  never sleeps past the instance's deadline, since a host call cannot be interrupted.
+  Python. `time.sleep` sleeps at most until the script's deadline and stops the script
+  there, as a relative poll: the host's `poll_oneoff` refuses absolute clocks (which
+  CPython's own sleep asks for) and never sleeps past the instance's deadline, since a host
+  call cannot be interrupted.
 - No thread CPU clock: the instance has one thread, whose CPU time `process_time` is.
 """
 
@@ -29,7 +30,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-_expiry = [float("inf")]  # monotonic time the running script's deadline expires at
+_running: list[Any] = [None]  # the running script's limits.Deadline
 
 
 def pbkdf2_hmac(
@@ -59,11 +60,14 @@ def pbkdf2_hmac(
 
 
 def sleep(seconds: float) -> None:
-    """`time.sleep`, never past the running script's deadline (its trace hook then stops it)."""
+    """`time.sleep`, never past the running script's deadline: there, the script stops."""
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
-    left = _expiry[0] - time.monotonic()
+    deadline = _running[0]
+    left = float("inf") if deadline is None else deadline._expires_at - time.monotonic()
     select.select([], [], [], max(0.0, min(float(seconds), left)))
+    if deadline is not None and seconds >= left:
+        deadline._stop()  # raises its Timeout, as SIGALRM would have in the sleep
 
 
 def _openssl_stand_in() -> types.ModuleType:
@@ -96,10 +100,10 @@ def install() -> None:
     run_with_trace: Callable[..., Any] = limits.Deadline._run_with_trace
 
     def run(deadline: limits.Deadline, function: Callable[[], Any]) -> Any:
-        _expiry[0] = time.monotonic() + deadline.seconds
+        _running[0] = deadline
         try:
             return run_with_trace(deadline, function)
         finally:
-            _expiry[0] = float("inf")
+            _running[0] = None
 
     limits.Deadline.run = run  # type: ignore[method-assign,assignment]
