@@ -68,7 +68,7 @@ e2e: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy layers/engine src local cli tests/fakes.py
+	$(BIN)/mypy layers/engine src local testbed cli tests/fakes.py
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

@@ -27,12 +27,12 @@ from admin import deps as admin_deps
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
-from webhooks_local import sqs_move_tasks
-from webhooks_local.apigateway import HttpRequest, build_event, find_route, routes
-from webhooks_local.authorizer import iam_authorizer
-from webhooks_local.context import LocalLambdaContext
-from webhooks_local.functions import FunctionConfig
-from webhooks_local.template import ProvisionedStack, function_environment, provision
+from webhooks_testbed import sqs_move_tasks
+from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, routes
+from webhooks_testbed.authorizer import iam_authorizer
+from webhooks_testbed.lambda_context import LocalLambdaContext
+from webhooks_testbed.lambdas import FunctionConfig
+from webhooks_testbed.template import ProvisionedStack, function_environment, provision
 
 # Property-based tests draw the same examples on every run: the suite stays deterministic.
 settings.register_profile("deterministic", derandomize=True, database=None)

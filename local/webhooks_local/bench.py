@@ -40,7 +40,7 @@ from webhooks_local.bench_layer import layer_import_figures
 from webhooks_local.costs import cost_figures
 from webhooks_local.list_costs import PAGE, list_figures
 from webhooks_local.main import DEFAULT_CONFIG
-from webhooks_local.template import TEMPLATE_PATH
+from webhooks_testbed.template import TEMPLATE_PATH
 
 COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
 WORKER_STARTS, WORKER_MESSAGES = 5, 2_000

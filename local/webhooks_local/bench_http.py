@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 
 from webhooks_local.aws import local_session
 from webhooks_local.child import STATE_FILE, StackStartError, serving
-from webhooks_local.sqs_events import sources
 from webhooks_local.state import provisioned
+from webhooks_testbed.sqs_events import sources
 
 REQUEST_TIMEOUT = 30.0
 POLL_INTERVAL = 0.25  # GetQueueAttributes counts the queue three ways: moto pays per call

@@ -26,12 +26,12 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from webhooks_local.apigateway import HttpRequest, build_event, find_route, routes
-from webhooks_local.context import LocalLambdaContext
-from webhooks_local.functions import FunctionConfig
 from webhooks_local.meter import Cost, metered
-from webhooks_local.sqs_events import RECEIVE_LIMIT, SqsSource, sqs_event
-from webhooks_local.template import TEMPLATE_PATH, function_environment, provision
+from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, routes
+from webhooks_testbed.lambda_context import LocalLambdaContext
+from webhooks_testbed.lambdas import FunctionConfig
+from webhooks_testbed.sqs_events import RECEIVE_LIMIT, SqsSource, sqs_event
+from webhooks_testbed.template import TEMPLATE_PATH, function_environment, provision
 
 EXAMPLE_CONFIG = TEMPLATE_PATH.parent / "examples" / "config.yaml"
 SECRET = "change-me"  # the example configuration's GitHub secret

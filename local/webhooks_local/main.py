@@ -17,9 +17,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from webhooks_local import template as cfn
 from webhooks_local.state import remove_state, state_path, write_state
 from webhooks_local.workers import InvocationError
+from webhooks_testbed import template as cfn
 
 DEFAULT_CONFIG = cfn.TEMPLATE_PATH.parent / "examples" / "config.yaml"
 DEFAULT_PORT = 3000

@@ -23,8 +23,8 @@ from contextlib import suppress
 from multiprocessing.connection import Connection
 from typing import Any
 
-from webhooks_local.context import LocalLambdaContext
-from webhooks_local.functions import FunctionConfig, apply_environment
+from webhooks_testbed.lambda_context import LocalLambdaContext
+from webhooks_testbed.lambdas import FunctionConfig, apply_environment
 
 PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's request and response, each
 INIT_TIMEOUT = 60.0

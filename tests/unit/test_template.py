@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from webhook_engine.settings import Settings
 from webhook_engine.toolkit.aws_overrides import OVERRIDES
-from webhooks_local.template import (
+from webhooks_testbed.template import (
     LOCAL_DEFAULTS,
     LOCAL_PARAMETERS,
     LOCAL_TYPES,

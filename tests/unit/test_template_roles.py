@@ -26,7 +26,7 @@ from botocore import xform_name
 from moto import mock_aws
 
 from webhook_engine import adapters
-from webhooks_local.template import load_template, plain_template
+from webhooks_testbed.template import load_template, plain_template
 
 REGION, ACCOUNT, STACK = "us-east-1", "123456789012", "roles"
 VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"

@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from webhooks_local.poller import QueuePoller
-from webhooks_local.sqs_events import sources
 from webhooks_local.workers import FunctionError
+from webhooks_testbed.sqs_events import sources
 
 
 class Function:

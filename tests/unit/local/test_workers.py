@@ -2,7 +2,6 @@
 
 import pytest
 
-from webhooks_local.functions import FunctionConfig
 from webhooks_local.workers import (
     PAYLOAD_LIMIT,
     FunctionError,
@@ -10,6 +9,7 @@ from webhooks_local.workers import (
     FunctionWorkers,
     PayloadTooLarge,
 )
+from webhooks_testbed.lambdas import FunctionConfig
 
 CONFIG = FunctionConfig(
     function_id="TestFunction",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from webhooks_local import template as cfn
+from webhooks_testbed import template as cfn
 
 # An HTTP API's request quotas: a body of at most 10 MB, and at most 10,240 bytes for the
 # request line and the header values together; a request over either is refused unread.

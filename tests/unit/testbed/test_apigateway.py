@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from webhooks_local.apigateway import (
+from webhooks_testbed.apigateway import (
     HttpRequest,
     Route,
     build_event,
@@ -15,8 +15,8 @@ from webhooks_local.apigateway import (
     find_route,
     routes,
 )
-from webhooks_local.authorizer import iam_authorizer
-from webhooks_local.template import TEMPLATE_PATH, load_template
+from webhooks_testbed.authorizer import iam_authorizer
+from webhooks_testbed.template import TEMPLATE_PATH, load_template
 
 WEBHOOK_ROUTE = Route("ANY", "/webhooks/{uri+}", "IngestFunction")
 NOW = datetime(2025, 3, 12, 19, 3, 58, 412000, tzinfo=UTC)

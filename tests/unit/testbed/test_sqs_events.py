@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from webhooks_local.sqs_events import SqsSource, failed_ids, sources, sqs_event
+from webhooks_testbed.sqs_events import SqsSource, failed_ids, sources, sqs_event
 
 SOURCE = SqsSource(
     function_id="ProcessFunction",

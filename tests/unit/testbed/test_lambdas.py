@@ -1,7 +1,7 @@
 """Each function's local configuration: the template's settings, its env pointed at moto."""
 
-from webhooks_local.functions import function_config, worker_count
-from webhooks_local.template import functions
+from webhooks_testbed.lambdas import function_config, worker_count
+from webhooks_testbed.template import functions
 
 ENDPOINT = "http://127.0.0.1:5000"
 

@@ -3,7 +3,7 @@
 import pytest
 from aws_lambda_powertools.utilities.parser.models import RequestContextV2AuthorizerIam
 
-from webhooks_local.authorizer import bearer_authorizer, iam_authorizer
+from webhooks_testbed.authorizer import bearer_authorizer, iam_authorizer
 
 TOKEN = "s3cret-token"
 

@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Iterable
 from typing import Any
 
-from webhooks_local import template as cfn
+from webhooks_testbed import template as cfn
 
 LOCAL_USER = "local-operator"  # the IAM user a locally authorized call comes from
 LOCAL_USER_ID = "AIDALOCALOPERATOR0000"

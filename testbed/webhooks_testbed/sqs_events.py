@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from webhooks_local import template as cfn
+from webhooks_testbed import template as cfn
 
 RECEIVE_LIMIT = 10  # messages per ReceiveMessage
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from webhooks_local import sqs_move_tasks
+from webhooks_testbed import sqs_move_tasks
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from webhooks_local.functions import FunctionConfig
+from webhooks_testbed.lambdas import FunctionConfig
 
 
 class LocalLambdaContext:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from webhooks_local import template as cfn
+from webhooks_testbed import template as cfn
 
 ADMIN_FUNCTION = "AdminFunction"
 APPLY_CONFIG = "webhooks_local.configure.apply_file"  # applies configuration files
