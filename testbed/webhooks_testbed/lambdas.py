@@ -1,21 +1,16 @@
-"""What a local worker needs to play one function of template.yaml: name, handler, limits, env."""
+"""One function of template.yaml as Lambda configures it: name, handler, limits, environment."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from webhooks_testbed import template as cfn
 
-ADMIN_FUNCTION = "AdminFunction"
-APPLY_CONFIG = "webhooks_local.configure.apply_file"  # applies configuration files
-DEFAULT_WORKERS = 2
-
 
 @dataclass(frozen=True)
 class FunctionConfig:
-    """One Lambda function as the local stack runs it."""
+    """One Lambda function, as the local stack and the tests run it."""
 
     function_id: str
     function_name: str
@@ -76,17 +71,3 @@ def function_config(
         region=stack.region,
         environment=environment,
     )
-
-
-def worker_count(function_id: str) -> int:
-    """Warm workers for a function: `LOCAL_WORKERS` (default 2); the admin function gets one."""
-    if function_id == ADMIN_FUNCTION:
-        return 1
-    return max(1, int(os.environ.get("LOCAL_WORKERS", DEFAULT_WORKERS)))
-
-
-def apply_environment(environment: dict[str, str]) -> None:
-    """Make this process's environment the function's: drop the caller's AWS settings first."""
-    for key in [key for key in os.environ if key.startswith("AWS_")]:
-        del os.environ[key]
-    os.environ.update(environment)

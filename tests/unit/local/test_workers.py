@@ -8,6 +8,7 @@ from webhooks_local.workers import (
     FunctionTimeout,
     FunctionWorkers,
     PayloadTooLarge,
+    worker_count,
 )
 from webhooks_testbed.lambdas import FunctionConfig
 
@@ -114,3 +115,11 @@ def test_handler_that_cannot_be_imported_fails_the_warm_up():
             broken.warm()
     finally:
         broken.close()
+
+
+def test_worker_count_comes_from_local_workers_except_for_admin(monkeypatch):
+    # Given
+    monkeypatch.setenv("LOCAL_WORKERS", "3")
+
+    # When / Then
+    assert (worker_count("IngestFunction"), worker_count("AdminFunction")) == (3, 1)

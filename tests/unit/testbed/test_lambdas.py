@@ -1,6 +1,6 @@
 """Each function's local configuration: the template's settings, its env pointed at moto."""
 
-from webhooks_testbed.lambdas import function_config, worker_count
+from webhooks_testbed.lambdas import function_config
 from webhooks_testbed.template import functions
 
 ENDPOINT = "http://127.0.0.1:5000"
@@ -32,14 +32,6 @@ def test_no_function_gets_the_admin_token(stack):
 
     # Then the token stays with the gateway, which plays the IAM authorizer
     assert [name for c in configs for name in c.environment if "TOKEN" in name] == []
-
-
-def test_worker_count_comes_from_local_workers_except_for_admin(monkeypatch):
-    # Given
-    monkeypatch.setenv("LOCAL_WORKERS", "3")
-
-    # When / Then
-    assert (worker_count("IngestFunction"), worker_count("AdminFunction")) == (3, 1)
 
 
 def test_locally_a_configuration_edit_applies_to_the_next_webhook(stack):
