@@ -39,8 +39,7 @@ from webhooks_local.bench_layer import RUNS as LAYER_RUNS
 from webhooks_local.bench_layer import layer_import_figures
 from webhooks_local.costs import cost_figures
 from webhooks_local.list_costs import PAGE, list_figures
-from webhooks_local.main import DEFAULT_CONFIG
-from webhooks_testbed.template import TEMPLATE_PATH
+from webhooks_testbed.template import EXAMPLE_CONFIG, TEMPLATE_PATH
 
 COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
 WORKER_STARTS, WORKER_MESSAGES = 5, 2_000
@@ -228,7 +227,7 @@ def _microseconds(operation: Callable[[int], object], runs: int) -> float:
 
 
 def _github_provider() -> dict[str, Any]:
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     provider: dict[str, Any] = next(p for p in config["providers"] if p["name"] == "GitHub")
     return provider
 
@@ -260,7 +259,7 @@ def http_figures(requests: int, concurrency: int, deadline: float) -> dict[str, 
     token = secrets.token_urlsafe(16)
     with (
         tempfile.TemporaryDirectory(prefix="webhooks-bench-") as directory,
-        local_stack(Path(directory), token, DEFAULT_CONFIG, deadline) as stack,
+        local_stack(Path(directory), token, EXAMPLE_CONFIG, deadline) as stack,
     ):
 
         def load(mode: str, count: int, clients: int = concurrency) -> Load:

@@ -31,9 +31,8 @@ from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, ro
 from webhooks_testbed.lambda_context import LocalLambdaContext
 from webhooks_testbed.lambdas import FunctionConfig
 from webhooks_testbed.sqs_events import RECEIVE_LIMIT, SqsSource, sqs_event
-from webhooks_testbed.template import TEMPLATE_PATH, function_environment, provision
+from webhooks_testbed.template import EXAMPLE_CONFIG, function_environment, provision
 
-EXAMPLE_CONFIG = TEMPLATE_PATH.parent / "examples" / "config.yaml"
 SECRET = "change-me"  # the example configuration's GitHub secret
 MEMORY_GB = 0.5  # every function has 512 MB
 BATCH = RECEIVE_LIMIT  # records per process invocation, at a steady rate

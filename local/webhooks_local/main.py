@@ -21,7 +21,6 @@ from webhooks_local.state import remove_state, state_path, write_state
 from webhooks_local.workers import InvocationError
 from webhooks_testbed import template as cfn
 
-DEFAULT_CONFIG = cfn.TEMPLATE_PATH.parent / "examples" / "config.yaml"
 DEFAULT_PORT = 3000
 COMMANDS = ("serve", "invoke", "bench", "-h", "--help")
 
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments or arguments[0] not in COMMANDS:
         arguments.insert(0, "serve")
     args = _parser().parse_args(arguments)
-    config_path = Path(os.environ.get("WEBHOOKS_CONFIG") or DEFAULT_CONFIG)
+    config_path = Path(os.environ.get("WEBHOOKS_CONFIG") or cfn.EXAMPLE_CONFIG)
     if args.command == "invoke":
         return _invoke(args.function_id, args.event_file, config_path)
     if args.command == "bench":

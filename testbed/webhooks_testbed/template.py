@@ -22,6 +22,8 @@ from webhook_engine.toolkit.aws_overrides import OVERRIDES
 from webhook_engine.toolkit.aws_targets import KINDS
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+# The configuration the local stack applies unless WEBHOOKS_CONFIG names another.
+EXAMPLE_CONFIG = TEMPLATE_PATH.parent / "examples" / "config.yaml"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
 # The template's resource types that moto's CloudFormation creates. The others (APIs,
