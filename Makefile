@@ -68,7 +68,7 @@ e2e: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy layers/engine src local testbed cli tests/fakes.py
+	$(BIN)/mypy layers/engine src local testbed bench cli tests/fakes.py
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .
@@ -96,7 +96,7 @@ openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin > docs/openapi.json
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m webhooks_local bench
+	$(BIN)/python -m webhooks_bench
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local

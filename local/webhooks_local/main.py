@@ -1,4 +1,4 @@
-"""`webhooks-local`: the local stack (`serve`, the default), `invoke` without Docker, `bench`."""
+"""`webhooks-local`: the local stack (`serve`, the default) and `invoke` without Docker."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from webhooks_local.workers import InvocationError
 from webhooks_testbed import template as cfn
 
 DEFAULT_PORT = 3000
-COMMANDS = ("serve", "invoke", "bench", "-h", "--help")
+COMMANDS = ("serve", "invoke", "-h", "--help")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,16 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     config_path = Path(os.environ.get("WEBHOOKS_CONFIG") or cfn.EXAMPLE_CONFIG)
     if args.command == "invoke":
         return _invoke(args.function_id, args.event_file, config_path)
-    if args.command == "bench":
-        from webhooks_local.bench import bench
-
-        return bench(
-            requests=args.requests,
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            as_json=args.json,
-            audit=args.audit,
-        )
     code = _serve(config_path, quiet=args.quiet)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -63,14 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("invoke", help="run one function's handler on one event file")
     run.add_argument("function_id", help="logical id in template.yaml, e.g. IngestFunction")
     run.add_argument("event_file", type=Path, help="e.g. events/webhook_github_push.json")
-    figures = commands.add_parser("bench", help="print cold-start, sandbox and HTTP figures")
-    figures.add_argument("--requests", type=int, default=400, help="per mode (default 400)")
-    figures.add_argument("--concurrency", type=int, default=8, help="connections (default 8)")
-    figures.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
-    figures.add_argument("--json", action="store_true", help="print the figures as JSON")
-    figures.add_argument(
-        "--audit", type=int, default=2000, help="mixed webhooks to audit (default 2000; 0: none)"
-    )
     return parser
 
 

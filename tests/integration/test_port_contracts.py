@@ -24,7 +24,7 @@ from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Execution, ExecutionStatus, LogEntry, Mode, Status
 from webhook_engine.domain.ports import ClaimRefusal, MessageFilter, Outcome, each_message
-from webhooks_local.list_costs import RARE_FILTERS
+from webhooks_bench.list_costs import RARE_FILTERS
 
 KINDS = ["fake", "adapter"]
 

@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from webhooks_local.meter import Cost, metered
+from webhooks_bench.meter import Cost, metered
 from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, routes
 from webhooks_testbed.lambda_context import LocalLambdaContext
 from webhooks_testbed.lambdas import FunctionConfig

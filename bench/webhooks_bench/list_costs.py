@@ -15,8 +15,8 @@ from webhook_engine import wiring
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Execution, ExecutionStatus, Message, Mode, Status
 from webhook_engine.domain.ports import MessageFilter, MessageStore, Outcome
-from webhooks_local.costs import moto_stack, push_body
-from webhooks_local.meter import metered
+from webhooks_bench.costs import moto_stack, push_body
+from webhooks_bench.meter import metered
 
 MESSAGES = 1_000
 SPACING = timedelta(minutes=36)

@@ -1,13 +1,13 @@
-"""The pure helpers of `webhooks-local bench`: latency percentiles, `-X importtime` parsing,
+"""The pure helpers of `make bench`: latency percentiles, `-X importtime` parsing,
 the wait for drained queues and the report."""
 
 import time
 from typing import Any
 
-from webhooks_local import bench_http
-from webhooks_local.bench import TARGETS, report
-from webhooks_local.bench_http import latency_summary, wait_until_drained
-from webhooks_local.bench_layer import time_by_package
+from webhooks_bench import load
+from webhooks_bench.cold_start import time_by_package
+from webhooks_bench.load import latency_summary, wait_until_drained
+from webhooks_bench.main import TARGETS, report
 
 IMPORTTIME = """\
 import time: self [us] | cumulative | imported package
@@ -60,7 +60,7 @@ def test_the_wait_ends_when_the_queues_are_drained():
 
 def test_the_wait_gives_up_on_a_backlog_that_stops_shrinking(monkeypatch):
     # Given a backlog stuck at 5 and a short stall timeout
-    monkeypatch.setattr(bench_http, "STALL_TIMEOUT", 0.05)
+    monkeypatch.setattr(load, "STALL_TIMEOUT", 0.05)
 
     # When
     drained = wait_until_drained(lambda: 5, time.monotonic() + 60, interval=0.01)

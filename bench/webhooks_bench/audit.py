@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webhooks_local.bench_http import Client, RunningStack, wait_until_drained
+from webhooks_bench.load import Client, RunningStack, wait_until_drained
 
 CONFIG = """
 providers:

@@ -1,9 +1,10 @@
-"""`webhooks-local bench`: figures, no thresholds. The cost of a message, cold-start imports of
+"""`make bench` (`python -m webhooks_bench`): figures, no thresholds. The cost of a message, cold-start imports of
 the handlers from the engine layer, the script sandbox, the local stack over HTTP next to a
 peer's figures and issue 10's targets, and a load audit of mixed webhooks."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
 import io
@@ -26,8 +27,12 @@ import yaml
 from webhook_engine.sandbox import compile_script, run_script
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 from webhook_engine.sandbox.supervisor import Sandbox, ScriptRun, script_request
-from webhooks_local.bench_audit import check, send_mixed, write_config
-from webhooks_local.bench_http import (
+from webhooks_bench.audit import check, send_mixed, write_config
+from webhooks_bench.cold_start import RUNS as LAYER_RUNS
+from webhooks_bench.cold_start import layer_import_figures
+from webhooks_bench.costs import cost_figures
+from webhooks_bench.list_costs import PAGE, list_figures
+from webhooks_bench.load import (
     BenchError,
     Load,
     count_success,
@@ -35,10 +40,6 @@ from webhooks_local.bench_http import (
     run_load,
     wait_until_drained,
 )
-from webhooks_local.bench_layer import RUNS as LAYER_RUNS
-from webhooks_local.bench_layer import layer_import_figures
-from webhooks_local.costs import cost_figures
-from webhooks_local.list_costs import PAGE, list_figures
 from webhooks_testbed.template import EXAMPLE_CONFIG, TEMPLATE_PATH
 
 COMPILE_RUNS, CACHED_COMPILE_RUNS, SCRIPT_RUNS = 500, 20_000, 5_000
@@ -57,6 +58,33 @@ NOTE = (
     "Ours stores every message in moto (a Python imitation of DynamoDB/SQS/S3 over HTTP); "
     "the peer stores nothing. These figures measure the local stack, not AWS."
 )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m webhooks_bench`."""
+    args = _parser().parse_args(argv)
+    return bench(
+        requests=args.requests,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        as_json=args.json,
+        audit=args.audit,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m webhooks_bench",
+        description="print cost, cold-start, sandbox and HTTP figures",
+    )
+    parser.add_argument("--requests", type=int, default=400, help="per mode (default 400)")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections (default 8)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--audit", type=int, default=2000, help="mixed webhooks to audit (default 2000; 0: none)"
+    )
+    return parser
 
 
 def bench(
@@ -90,7 +118,7 @@ def bench(
     figures |= {"peer": PEER, "note": NOTE}
     print(json.dumps(figures, indent=2) if as_json else report(figures))
     if error:
-        print(f"webhooks-local bench: {error}", file=sys.stderr)
+        print(f"bench: {error}", file=sys.stderr)
         return 1
     return 0
 

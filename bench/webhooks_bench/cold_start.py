@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from webhooks_local.bench_http import BenchError, remaining
+from webhooks_bench.load import BenchError, remaining
 
 REPO = Path(__file__).resolve().parents[2]
 LAYER = REPO / "layers" / "engine"
