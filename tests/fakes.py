@@ -1,5 +1,5 @@
 """In-memory fakes of every port in webhook_engine.domain.ports (and of the AwsCaller of
-toolkit/aws.py), for unit tests.
+actions/aws.py), for unit tests.
 
 Each fake keeps the behaviour its adapter implements (adapters/messages_table.py,
 config_table.py, ssm.py, sqs.py, s3.py) and nothing more: a finished submission is not claimed
@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
+from webhook_engine.actions.aws import AwsRequest
+from webhook_engine.actions.calls import Performed
 from webhook_engine.domain.errors import (
     BodyMissingError,
     InvalidRequestError,
@@ -55,8 +57,6 @@ from webhook_engine.domain.ports import (
     UnreadableItem,
 )
 from webhook_engine.domain.times import isoformat
-from webhook_engine.toolkit.aws import AwsRequest
-from webhook_engine.toolkit.calls import Performed
 
 INLINE_LIMIT = 262_144
 MAX_SUBMISSIONS_PER_WRITE = 50
@@ -611,9 +611,9 @@ class FakeAwsCaller:
 
 
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
+    from webhook_engine.actions.aws import AwsCaller
+    from webhook_engine.actions.calls import Performer
     from webhook_engine.domain import ports
-    from webhook_engine.toolkit.aws import AwsCaller
-    from webhook_engine.toolkit.calls import Performer
 
     _payloads: ports.PayloadStore = FakePayloadStore()
     _messages: ports.MessageStore = FakeMessageStore()

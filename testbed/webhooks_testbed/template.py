@@ -18,8 +18,8 @@ from typing import Any
 import boto3
 import yaml
 
-from webhook_engine.toolkit.aws_overrides import OVERRIDES
-from webhook_engine.toolkit.aws_targets import KINDS
+from webhook_engine.actions.aws_overrides import OVERRIDES
+from webhook_engine.actions.aws_targets import KINDS
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 # The configuration the local stack applies unless WEBHOOKS_CONFIG names another.

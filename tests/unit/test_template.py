@@ -12,8 +12,8 @@ import pytest
 import yaml
 from moto import mock_aws
 
+from webhook_engine.actions.aws_overrides import OVERRIDES
 from webhook_engine.settings import Settings
-from webhook_engine.toolkit.aws_overrides import OVERRIDES
 from webhooks_testbed.template import (
     LOCAL_DEFAULTS,
     LOCAL_PARAMETERS,

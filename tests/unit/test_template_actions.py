@@ -16,9 +16,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from webhook_engine.actions.aws_overrides import OVERRIDES
+from webhook_engine.actions.aws_targets import KINDS, Kind, listed_target
 from webhook_engine.settings import Settings
-from webhook_engine.toolkit.aws_overrides import OVERRIDES
-from webhook_engine.toolkit.aws_targets import KINDS, Kind, listed_target
 from webhooks_testbed.template import load_template, provision
 
 ACCOUNT = "123456789012"

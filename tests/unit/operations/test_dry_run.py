@@ -9,12 +9,12 @@ import pytest
 
 from tests.fakes import FakePerformer, FakeSecretStore
 from tests.unit.builders import config_store, function, plain, provider, request, secret
+from webhook_engine.actions.calls import Toolkit
 from webhook_engine.config.document import ConfigDocument
 from webhook_engine.domain.errors import InvalidRequestError
 from webhook_engine.domain.models import Status
 from webhook_engine.operations.dry_run import DRY_RUN_ID, dry_run
 from webhook_engine.pipeline.matching import Limits, Result
-from webhook_engine.toolkit.calls import Toolkit
 
 LIMITS = Limits(match_timeout=2.0, function_timeout=5.0)
 GITHUB = provider(

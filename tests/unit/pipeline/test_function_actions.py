@@ -6,13 +6,13 @@ import pytest
 
 from tests.fakes import FakePerformer
 from tests.unit.builders import function, provider, request, secret
+from webhook_engine.actions.addresses import AddressPolicy
+from webhook_engine.actions.calls import Toolkit
+from webhook_engine.actions.errors import ActionRefused
+from webhook_engine.actions.http import HttpPerformer
 from webhook_engine.config.snapshot import RuntimeConfig
 from webhook_engine.domain.models import ActionOutcome, ExecutionStatus, Function, Provider
 from webhook_engine.pipeline.matching import Limits, Result, process_request
-from webhook_engine.toolkit.addresses import AddressPolicy
-from webhook_engine.toolkit.calls import Toolkit
-from webhook_engine.toolkit.errors import ActionRefused
-from webhook_engine.toolkit.http import HttpPerformer
 
 LIMITS = Limits(match_timeout=2.0, function_timeout=5.0)
 GITHUB = provider("GitHub", match_script="return True", properties={"TOKEN": secret()})

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 
 from tests.unit.sandbox.push import push_fields
+from webhook_engine.actions.facades import action_names
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
-from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.allowed import (
     RESULT_TYPES,
     ScriptFacade,

@@ -13,6 +13,7 @@ import pytest
 
 from tests.unit.sandbox.injected import zygote_with
 from tests.unit.sandbox.push import push_fields
+from webhook_engine.actions.errors import ActionRefused
 from webhook_engine.sandbox.confinement import ProcessLimits
 from webhook_engine.sandbox.protocol import MAX_REPLY_FRAME, MAX_REQUEST_FRAME, FrameReader, encode
 from webhook_engine.sandbox.supervisor import (
@@ -25,7 +26,6 @@ from webhook_engine.sandbox.supervisor import (
     zygote_command,
 )
 from webhook_engine.sandbox.worker import Worker
-from webhook_engine.toolkit.errors import ActionRefused
 
 LIMIT = 1.0
 REQUEST = script_request(**push_fields())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from webhook_engine.actions.headers import ANSWER_HEADERS
 from webhook_engine.domain.errors import (
     EngineError,
     HeadersTooLargeError,
@@ -18,7 +19,6 @@ from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status,
 from webhook_engine.domain.ports import MessageStore, Queue
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.http_api import error_response, json_response, parse_event
-from webhook_engine.toolkit.headers import ANSWER_HEADERS
 
 if TYPE_CHECKING:  # the processor is built only for synchronous requests (cold start)
     from webhook_engine.pipeline.processing import Processor

@@ -21,6 +21,7 @@ from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from webhook_engine.actions.calls import Toolkit
 from webhook_engine.config.snapshot import ConfigCache, RuntimeConfig, resolve_props
 from webhook_engine.domain.errors import (
     BodyMissingError,
@@ -42,7 +43,6 @@ from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.pipeline.matching import Limits, process_request
 from webhook_engine.sandbox.supervisor import SandboxUnavailableError
-from webhook_engine.toolkit.calls import Toolkit
 
 # A submission whose processing was cut off this many times is not run again: it is what
 # kills the runtime (a crash in one message must not sink the others of its batch).

@@ -6,7 +6,7 @@
 1. The language (`compiler`, `guards`, `allowed`, `members`, `modules`, `names`):
    RestrictedPython, an attribute allow-list, names taken only as exact `str`, read-only module
    proxies of allow-listed members (none of which makes a class), and facades instead of engine
-   objects.
+   objects (`names`, `verify`; the actions' in `actions/facades.py`).
 2. The process (`zygote`, `confinement`, `audit`, `seccomp`, `worker`, `supervisor`, `frames`,
    `protocol`): each provider's scripts for one message run in a fresh process forked from a
    clean zygote (no credential, never runs a script), confined before it reads anything

@@ -46,6 +46,7 @@ from pydantic import JsonValue
 from pydantic import ValidationError as FrameInvalid
 
 import webhook_engine
+from webhook_engine.actions.errors import ActionError, ActionRefused
 from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.errors import UpstreamError
 from webhook_engine.sandbox.confinement import (
@@ -68,7 +69,6 @@ from webhook_engine.sandbox.protocol import (
 )
 from webhook_engine.sandbox.worker import EXIT_BROKEN, EXIT_MEMORY, EXIT_PROTOCOL
 from webhook_engine.sandbox.zygote import MAX_DATAGRAM
-from webhook_engine.toolkit.errors import ActionError, ActionRefused
 
 GRACE_SECONDS = 0.5  # after the time limit, before the process is killed
 START_TIMEOUT = 20.0  # a cold zygote imports the sandbox and probes in well under a second

@@ -23,8 +23,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.facades import action_names
 from webhook_engine.domain.clipping import clip
-from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.compiler import CompiledScript, compile_script
 from webhook_engine.sandbox.confinement import Report
 from webhook_engine.sandbox.errors import ScriptCompileError, ScriptError
@@ -46,7 +47,6 @@ from webhook_engine.sandbox.protocol import (
     write_all,
 )
 from webhook_engine.sandbox.runner import run_script
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 EXIT_MEMORY = 75  # the process ran out of memory outside a script's run
 EXIT_PROTOCOL = 76  # the engine sent something the process cannot read

@@ -1,7 +1,7 @@
 """What the arguments of `aws` actions may be: strict text and JSON types, and the services'
 own size limits, checked before any request is made.
 
-Errors are ValueErrors naming the argument's problem, never its value: `toolkit/aws.py` turns
+Errors are ValueErrors naming the argument's problem, never its value: `actions/aws.py` turns
 them into the ActionError the script sees.
 """
 

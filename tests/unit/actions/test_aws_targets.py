@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from webhook_engine.settings import Settings
-from webhook_engine.toolkit.aws_targets import (
+from webhook_engine.actions.aws_targets import (
     BUILD_PROJECT,
     EVENT_BUS,
     FUNCTION,
@@ -20,7 +19,8 @@ from webhook_engine.toolkit.aws_targets import (
     Kind,
     listed_target,
 )
-from webhook_engine.toolkit.errors import ActionError, ActionRefused
+from webhook_engine.actions.errors import ActionError, ActionRefused
+from webhook_engine.settings import Settings
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"

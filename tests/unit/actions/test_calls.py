@@ -7,11 +7,11 @@ import time
 import pytest
 
 from tests.fakes import FakePerformer
+from webhook_engine.actions.calls import MAX_CALL_LINE, MAX_CALLS, Answer, ExecutionCalls, Toolkit
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
 from webhook_engine.domain.limits import ERROR_CHARACTERS
 from webhook_engine.domain.models import ActionOutcome
 from webhook_engine.sandbox.redaction import Redactor
-from webhook_engine.toolkit.calls import MAX_CALL_LINE, MAX_CALLS, Answer, ExecutionCalls, Toolkit
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 URL = {"method": "GET", "url": "https://api.example.com/v1?token=t0p"}
 BUILD = {"project": "web", "env": None, "source_version": "abc"}

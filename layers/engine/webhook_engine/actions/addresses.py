@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import NoReturn
 from urllib.parse import SplitResult, quote, urlsplit
 
-from webhook_engine.toolkit.errors import ActionError, ActionRefused
+from webhook_engine.actions.errors import ActionError, ActionRefused
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]  # (host, port) -> addresses

@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.fakes import FakeAwsCaller
-from webhook_engine.settings import Settings
-from webhook_engine.toolkit.aws import AwsPerformer, parse_action
-from webhook_engine.toolkit.aws_overrides import (
+from webhook_engine.actions.aws import AwsPerformer, parse_action
+from webhook_engine.actions.aws_overrides import (
     BUILD_ENVIRONMENT,
     BUILD_SOURCE_VERSION,
     OVERRIDES,
     OverrideList,
 )
-from webhook_engine.toolkit.aws_targets import BUILD_PROJECT, EVENT_BUS, AllowList
-from webhook_engine.toolkit.errors import ActionError, ActionRefused
+from webhook_engine.actions.aws_targets import BUILD_PROJECT, EVENT_BUS, AllowList
+from webhook_engine.actions.errors import ActionError, ActionRefused
+from webhook_engine.settings import Settings
 
 PROJECT = "arn:aws:codebuild:eu-west-1:123456789012:project/build-web"
 BUS = "arn:aws:events:eu-west-1:123456789012:event-bus/default"

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from webhook_engine.toolkit.addresses import AddressPolicy, parse_allowed, refusal
-from webhook_engine.toolkit.errors import ActionError, ActionRefused
+from webhook_engine.actions.addresses import AddressPolicy, parse_allowed, refusal
+from webhook_engine.actions.errors import ActionError, ActionRefused
 
 PUBLIC_V4 = "93.184.215.14"
 PUBLIC_V6 = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from webhook_engine.toolkit.errors import ActionRefused
+from webhook_engine.actions.errors import ActionRefused
 
 # Variables that a shell, the dynamic loader, a language runtime, a build tool, git or the AWS
 # SDKs read to load or run code, or to find credentials: a second fence behind the allow-list,

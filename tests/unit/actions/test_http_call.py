@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from webhook_engine.domain.ports import HttpClient, HttpReply
-from webhook_engine.toolkit.addresses import AddressPolicy
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
-from webhook_engine.toolkit.http import (
+from webhook_engine.actions.addresses import AddressPolicy
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.http import (
     MAX_REQUEST_BYTES,
     HttpCall,
     HttpPerformer,
     OutboundRequest,
     reply_for_script,
 )
+from webhook_engine.domain.ports import HttpClient, HttpReply
 
 URL = "https://api.example.com/v1/items"
 

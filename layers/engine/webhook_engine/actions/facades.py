@@ -1,8 +1,8 @@
 """`http`, `aws` and `respond` as scripts see them: facades that ask the engine to act.
 
 This module runs in the script worker, which holds no credentials and cannot open a socket:
-each call becomes a `call` frame (see `protocol`), and the engine, which decides what is
-allowed, acts and answers. A refusal or a failure comes back as an exception the script may
+each call becomes a `call` frame (see `sandbox/protocol.py`), and the engine, which decides
+what is allowed, acts and answers. A refusal or a failure comes back as an exception the script may
 catch: ActionRefused, ActionLimitError or ActionError, with a message naming the rule.
 """
 

@@ -23,11 +23,11 @@ from pydantic import (
     model_validator,
 )
 
+from webhook_engine.actions.addresses import AddressPolicy
+from webhook_engine.actions.calls import Performed
+from webhook_engine.actions.errors import ActionError, ActionLimitError
+from webhook_engine.actions.headers import NAME, VALUE
 from webhook_engine.domain.ports import HttpClient, HttpReply
-from webhook_engine.toolkit.addresses import AddressPolicy
-from webhook_engine.toolkit.calls import Performed
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError
-from webhook_engine.toolkit.headers import NAME, VALUE
 
 MAX_URL_LENGTH = 8192
 MAX_HEADERS = 50

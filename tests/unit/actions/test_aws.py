@@ -12,21 +12,21 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeAwsCaller
-from webhook_engine.toolkit.aws import ACTIONS, RESPONSE_PAYLOAD_LIMIT, AwsPerformer, parse_action
-from webhook_engine.toolkit.aws_arguments import (
+from webhook_engine.actions.aws import ACTIONS, RESPONSE_PAYLOAD_LIMIT, AwsPerformer, parse_action
+from webhook_engine.actions.aws_arguments import (
     ASYNC_PAYLOAD_LIMIT,
     EVENT_ENTRY_LIMIT,
     EXECUTION_INPUT_LIMIT,
     MESSAGE_LIMIT,
     SYNC_PAYLOAD_LIMIT,
 )
-from webhook_engine.toolkit.aws_overrides import (
+from webhook_engine.actions.aws_overrides import (
     BUILD_ENVIRONMENT,
     BUILD_SOURCE_VERSION,
     OverrideList,
 )
-from webhook_engine.toolkit.aws_targets import BUILD_PROJECT, KINDS, AllowList, Kind
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.aws_targets import BUILD_PROJECT, KINDS, AllowList, Kind
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -19,12 +19,12 @@ from typing import Literal, Protocol
 
 from pydantic import JsonValue
 
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.facades import ScriptAws
+from webhook_engine.actions.respond import recorded, sync_answer
 from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.models import ActionOutcome, ActionRecord, LogEntry, SyncAnswer
 from webhook_engine.observability import logger
-from webhook_engine.sandbox.actions import ScriptAws
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
-from webhook_engine.toolkit.respond import recorded, sync_answer
 
 MAX_CALLS = 20  # toolkit calls (http, aws, respond) of one execution
 MAX_CALL_LINE = 500  # characters of a call's one-line description kept on record

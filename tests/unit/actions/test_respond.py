@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.respond import MAX_ANSWER_BYTES, RECORDED_BODY, recorded, sync_answer
 from webhook_engine.sandbox.redaction import Redactor
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
-from webhook_engine.toolkit.respond import MAX_ANSWER_BYTES, RECORDED_BODY, recorded, sync_answer
 
 FORCED = {"x-content-type-options": "nosniff", "content-security-policy": "sandbox"}
 TOKEN_CHARACTERS = "!#$%&'*+.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"

@@ -35,12 +35,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic import ValidationError as InvalidArguments
 
+from webhook_engine.actions.addresses import DEFAULT_PORTS, normalise_host, parse_allowed
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.headers import ANSWER_HEADERS, NAME, VALUE
 from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.errors import describe
 from webhook_engine.domain.models import SyncAnswer
-from webhook_engine.toolkit.addresses import DEFAULT_PORTS, normalise_host, parse_allowed
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
-from webhook_engine.toolkit.headers import ANSWER_HEADERS, NAME, VALUE
 
 MAX_ANSWER_BYTES = 1_048_576
 MAX_HEADERS = 20

@@ -21,9 +21,8 @@ from typing import Any, ClassVar, Protocol, Self
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from webhook_engine.domain.clipping import clip
-from webhook_engine.toolkit import aws_targets as kinds
-from webhook_engine.toolkit.aws_arguments import (
+from webhook_engine.actions import aws_targets as kinds
+from webhook_engine.actions.aws_arguments import (
     ASYNC_PAYLOAD_LIMIT,
     ENV_VARIABLES_LIMIT,
     EVENT_ENTRY_LIMIT,
@@ -41,15 +40,16 @@ from webhook_engine.toolkit.aws_arguments import (
     SizeLimit,
     Subject,
 )
-from webhook_engine.toolkit.aws_overrides import (
+from webhook_engine.actions.aws_overrides import (
     BUILD_ENVIRONMENT,
     BUILD_SOURCE_VERSION,
     Override,
     OverrideList,
 )
-from webhook_engine.toolkit.aws_targets import AllowList, Kind, Target
-from webhook_engine.toolkit.calls import Performed
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError
+from webhook_engine.actions.aws_targets import AllowList, Kind, Target
+from webhook_engine.actions.calls import Performed
+from webhook_engine.actions.errors import ActionError, ActionLimitError
+from webhook_engine.domain.clipping import clip
 
 RESPONSE_PAYLOAD_LIMIT = 256 * KIB  # what a waited invocation may answer, for the script
 ERROR_TEXT_LIMIT = 300  # of an invoked function's error, as the script sees it
@@ -415,7 +415,7 @@ def _problem(error: ErrorDetails) -> str:
 
 
 class AwsPerformer:
-    """Performs scripts' `aws.<action>` calls (the `Performer` of `toolkit/calls.py`) on the
+    """Performs scripts' `aws.<action>` calls (the `Performer` of `actions/calls.py`) on the
     targets the deployment lists, with the overrides it allows, through `caller`."""
 
     def __init__(

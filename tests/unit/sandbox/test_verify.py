@@ -13,7 +13,7 @@ import standardwebhooks
 import stripe
 from svix.webhooks import Webhook as SvixWebhook
 
-from webhook_engine.toolkit.verify import Verify
+from webhook_engine.sandbox.verify import Verify
 
 ARRIVAL = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 NOW = int(ARRIVAL.timestamp())
