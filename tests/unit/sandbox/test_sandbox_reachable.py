@@ -30,13 +30,8 @@ import pytest
 from tests.unit.sandbox.push import push_fields
 from webhook_engine.actions.facades import action_names
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
-from webhook_engine.sandbox.allowed import (
-    RESULT_TYPES,
-    ScriptFacade,
-    check_attribute,
-    given_classes,
-    readable,
-)
+from webhook_engine.sandbox.allowed import RESULT_TYPES, check_attribute, given_classes, readable
+from webhook_engine.sandbox.facade import ScriptFacade
 from webhook_engine.sandbox.guards import BUILTINS
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names

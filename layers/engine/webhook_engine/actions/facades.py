@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from webhook_engine.sandbox.allowed import ScriptFacade
+from webhook_engine.sandbox.facade import ScriptFacade
 from webhook_engine.sandbox.names import Headers
 
 # (target, arguments) -> the engine's answer; bound to the run that calls.

@@ -8,7 +8,7 @@ import functools
 import types
 from collections.abc import Mapping
 
-from webhook_engine.sandbox.allowed import ScriptFacade
+from webhook_engine.sandbox.facade import ScriptFacade
 from webhook_engine.sandbox.members import MEMBERS, script_members, withheld_reason
 
 ALLOWED_MODULES = tuple(MEMBERS)

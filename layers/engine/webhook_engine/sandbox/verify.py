@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 
-from webhook_engine.sandbox.allowed import ScriptFacade
+from webhook_engine.sandbox.facade import ScriptFacade
 
 _ALGORITHMS = frozenset({"sha1", "sha256", "sha512"})
 
