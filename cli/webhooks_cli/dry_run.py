@@ -7,8 +7,8 @@ import base64
 from webhooks_cli.context import Context
 from webhooks_cli.details import test_result
 from webhooks_cli.inputs import header, source_bytes, yaml_document
+from webhooks_cli.parsing import Subparsers, add_command
 from webhooks_cli.resources import Item, given
-from webhooks_cli.wiring import Subparsers, add_command
 
 
 def register(commands: Subparsers) -> None:
