@@ -26,6 +26,8 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from webhook_engine import wiring
+from webhook_engine.settings import get_settings
 from webhooks_bench.meter import Cost, metered
 from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, routes
 from webhooks_testbed.lambda_context import LocalLambdaContext
@@ -148,8 +150,6 @@ def moto_stack() -> Iterator[Any]:
         with mock_aws():
             stack = provision(boto3.Session(region_name="us-east-1"))
             os.environ |= function_environment("ProcessFunction", stack)
-            from webhook_engine import wiring
-
             wiring.reset()
             yield stack
     finally:
@@ -166,10 +166,10 @@ def _stack() -> Iterator[Handlers]:
 
 
 def _handlers() -> Handlers:
-    from ingest.handler import lambda_handler as ingest_handler
-    from process.handler import lambda_handler as process_handler
-    from webhook_engine.settings import get_settings
-    from webhooks_local.configure import apply_file
+    # Imported once the environment is the functions': Powertools reads it at import.
+    from ingest.handler import lambda_handler as ingest_handler  # noqa: PLC0415
+    from process.handler import lambda_handler as process_handler  # noqa: PLC0415
+    from webhooks_local.configure import apply_file  # noqa: PLC0415
 
     apply_file(EXAMPLE_CONFIG)
     config = FunctionConfig("Bench", "bench", "bench", 60, 512, "us-east-1")

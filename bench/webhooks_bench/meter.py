@@ -25,6 +25,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase
 from boto3.dynamodb.types import TypeSerializer
 from botocore.client import BaseClient
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 ACCOUNT = "123456789012"
 _TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
@@ -125,8 +127,6 @@ class _Tables:
     """moto's tables, read directly (not through the API, so not metered)."""
 
     def __init__(self, region: str) -> None:
-        from moto.dynamodb.models import dynamodb_backends
-
         self.backend = dynamodb_backends[ACCOUNT][region]
 
     def key(self, table_name: str, item: dict[str, Any]) -> Key:
@@ -137,8 +137,6 @@ class _Tables:
 
     def size(self, table_name: str, key: tuple[tuple[str, str], ...]) -> dict[str, int]:
         """The item's size and the sizes of its projections into the indexes it is in."""
-        from moto.dynamodb.models.dynamo_type import DynamoType
-
         table = self.backend.get_table(table_name)
         values = [DynamoType(json.loads(value)) for _, value in key]
         item = table.get_item(values[0], values[1] if len(values) > 1 else None)
@@ -202,8 +200,6 @@ def _read_units(operation: str, params: dict[str, Any], response: dict[str, Any]
 
 def _json_size(item: dict[str, Any]) -> int:
     """An item's size by DynamoDB's rules (names plus values), from its JSON or Python form."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     return sum(
         len(name.encode()) + DynamoType(_typed(value)).size() for name, value in item.items()
     )

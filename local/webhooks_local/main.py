@@ -64,7 +64,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve(config_path: Path, *, quiet: bool) -> int:
-    from webhooks_local.stack import LocalStack  # not at the top: workers re-import this module
+    from webhooks_local.stack import LocalStack  # noqa: PLC0415  # workers re-import this module
 
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
     token = os.environ.get("WEBHOOKS_ADMIN_TOKEN") or ""
@@ -122,7 +122,7 @@ Ctrl-C stops it.
 
 
 def _invoke(function_id: str, event_file: Path, config_path: Path) -> int:
-    from webhooks_local.invoke import invoke  # not at the top: workers re-import this module
+    from webhooks_local.invoke import invoke  # noqa: PLC0415  # workers re-import this module
 
     with _result_stream() as result:
         try:

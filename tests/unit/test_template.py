@@ -11,6 +11,7 @@ import boto3
 import pytest
 import yaml
 from moto import mock_aws
+from moto.cloudformation.parsing import get_model_map
 
 from webhook_engine.actions.aws_overrides import OVERRIDES
 from webhook_engine.settings import Settings
@@ -280,14 +281,14 @@ def test_function_code_exists(function_id: str) -> None:
 
 
 def test_local_types_are_the_template_resources_moto_creates() -> None:
-    # Given
-    from moto.cloudformation.parsing import get_model_map
+    # Given the resource types moto's CloudFormation models
+    modelled = get_model_map().keys()
 
     # When
     declared = {resource["Type"] for resource in load_template()["Resources"].values()}
 
     # Then every local type is modelled by moto's CloudFormation, and our template uses them
-    assert LOCAL_TYPES - get_model_map().keys() == set()
+    assert LOCAL_TYPES - modelled == set()
     assert LOCAL_TYPES - {"AWS::SSM::Parameter"} <= declared
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import hashlib
 import json
 import os
 import signal
@@ -83,8 +84,6 @@ def preload() -> None:
     for codec in _CODECS:
         codecs.lookup(codec)
     datetime.strptime("2026", "%Y")  # imports _strptime
-    import hashlib
-
     for algorithm in sorted(hashlib.algorithms_guaranteed):
         hashlib.new(algorithm, b"")  # OpenSSL loads what it needs on first use
     sys.stdout = sys.stderr  # the protocol owns file descriptor 1
