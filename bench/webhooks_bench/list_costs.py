@@ -14,7 +14,7 @@ from typing import Any
 from webhook_engine import wiring
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Execution, ExecutionStatus, Message, Mode, Status
-from webhook_engine.domain.ports import MessageFilter, MessageStore, Outcome
+from webhook_engine.domain.ports import MessageFilter, MessageListing, MessageStore, Outcome
 from webhooks_bench.costs import moto_stack, push_body
 from webhooks_bench.meter import metered
 
@@ -51,7 +51,7 @@ def list_figures() -> dict[str, dict[str, Any]]:
         return {name: _read_all(store, chosen) for name, chosen in filters(now).items()}
 
 
-def _read_all(store: MessageStore, chosen: MessageFilter) -> dict[str, Any]:
+def _read_all(store: MessageListing, chosen: MessageFilter) -> dict[str, Any]:
     pages, found, requests, reads = 0, 0, 0, 0.0
     cursor: str | None = None
     while pages == 0 or cursor is not None:

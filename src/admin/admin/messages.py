@@ -25,7 +25,7 @@ from webhook_engine.domain.models import Status
 from webhook_engine.domain.ports import (
     CURSOR_PATTERN,
     MessageFilter,
-    MessageStore,
+    MessageListing,
     each_message,
 )
 from webhook_engine.operations.resubmission import resubmit, resubmit_many
@@ -140,7 +140,7 @@ def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
     return accepted(ResubmitOut(message_id=message_id, submission=submission.submission))
 
 
-def matching_ids(filters: MessageFilter, limit: int, messages: MessageStore) -> list[str]:
+def matching_ids(filters: MessageFilter, limit: int, messages: MessageListing) -> list[str]:
     """Ids of the newest messages matching `filters`, at most `limit`."""
     found = each_message(messages, filters, page=min(200, limit))
     return [message.id for message in islice(found, limit)]

@@ -16,7 +16,7 @@ from webhook_engine.domain.errors import (
 )
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status, SyncAnswer
-from webhook_engine.domain.ports import MessageStore, Queue
+from webhook_engine.domain.ports import MessageIntake, Queue
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.http_api import error_response, json_response, parse_event
 
@@ -39,7 +39,7 @@ _SYNC_STATUS_CODES = {
 
 @dataclass(frozen=True)
 class Ingest:
-    messages: MessageStore
+    messages: MessageIntake
     queue: Queue
     processor: Callable[[], Processor]
     max_body_bytes: int

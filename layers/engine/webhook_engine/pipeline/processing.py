@@ -38,7 +38,7 @@ from webhook_engine.domain.models import (
     Status,
     Submission,
 )
-from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, SecretStore
+from webhook_engine.domain.ports import ClaimRefusal, Outcome, SecretStore, SubmissionLedger
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.pipeline.matching import Limits, process_request
@@ -71,7 +71,7 @@ class _Attempt:
 
 @dataclass
 class Processor:
-    messages: MessageStore
+    messages: SubmissionLedger
     config: ConfigCache
     secrets: SecretStore
     match_timeout: float
