@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities import parameters
 from hypothesis import settings
 from moto import mock_aws
 
-from admin import deps as admin_deps
+from admin import services as admin_services
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
@@ -84,7 +84,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _reset_caches() -> None:
     wiring.reset()
-    admin_deps.catalog.cache_clear()
+    admin_services.catalog.cache_clear()
     parameters.clear_caches()
 
 

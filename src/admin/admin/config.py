@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.auth import caller
-from admin.deps import dry_run_limits
 from admin.dry_runs import DryRunRequest, DryRunResult
+from admin.services import dry_run_limits
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument

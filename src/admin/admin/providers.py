@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from admin.deps import catalog
 from admin.models import (
     CreateProviderRequest,
     OrderRequest,
@@ -19,6 +18,7 @@ from admin.models import (
     VersionList,
 )
 from admin.responses import created, no_content
+from admin.services import catalog
 from webhook_engine import wiring
 from webhook_engine.domain.models import Provider
 
