@@ -84,7 +84,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _reset_caches() -> None:
     wiring.reset()
-    admin_services.catalog.cache_clear()
+    admin_services.container.cache_clear()
     parameters.clear_caches()
 
 
