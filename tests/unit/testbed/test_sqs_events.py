@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from webhooks_testbed.sqs_events import SqsSource, failed_ids, sources, sqs_event
+from webhooks_testbed.sqs_events import SqsSource, failed_ids, sqs_event
 
 SOURCE = SqsSource(
     function_id="ProcessFunction",
@@ -15,23 +15,6 @@ SOURCE = SqsSource(
     report_failures=True,
 )
 IDS = ["m1", "m2", "m3"]
-
-
-def test_sources_are_the_template_sqs_events(stack):
-    # When
-    found = sources(stack)
-
-    # Then
-    assert found == [
-        SqsSource(
-            function_id="ProcessFunction",
-            queue_url=stack.refs["WebhookQueue"],
-            queue_arn=stack.attrs[("WebhookQueue", "Arn")],
-            region="us-east-1",
-            batch_size=10,
-            report_failures=True,
-        )
-    ]
 
 
 def test_event_records_carry_message_attributes_and_source():

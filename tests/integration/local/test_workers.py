@@ -15,7 +15,7 @@ from webhooks_testbed.lambdas import FunctionConfig
 CONFIG = FunctionConfig(
     function_id="TestFunction",
     function_name="local-TestFunction",
-    handler="tests.unit.local.handlers.lambda_handler",
+    handler="tests.integration.local.handlers.lambda_handler",
     timeout=5,
     memory_size=256,
     region="us-east-1",
@@ -94,7 +94,7 @@ def test_event_over_six_megabytes_is_refused(workers):
 
 def test_call_runs_a_function_in_a_worker(workers):
     # When
-    text = workers.call("tests.unit.local.handlers.add", 2, 3)
+    text = workers.call("tests.integration.local.handlers.add", 2, 3)
 
     # Then
     assert text == '{\n  "sum": 5\n}'
@@ -104,7 +104,7 @@ def test_handler_that_cannot_be_imported_fails_the_warm_up():
     # Given
     broken = FunctionWorkers(
         FunctionConfig(
-            "Broken", "local-Broken", "tests.unit.local.missing.handler", 3, 128, "us-east-1"
+            "Broken", "local-Broken", "tests.integration.local.missing.handler", 3, 128, "us-east-1"
         ),
         1,
     )

@@ -1,11 +1,15 @@
-"""The guard of tests/unit/conftest.py: no network from a unit test, loopback included."""
+"""The guards of tests/unit/conftest.py: no network from a unit test, loopback included; no
+moto; no process."""
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
+import subprocess
 import urllib.request
 
 import pytest
+from moto import mock_aws
 from pytest_socket import SocketBlockedError
 
 pytestmark = pytest.mark.filterwarnings("ignore:A test tried to use socket")
@@ -38,3 +42,24 @@ def test_unix_sockets_still_work():
 
         # Then they carry data
         assert right.recv(4) == b"ping"
+
+
+def test_moto_fails_the_test():
+    # Given the autouse guard
+    # When a unit test starts moto
+    # Then the test fails, naming where it belongs
+    started = mock_aws()
+    with pytest.raises(
+        pytest.fail.Exception, match="started moto: it belongs in tests/integration"
+    ):
+        started.start()
+
+
+def test_a_subprocess_or_a_multiprocessing_process_fails_the_test():
+    # Given the autouse guard
+    # When a unit test starts a program, or a multiprocessing process
+    # Then each fails the test before it starts
+    with pytest.raises(pytest.fail.Exception, match="started a process"):
+        subprocess.run(["true"], check=True)
+    with pytest.raises(pytest.fail.Exception, match="started a multiprocessing process"):
+        multiprocessing.Process(target=print).start()

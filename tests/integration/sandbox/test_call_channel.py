@@ -24,7 +24,7 @@ from webhook_engine.sandbox.supervisor import ScriptProcess, ScriptRun, script_r
 from webhook_engine.sandbox.worker import MAX_CALL_DEPTH, Worker
 
 LIMIT = 1.0
-GRACE = 0.3  # the sandbox fixture's (tests/unit/sandbox/conftest.py)
+GRACE = 0.3  # the sandbox fixture's (tests/integration/sandbox/conftest.py)
 ANSWER = {"status": 200, "headers": {}, "text": "", "url": "https://api.example.com/"}
 
 

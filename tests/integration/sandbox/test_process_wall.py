@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.sandbox.injected import UNRESTRICTED, zygote_with
+from tests.integration.sandbox.injected import UNRESTRICTED, zygote_with
 from tests.unit.sandbox.push import push_fields
 from webhook_engine.sandbox.confinement import ALWAYS_REQUIRED, KERNEL_WALL, ProcessLimits
 from webhook_engine.sandbox.supervisor import (

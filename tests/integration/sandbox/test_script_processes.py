@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from tests.unit.sandbox.injected import zygote_with
+from tests.escapes import ENUM_ESCAPE, ENUM_ESCAPE_REFUSED
+from tests.integration.sandbox.injected import zygote_with
 from tests.unit.sandbox.push import push_fields
 from webhook_engine.actions.errors import ActionRefused
 from webhook_engine.sandbox.confinement import ProcessLimits
@@ -422,3 +423,13 @@ def test_spare_processes_are_forked_ahead_of_need():
     assert sandbox.processes_used == 1
     assert len(sandbox._spares) == 2
     sandbox.close()
+
+
+def test_the_enum_escape_is_refused_in_a_script_process(process):
+    # Given a script process, forked as the engine forks it
+    request = script_request(**push_fields())
+    # When the escaping script runs in it
+    outcome = process.run(request, ScriptRun(ENUM_ESCAPE, "function:t", "function", {}, 2))
+    # Then the run fails with the same refusal, and no process id came back
+    assert not outcome.ok
+    assert (outcome.error or "").startswith(ENUM_ESCAPE_REFUSED)
