@@ -27,12 +27,15 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(PARAMETERS),--parameter-overrides $(PARAMETERS)) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
-.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean
+.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
+	lock lock-check
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+# The venv holds exactly what requirements-dev.txt lists, hashes checked; that file and the
+# layer's requirements are generated from uv.lock (make lock), which pyproject.toml's pins fix.
+$(BIN)/.installed: pyproject.toml requirements-dev.txt
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(SAM_VENV)/.installed:
@@ -53,7 +56,7 @@ serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOK
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
 	$(BIN)/python -m webhooks_local invoke $(FUNCTION) $(EVENT)
 
-test: lint validate scan build ## everything CI checks: lint, template, scan, build, all tests
+test: lint lock-check validate scan build ## everything CI checks: lint, lock, template, scan, build, all tests
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 unit: $(BIN)/.installed
@@ -100,3 +103,24 @@ bench: $(BIN)/.installed
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local
+
+# The lock: uv.lock from pyproject.toml's pins, and the requirements generated from it (each
+# rewritten only when it changes, so that the venv is rebuilt only then).
+EXPORT = $(BIN)/uv export --quiet --frozen --no-emit-project --no-header --format requirements-txt
+GENERATED = \# Generated from uv.lock by make lock: do not edit.
+LAYER_REQUIREMENTS = layers/engine/requirements.txt
+define exported
+{ echo '$(GENERATED)'; $(EXPORT) $(1); }
+endef
+
+lock: $(BIN)/.installed ## after editing pyproject.toml's pins: lock, then regenerate the requirements
+	$(BIN)/uv lock
+	$(call exported,--no-dev) > $(LAYER_REQUIREMENTS).new
+	$(call exported,--extra dev) > requirements-dev.txt.new
+	for file in $(LAYER_REQUIREMENTS) requirements-dev.txt; do \
+		cmp -s $$file.new $$file && rm $$file.new || mv $$file.new $$file; done
+
+lock-check: $(BIN)/.installed ## fails when pyproject.toml, uv.lock and the requirements disagree
+	$(BIN)/uv lock --check --quiet
+	$(call exported,--no-dev) | diff -u $(LAYER_REQUIREMENTS) -
+	$(call exported,--extra dev) | diff -u requirements-dev.txt -
