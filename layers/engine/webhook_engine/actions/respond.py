@@ -167,6 +167,17 @@ def _check_location(value: str, redirect_hosts: Iterable[str]) -> None:
         )
     if value.startswith("/") and not value.startswith("//"):
         return
+    host, port = _location_host(value)
+    listed = {parse_allowed(entry) for entry in redirect_hosts}
+    if (host, None) not in listed and (host, port) not in listed:
+        raise ActionRefused(
+            f"respond: Location to {host} refused; the provider lists the hosts it may "
+            "redirect to in redirect_hosts"
+        )
+
+
+def _location_host(value: str) -> tuple[str, int]:
+    """The host and port an absolute Location URL names (the scheme's port if none)."""
     parts = urlsplit(value)
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
         raise ActionRefused(
@@ -178,13 +189,7 @@ def _check_location(value: str, redirect_hosts: Iterable[str]) -> None:
         host, given = "", 0
     if not host or given == 0:
         raise ActionRefused("respond: Location's host or port is not valid")
-    port = DEFAULT_PORTS[parts.scheme] if given is None else given
-    listed = {parse_allowed(entry) for entry in redirect_hosts}
-    if (host, None) not in listed and (host, port) not in listed:
-        raise ActionRefused(
-            f"respond: Location to {host} refused; the provider lists the hosts it may "
-            "redirect to in redirect_hosts"
-        )
+    return host, DEFAULT_PORTS[parts.scheme] if given is None else given
 
 
 def recorded(answer: SyncAnswer, redact: Callable[[str], str]) -> SyncAnswer:
