@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,28 +91,46 @@ Key = tuple[str, tuple[tuple[str, str], ...]]  # table, then (attribute, JSON of
 
 
 def _writes(operation: str, params: dict[str, Any], tables: _Tables) -> list[Key]:
-    found: list[tuple[str, dict[str, Any]]] = []
-    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
-        found = [(params["TableName"], params.get("Key") or params["Item"])]
-    elif operation == "BatchWriteItem":
-        found = [
-            (
-                table,
-                request["PutRequest"]["Item"]
-                if "PutRequest" in request
-                else request["DeleteRequest"]["Key"],
-            )
-            for table, requests in params["RequestItems"].items()
-            for request in requests
-        ]
-    elif operation == "TransactWriteItems":
-        found = [
-            (body["TableName"], body.get("Key") or body["Item"])
-            for action in params["TransactItems"]
-            for kind, body in action.items()
-            if kind in ("Put", "Update", "Delete")
-        ]
-    return [tables.key(table, item) for table, item in found]
+    written = _WRITTEN.get(operation)
+    return [] if written is None else [tables.key(table, item) for table, item in written(params)]
+
+
+Written = list[tuple[str, dict[str, Any]]]  # (table, the item or its key)
+
+
+def _single_write(params: dict[str, Any]) -> Written:
+    return [(params["TableName"], params.get("Key") or params["Item"])]
+
+
+def _batch_writes(params: dict[str, Any]) -> Written:
+    return [
+        (
+            table,
+            request["PutRequest"]["Item"]
+            if "PutRequest" in request
+            else request["DeleteRequest"]["Key"],
+        )
+        for table, requests in params["RequestItems"].items()
+        for request in requests
+    ]
+
+
+def _transaction_writes(params: dict[str, Any]) -> Written:
+    return [
+        (body["TableName"], body.get("Key") or body["Item"])
+        for action in params["TransactItems"]
+        for kind, body in action.items()
+        if kind in ("Put", "Update", "Delete")
+    ]
+
+
+_WRITTEN: dict[str, Callable[[dict[str, Any]], Written]] = {
+    "PutItem": _single_write,
+    "UpdateItem": _single_write,
+    "DeleteItem": _single_write,
+    "BatchWriteItem": _batch_writes,
+    "TransactWriteItems": _transaction_writes,
+}
 
 
 def _typed(value: Any) -> dict[str, Any]:

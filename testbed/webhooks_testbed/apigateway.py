@@ -231,9 +231,13 @@ def decode_response(result: Any) -> HttpResponse:
     status, body = result["statusCode"], result.get("body") or ""
     if not isinstance(status, int) or not 100 <= status <= 599 or not isinstance(body, str):
         raise ValueError("Malformed Lambda proxy response")
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    return HttpResponse(status, _response_headers(result), data)
+
+
+def _response_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The headers of a proxy response: single, multi-value, and its cookies."""
     headers = [(str(name), str(value)) for name, value in (result.get("headers") or {}).items()]
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers += [(str(name), str(value)) for value in values]
-    headers += [("set-cookie", str(cookie)) for cookie in result.get("cookies") or []]
-    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    return HttpResponse(status, headers, data)
+    return headers + [("set-cookie", str(cookie)) for cookie in result.get("cookies") or []]

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import boto3
 import yaml
@@ -162,32 +162,19 @@ def provision(
     """Create the template's resources with moto's CloudFormation and read back what it made."""
     template = template or load_template()
     client = functools.cache(lambda service: session.client(service, endpoint_url=endpoint_url))
-    variables = {fid: _environment_expressions(fid, template) for fid in functions(template)}
-    environment_keys = {
-        f"{fid}Env{n}": (fid, name)
-        for fid, expressions in variables.items()
-        for n, name in enumerate(expressions)
-    }
-    queues = sorted(
-        {queue for fid in functions(template) for queue in _event_queues(fid, template)}
-    )
-    completions = _completions(template)
-    outputs = {key: variables[fid][name] for key, (fid, name) in environment_keys.items()}
-    outputs |= {f"{queue}Arn": {"Fn::GetAtt": [queue, "Arn"]} for queue in queues}
-    outputs |= {key: {"Fn::ToJsonString": value} for key, (_, _, value) in completions.items()}
+    asked = _Outputs.of(template)
     values, refs = _create_stack(
-        client("cloudformation"), stack_name, plain_template(template, outputs), parameter_overrides
+        client("cloudformation"),
+        stack_name,
+        plain_template(template, asked.expressions),
+        parameter_overrides,
     )
-    for key, (rid, complete, _) in completions.items():
+    for key, (rid, complete, _) in asked.completions.items():
         if rid in refs:  # not skipped by a false condition
             complete(client, refs[rid], json.loads(values[key]))
-    environments: dict[str, dict[str, str]] = {fid: {} for fid in variables}
-    for key, (fid, name) in environment_keys.items():
-        if key in values:
-            environments[fid][name] = values[key]
-    attrs = {(queue, "Arn"): values[f"{queue}Arn"] for queue in queues}
+    attrs = {(queue, "Arn"): values[f"{queue}Arn"] for queue in asked.queues}
     return ProvisionedStack(
-        stack_name, session.region_name or "us-east-1", refs, attrs, environments
+        stack_name, session.region_name or "us-east-1", refs, attrs, asked.environments(values)
     )
 
 
@@ -307,3 +294,42 @@ def _completions(template: dict[str, Any]) -> dict[str, tuple[str, _Completion, 
         for (kind, name), complete in _COMPLETIONS.items()
         if resource["Type"] == kind and name in resource.get("Properties", {})
     }
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    """What provisioning asks moto's CloudFormation to evaluate, as stack outputs: each
+    function's environment variables, the ARNs of the queues that feed functions, and the
+    properties moto leaves out (`_COMPLETIONS`)."""
+
+    function_ids: list[str]
+    environment_keys: dict[str, tuple[str, str]]  # output key -> (function id, variable)
+    queues: list[str]
+    completions: dict[str, tuple[str, _Completion, Any]]
+    expressions: dict[str, Any]  # output key -> what moto evaluates
+
+    @classmethod
+    def of(cls, template: dict[str, Any]) -> Self:
+        variables = {fid: _environment_expressions(fid, template) for fid in functions(template)}
+        keys = {
+            f"{fid}Env{n}": (fid, name)
+            for fid, expressions in variables.items()
+            for n, name in enumerate(expressions)
+        }
+        queues = sorted(
+            {queue for fid in functions(template) for queue in _event_queues(fid, template)}
+        )
+        completions = _completions(template)
+        expressions = {key: variables[fid][name] for key, (fid, name) in keys.items()}
+        expressions |= {f"{queue}Arn": {"Fn::GetAtt": [queue, "Arn"]} for queue in queues}
+        expressions |= {key: {"Fn::ToJsonString": v} for key, (_, _, v) in completions.items()}
+        return cls(list(variables), keys, queues, completions, expressions)
+
+    def environments(self, values: Mapping[str, str]) -> dict[str, dict[str, str]]:
+        """Each function's environment, from the evaluated outputs (a variable whose value is
+        AWS::NoValue has none)."""
+        found: dict[str, dict[str, str]] = {fid: {} for fid in self.function_ids}
+        for key, (fid, name) in self.environment_keys.items():
+            if key in values:
+                found[fid][name] = values[key]
+        return found
