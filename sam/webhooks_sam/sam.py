@@ -58,7 +58,7 @@ def build() -> Path:
     """`sam build` for this machine's architecture, into .aws-sam/local with a cache of its
     own (the layer's compiled wheels differ from the deployed build's); the built template."""
     machine = platform.machine()
-    run(
+    _run(
         ["build", "--build-dir", str(BUILD_DIR), "--cache-dir", str(BUILD_DIR.parent / "cache"),
          "--parameter-overrides", f"Architecture={architecture()}"],
         environment() | {"PLATFORM": f"manylinux2014_{machine}"},  # layers/engine/Makefile
@@ -66,7 +66,7 @@ def build() -> Path:
     return TEMPLATE
 
 
-def run(arguments: list[str], env: dict[str, str], timeout: float = 600) -> str:
+def _run(arguments: list[str], env: dict[str, str], timeout: float = 600) -> str:
     """Run `sam ARGUMENTS` from the repository; its standard output, or SamError."""
     if not installed():
         raise SamError(f"SAM CLI is not installed at {SAM}: `make build` installs it")

@@ -12,7 +12,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,9 +46,14 @@ def lambda_image() -> str:
 
 
 @pytest.fixture(scope="session")
+def built_template(lambda_image: str) -> Path:
+    """`sam build` for this machine's architecture."""
+    return sam.build()
+
+
+@pytest.fixture(scope="session")
 def stack_state(lambda_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A local stack (the `make serve` of these tests) on a free port, and its state."""
-    sam.build()
     directory = tmp_path_factory.mktemp("sam-stack")
     with serving(directory, TOKEN) as port:
         state = json.loads((directory / "stack.json").read_text(encoding="utf-8"))
@@ -56,7 +62,10 @@ def stack_state(lambda_image: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="session")
 def sam_stack(
-    lambda_image: str, stack_state: Any, tmp_path_factory: pytest.TempPathFactory
+    lambda_image: str,
+    built_template: Path,
+    stack_state: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[SamStack]:
     """SAM in front of the stack, the functions sending to a queue of their own."""
     workdir = tmp_path_factory.mktemp("sam")
@@ -64,18 +73,23 @@ def sam_stack(
         yield stack
 
 
-def webhooks(stack_state: Any, *arguments: str) -> Any:
-    """The `webhooks` CLI's JSON answer, against the stack's admin API."""
+@pytest.fixture(scope="session")
+def webhooks(stack_state: Any) -> Callable[..., Any]:
+    """The `webhooks` CLI against the stack's admin API: its JSON answer to the arguments."""
     environment = os.environ | {
         "WEBHOOKS_URL": f"http://127.0.0.1:{stack_state['port']}",
         "WEBHOOKS_ADMIN_TOKEN": TOKEN,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "webhooks_cli", *arguments, "--json"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(done.stdout)
+
+    def run(*arguments: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, "-m", "webhooks_cli", *arguments, "--json"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return json.loads(done.stdout)
+
+    return run

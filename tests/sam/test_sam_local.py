@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from tests.sam.conftest import webhooks
 from webhooks_local.template import functions
 
 REPO = Path(__file__).parents[2]
@@ -86,21 +85,21 @@ def test_every_event_file_is_invoked_and_every_function_has_one():
     assert set(FUNCTIONS.values()) == set(functions())
 
 
-def test_the_asynchronous_events_are_stored_and_listed(answers, stack_state):
+def test_the_asynchronous_events_are_stored_and_listed(answers, webhooks):
     # Given the asynchronous webhooks invoked through SAM
     queued = [answers[name] for name in ("webhook_github_push.json", "webhook_form.json")]
     # When the messages are listed with the CLI
-    listed = {item["id"] for item in webhooks(stack_state, "messages", "list")["items"]}
+    listed = {item["id"] for item in webhooks("messages", "list")["items"]}
     # Then each was accepted and is listed
     assert [answer["statusCode"] for answer in queued] == [202, 202]
     assert {body(answer)["message_id"] for answer in queued} <= listed
 
 
-def test_the_synchronous_push_answers_200_with_its_executions(answers, stack_state):
+def test_the_synchronous_push_answers_200_with_its_executions(answers, webhooks):
     # Given the synchronous GitHub push invoked through SAM
     answer = answers["webhook_github_push_sync.json"]
     # When its message is read with the CLI
-    message = webhooks(stack_state, "messages", "show", body(answer)["message_id"])
+    message = webhooks("messages", "show", body(answer)["message_id"])
     # Then both functions ran, in script processes started on Lambda's interpreter layout
     assert (answer["statusCode"], body(answer)["status"]) == (200, "SUCCESS")
     executions = message["executions"]
@@ -132,12 +131,12 @@ def test_the_sweeper_and_process_events_answer_by_their_contracts(answers):
     assert batch == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
 
 
-def test_start_api_takes_a_signed_push(api_answers, stack_state):
+def test_start_api_takes_a_signed_push(api_answers, webhooks):
     # Given a signed GitHub push through `sam local start-api`
     status, answer = api_answers["push"]
     # Then it was accepted and its message is listed
     assert status == 202
-    listed = webhooks(stack_state, "messages", "list")["items"]
+    listed = webhooks("messages", "list")["items"]
     assert answer["message_id"] in {item["id"] for item in listed}
 
 
@@ -149,14 +148,14 @@ def test_start_api_plays_no_iam_authorizer(api_answers):
 
 
 def test_queued_messages_are_processed_by_the_process_function(
-    drained, answers, api_answers, stack_state
+    drained, answers, api_answers, webhooks
 ):
     # Given the pushes queued by SAM's ingest, processed by SAM's ProcessFunction
     pushes = [body(answers["webhook_github_push.json"])["message_id"]]
     pushes.append(api_answers["push"][1]["message_id"])
     form = body(answers["webhook_form.json"])["message_id"]
     # When they are read with the CLI
-    messages = [webhooks(stack_state, "messages", "show", id_) for id_ in [*pushes, form]]
+    messages = [webhooks("messages", "show", id_) for id_ in [*pushes, form]]
     # Then each push succeeded with both functions, and the form ended too
     assert drained == 3
     for message in messages[:2]:
