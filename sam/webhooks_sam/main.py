@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
+import signal
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from webhooks_local.child import serving
@@ -22,6 +25,10 @@ from webhooks_sam.stack import SamStack
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Ctrl-C or a termination stops SAM, the relay and a throwaway stack (also when started
+    # with SIGINT ignored, as a background job is): SAM then inherits Ctrl-C's default.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "image":
             print(ensure_image())
@@ -35,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,5 +103,10 @@ def _stack_state() -> Iterator[dict[str, Any]]:
         yield state
         return
     print("No local stack is running (make serve): starting a throwaway one.", file=sys.stderr)
-    with tempfile.TemporaryDirectory() as directory, serving(Path(directory), "sam-local"):
+    token = secrets.token_urlsafe(24)
+    with tempfile.TemporaryDirectory() as directory, serving(Path(directory), token) as port:
+        print(
+            f"Its admin API: http://127.0.0.1:{port}/admin/v1 (Authorization: Bearer {token})",
+            file=sys.stderr,
+        )
         yield json.loads((Path(directory) / "stack.json").read_text(encoding="utf-8"))
