@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from webhooks_sam.sam import REPO, SAM, SamError, architecture, tail
+from webhooks_sam.sam import REPO, SAM, SamError, architecture, output
 
 RECIPE = REPO / "lambda-image" / "build.sh"
 BUILD_TIMEOUT = 1200.0
@@ -49,17 +49,9 @@ def can_build() -> bool:
 
 
 def _recipe(*options: str) -> str:
-    done = subprocess.run(
-        [str(RECIPE), str(emulator()), *options],
-        env=os.environ | {"PIP": f"{sys.executable} -m pip"},
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SamError(f"lambda-image/build.sh failed ({done.returncode}):\n{tail(done.stderr)}")
-    return done.stdout
+    command = [str(RECIPE), str(emulator()), *options]
+    env = os.environ | {"PIP": f"{sys.executable} -m pip"}
+    return output(command, env, BUILD_TIMEOUT, "lambda-image/build.sh")
 
 
 def _docker(*arguments: str) -> bool:

@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,11 +68,17 @@ def build() -> Path:
 
 
 def _run(arguments: list[str], env: dict[str, str], timeout: float = 600) -> str:
-    """Run `sam ARGUMENTS` from the repository; its standard output, or SamError."""
+    """Run `sam ARGUMENTS`; its standard output, or SamError."""
     if not installed():
         raise SamError(f"SAM CLI is not installed at {SAM}: `make build` installs it")
+    return output([str(SAM), *arguments], env, timeout, f"sam {arguments[0]}")
+
+
+def output(command: list[str], env: Mapping[str, str], timeout: float, name: str) -> str:
+    """Run `command` from the repository; its standard output, or SamError with its last
+    lines of standard error."""
     done = subprocess.run(
-        [str(SAM), *arguments],
+        command,
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -80,7 +87,7 @@ def _run(arguments: list[str], env: dict[str, str], timeout: float = 600) -> str
         check=False,
     )
     if done.returncode != 0:
-        raise SamError(f"sam {arguments[0]} failed ({done.returncode}):\n{tail(done.stderr)}")
+        raise SamError(f"{name} failed ({done.returncode}):\n{tail(done.stderr)}")
     return done.stdout
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import signal
 import socket
 import subprocess
 import time
@@ -21,6 +20,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from webhooks_local.aws import local_session
+from webhooks_local.child import stop
 from webhooks_local.poller import QueuePoller
 from webhooks_local.sqs_events import SqsSource, sources
 from webhooks_local.state import provisioned
@@ -31,7 +31,6 @@ from webhooks_sam.relay import Relay, bridge_address
 PROCESS_FUNCTION = "ProcessFunction"
 INVOKE_TIMEOUT = 300.0
 API_START_TIMEOUT = 120.0
-API_STOP_TIMEOUT = 30.0
 
 
 def stamped(event: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -124,7 +123,7 @@ class SamStack:
             _wait_for_port(process, port, self.workdir / "start-api.log")
             yield f"http://127.0.0.1:{port}"
         finally:
-            _stop(process)
+            stop(process)  # Ctrl-C: SAM stops its containers; killed if it lingers
             log.close()
 
     def drain(self) -> int:
@@ -182,14 +181,3 @@ def _wait_for_port(process: subprocess.Popen[bytes], port: int, log: Path) -> No
         except OSError:
             time.sleep(0.2)
     raise sam.SamError(f"sam local start-api did not start:\n{sam.tail(log.read_text())}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C (SAM stops its containers), then kill if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=API_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
