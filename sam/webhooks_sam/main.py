@@ -30,11 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if args.command == "image":
-            print(ensure_image())
-            return 0
         if args.command == "build":
             print(sam.build())
+            return 0
+        if not docker_answers():
+            raise sam.SamError("Docker does not answer (`docker info`); SAM's commands need it")
+        if args.command == "image":
+            print(ensure_image())
             return 0
         return _run(args)
     except (sam.SamError, OSError) as error:
@@ -63,8 +65,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not docker_answers():
-        raise sam.SamError("Docker does not answer (`docker info`); SAM's commands need it")
     image = ensure_image()
     sam.build()
     with (
