@@ -27,7 +27,8 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(PARAMETERS),--parameter-overrides $(PARAMETERS)) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
-.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean
+.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
+	lambda-image sam-invoke sam-api sam-local-test
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,19 @@ serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOK
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
 	$(BIN)/python -m webhooks_local invoke $(FUNCTION) $(EVENT)
 
+# SAM's own commands in a local Lambda image (lambda-image/), against the local stack's moto.
+lambda-image: $(BIN)/.installed $(SAM_VENV)/.installed ## build the Lambda emulation image, or reuse it
+	$(BIN)/python -m webhooks_sam image
+
+sam-invoke: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local invoke FUNCTION on EVENT, in Docker
+	$(BIN)/python -m webhooks_sam invoke $(FUNCTION) $(EVENT)
+
+sam-api: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local start-api in front of the local stack
+	$(BIN)/python -m webhooks_sam start-api
+
+sam-local-test: $(BIN)/.installed $(SAM_VENV)/.installed ## the SAM round trip; fails where Docker is missing
+	SAM_LOCAL_TESTS=require $(BIN)/pytest -q tests/sam
+
 test: lint validate scan build ## everything CI checks: lint, template, scan, build, all tests
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
@@ -68,7 +82,7 @@ e2e: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy layers/engine src local cli tests/fakes.py
+	$(BIN)/mypy layers/engine src local cli sam tests/fakes.py
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

@@ -34,7 +34,7 @@ from webhooks_local import main as local_main
 from webhooks_local.template import LOCAL_PARAMETERS, load_template
 
 COMMANDS = samples("bash")
-MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
+MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
 LOCAL_SOURCES = " ".join(
     path.read_text(encoding="utf-8") for path in Path(local_main.__file__).parent.glob("*.py")
 )

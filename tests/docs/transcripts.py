@@ -27,6 +27,7 @@ DOC_TOKEN = "<token>"
 DOC_STATE = ".local/stack.json"
 _HEREDOC = re.compile(r"<<-?'?(\w+)'?")
 _SHAPES = {
+    "lines": r"^\.\.\.\n",  # a line of its own: any lines, or none
     "ulid": r"\b[0-9A-HJKMNP-TV-Z]{26}\b",
     "uuid": r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
     "datetime": r"\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?",
@@ -36,7 +37,11 @@ _SHAPES = {
     "any": r"\.\.\.",
     "spaces": r" {2,}",
 }
-_TOKEN = re.compile("|".join(f"(?P<{name}>{shape})" for name, shape in _SHAPES.items()))
+_TOKEN = re.compile(
+    "|".join(f"(?P<{name}>{shape})" for name, shape in _SHAPES.items()), re.MULTILINE
+)
+# What each shape matches in what a command printed (the others: any value of their shape).
+_MATCHED = {"lines": "(?:[^\n]*\n)*?", "any": ".*?", "spaces": " +"}
 
 
 @dataclass(frozen=True)
@@ -87,12 +92,8 @@ class Matcher:
 
     def _part(self, token: re.Match[str], groups: dict[str, str]) -> str:
         kind, text = token.lastgroup or "", token[0]
-        if kind == "any":
-            return ".*?"
-        if kind == "spaces":
-            return " +"
         if kind != "ulid":
-            return _SHAPES[kind]
+            return _MATCHED.get(kind, _SHAPES[kind])
         if text in self.ids:
             return re.escape(self.ids[text])
         named = {shown: name for name, shown in groups.items()}

@@ -254,6 +254,34 @@ def test_alarms_on_the_functions_metrics_watch_their_own_stacks_service() -> Non
     assert {logical_id for logical_id, _ in metrics} >= {"SweptMessagesAlarm"}
 
 
+def test_the_endpoint_variable_is_declared_for_sam_but_left_out_on_aws(
+    provisioned: ProvisionedStack,
+) -> None:
+    # Given the template's AWS_ENDPOINT_URL (declared, so that `sam local`'s --env-vars sets it)
+    declared = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+
+    # When the stack is created (moto's CloudFormation evaluates the variables as AWS does)
+    environments = [function_environment(fid, provisioned) for fid in functions()]
+
+    # Then no function has it: boto3 reaches AWS's own endpoints
+    assert declared["AWS_ENDPOINT_URL"] == {"Ref": "AWS::NoValue"}
+    assert all("AWS_ENDPOINT_URL" not in environment for environment in environments)
+
+
+def test_functions_and_layer_take_the_architecture_parameter_arm64_by_default() -> None:
+    # Given the template
+    template = load_template()
+
+    # Then the functions and the layer follow one parameter, Lambda's arm64 unless overridden
+    assert template["Parameters"]["Architecture"]["Default"] == "arm64"
+    assert template["Globals"]["Function"]["Architectures"] == [{"Ref": "Architecture"}]
+    layer = template["Resources"]["EngineLayer"]["Properties"]
+    assert layer["CompatibleArchitectures"] == [{"Ref": "Architecture"}]
+    assert all(
+        "Architectures" not in template["Resources"][fid]["Properties"] for fid in functions()
+    )
+
+
 def test_process_function_reads_the_queue_in_batches() -> None:
     # When
     spec = function_spec("ProcessFunction")

@@ -232,7 +232,17 @@ _WARM_REQUEST = {
     "source_ip": "127.0.0.1",
     "received_at": "2026-01-01T00:00:00+00:00",
 }
-_WARM_SCRIPT = "log.info(str(payload))\nreturn headers.get('content-type') and query['a']"
+# What scripts commonly do: check a signature, parse and log the payload, set a summary.
+_WARM_SCRIPT = """
+import hashlib, hmac, json, re
+digest = hmac.new(b"k", raw_body, hashlib.sha256).hexdigest()
+log.info(json.dumps(payload, sort_keys=True) + digest + body)
+log.set_message(uri + " " + query.get("a", ""))
+for name, value in headers.items():
+    if re.match(r"x-", name) is not None:
+        log.debug(f"{name}: {value}")
+return verify.github("k") or verify.hmac("k", "x-signature") or props.get("A") == method
+"""
 
 
 def warm(reader: FrameReader) -> None:
