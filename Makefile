@@ -95,7 +95,7 @@ validate: $(SAM_VENV)/.installed
 # only because checkov takes a property set through Fn::If as set, whatever the condition:
 # CKV_AWS_115 (reserved concurrency), CKV_AWS_117 (VPC), CKV_AWS_119 and CKV_AWS_158 (a
 # customer managed key for the tables and log groups), CKV_AWS_26 (an encrypted topic). The
-# default parameters give none of them (README, "Scanning").
+# default parameters give none of them (CONTRIBUTING.md, "Gates").
 scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: fails on any check neither passed nor skipped with a reason
 	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 

@@ -573,13 +573,13 @@ def test_webhook_api_is_throttled_by_parameters() -> None:
 
 
 @pytest.mark.parametrize("parameter", sorted(load_template()["Parameters"]))
-def test_readme_lists_every_parameter_with_its_default(parameter: str) -> None:
+def test_operations_page_lists_every_parameter_with_its_default(parameter: str) -> None:
     # Given
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    page = (REPO_ROOT / "docs/operations.md").read_text(encoding="utf-8")
     default = load_template()["Parameters"][parameter].get("Default", "")
 
     # When
-    rows = [line for line in readme.splitlines() if line.startswith(f"| `{parameter}` |")]
+    rows = [line for line in page.splitlines() if line.startswith(f"| `{parameter}` |")]
 
     # Then
     [row] = rows
