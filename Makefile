@@ -28,7 +28,7 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
 .PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
-	lock lock-check help check complexity
+	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -62,6 +62,19 @@ serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOK
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
 	$(BIN)/python -m webhooks_local invoke $(FUNCTION) $(EVENT)
 
+# SAM's own commands in a local Lambda image (lambda-image/), against the local stack's moto.
+lambda-image: $(BIN)/.installed $(SAM_VENV)/.installed ## build the Lambda emulation image, or reuse it
+	$(BIN)/python -m webhooks_sam image
+
+sam-invoke: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local invoke FUNCTION on EVENT, in Docker
+	$(BIN)/python -m webhooks_sam invoke $(FUNCTION) $(EVENT)
+
+sam-api: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local start-api in front of the local stack
+	$(BIN)/python -m webhooks_sam start-api
+
+sam-local-test: $(BIN)/.installed $(SAM_VENV)/.installed ## the SAM round trip; fails where Docker is missing
+	SAM_LOCAL_TESTS=require $(BIN)/pytest -q tests/sam
+
 test: lint lock-check validate scan build ## everything CI checks: lint, lock, template, scan, build, all tests
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
@@ -81,7 +94,7 @@ lint: $(BIN)/.installed complexity ## ruff format and lint, mypy strict, complex
 
 # Tests are left out: radon counts each assert as a branch.
 complexity: $(BIN)/.installed ## radon grade B at most for every function (xenon), with ruff's mccabe 8
-	$(BIN)/xenon --max-absolute B --max-modules B --max-average A layers src local testbed bench cli
+	$(BIN)/xenon --max-absolute B --max-modules B --max-average A layers src local testbed bench sam cli
 
 format: $(BIN)/.installed ## ruff format and the fixes ruff can make
 	$(BIN)/ruff format .
@@ -94,7 +107,7 @@ validate: $(SAM_VENV)/.installed ## sam validate --lint on template.yaml
 # only because checkov takes a property set through Fn::If as set, whatever the condition:
 # CKV_AWS_115 (reserved concurrency), CKV_AWS_117 (VPC), CKV_AWS_119 and CKV_AWS_158 (a
 # customer managed key for the tables and log groups), CKV_AWS_26 (an encrypted topic). The
-# default parameters give none of them (README, "Scanning").
+# default parameters give none of them (CONTRIBUTING.md, "Gates").
 scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: fails on any check neither passed nor skipped with a reason
 	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 

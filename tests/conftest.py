@@ -1,7 +1,7 @@
 """Shared fixtures: moto stacks provisioned from template.yaml, events, a Lambda context.
 
-Events, SQS records and the Lambda context come from the local stack's own builders, so
-that tests and the local stack hand the handlers the same thing."""
+Events, SQS records and the Lambda context come from the testbed's builders, which the local
+stack uses too, so that tests and the local stack hand the handlers the same thing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`webhooks export` and `webhooks apply`: the configuration document (README, "Configuration file")."""
+"""`webhooks export` and `webhooks apply`: the configuration document (docs/guide/configuration.md)."""
 
 from __future__ import annotations
 

@@ -231,7 +231,7 @@ def test_start_build_builds_the_project_at_the_source_version(resources: Resourc
 
 
 def test_start_build_keeps_designs_signature(resources: Resources):
-    # When: start_build(project, env=None) as the README's aws section documents it
+    # When: start_build(project, env=None) as docs/guide/scripts.md ("aws") documents it
     result = perform("start_build", {"project": resources.arns["project"]})
 
     # Then the project's default source version is built

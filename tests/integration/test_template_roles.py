@@ -9,8 +9,8 @@ without its grant. `CALLS` is held in turn to the AWS operations the adapters na
 adding a call to the code, or removing the last one of a kind, fails until the roles follow.
 
 Which function reaches which adapter method is read from the code and written down here:
-moto enforces no IAM, so the calls are not replayed (docs/architecture.md, "Security and
-limits"). The scripts' `aws` actions are test_template_actions.py's."""
+moto enforces no IAM, so the calls are not replayed (docs/security.md, "Function roles").
+The scripts' `aws` actions are test_template_actions.py's."""
 
 from __future__ import annotations
 

@@ -383,3 +383,17 @@ def test_functions_that_run_scripts_get_the_http_allow_list(
     assert environments["ProcessFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
     assert environments["AdminFunction"]["HTTP_ALLOWED_HOSTS"] == allowed
     assert "HTTP_ALLOWED_HOSTS" not in environments["SweeperFunction"]
+
+
+def test_the_endpoint_variable_is_declared_for_sam_but_left_out_on_aws(
+    provisioned: ProvisionedStack,
+) -> None:
+    # Given the template's AWS_ENDPOINT_URL (declared, so that `sam local`'s --env-vars sets it)
+    declared = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+
+    # When the stack is created (moto's CloudFormation evaluates the variables as AWS does)
+    environments = [function_environment(fid, provisioned) for fid in functions()]
+
+    # Then no function has it: boto3 reaches AWS's own endpoints
+    assert declared["AWS_ENDPOINT_URL"] == {"Ref": "AWS::NoValue"}
+    assert all("AWS_ENDPOINT_URL" not in environment for environment in environments)

@@ -24,6 +24,7 @@ ROOTS = (
     "local",
     "testbed",
     "bench",
+    "sam",
     "cli",
 )
 

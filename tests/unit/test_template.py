@@ -121,6 +121,20 @@ def test_alarms_on_the_functions_metrics_watch_their_own_stacks_service() -> Non
     assert {logical_id for logical_id, _ in metrics} >= {"SweptMessagesAlarm"}
 
 
+def test_functions_and_layer_take_the_architecture_parameter_arm64_by_default() -> None:
+    # Given the template
+    template = load_template()
+
+    # Then the functions and the layer follow one parameter, Lambda's arm64 unless overridden
+    assert template["Parameters"]["Architecture"]["Default"] == "arm64"
+    assert template["Globals"]["Function"]["Architectures"] == [{"Ref": "Architecture"}]
+    layer = template["Resources"]["EngineLayer"]["Properties"]
+    assert layer["CompatibleArchitectures"] == [{"Ref": "Architecture"}]
+    assert all(
+        "Architectures" not in template["Resources"][fid]["Properties"] for fid in functions()
+    )
+
+
 def test_process_function_reads_the_queue_in_batches() -> None:
     # When
     spec = function_spec("ProcessFunction")
@@ -200,13 +214,13 @@ def test_webhook_api_is_throttled_by_parameters() -> None:
 
 
 @pytest.mark.parametrize("parameter", sorted(load_template()["Parameters"]))
-def test_readme_lists_every_parameter_with_its_default(parameter: str) -> None:
+def test_operations_page_lists_every_parameter_with_its_default(parameter: str) -> None:
     # Given
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    page = (REPO_ROOT / "docs/operations.md").read_text(encoding="utf-8")
     default = load_template()["Parameters"][parameter].get("Default", "")
 
     # When
-    rows = [line for line in readme.splitlines() if line.startswith(f"| `{parameter}` |")]
+    rows = [line for line in page.splitlines() if line.startswith(f"| `{parameter}` |")]
 
     # Then
     [row] = rows

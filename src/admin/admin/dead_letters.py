@@ -1,6 +1,7 @@
 """Routes: the dead-letter queue, as a whole and record by record.
 
-Records are read by receiving them (SQS has no peek): see `adapters/sqs.py` and the README.
+Records are read by receiving them (SQS has no peek): see `adapters/sqs.py` and
+docs/guide/admin-and-cli.md.
 """
 
 from __future__ import annotations

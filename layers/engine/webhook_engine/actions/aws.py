@@ -249,7 +249,7 @@ class StartExecution(AwsAction):
 
 class StartBuild(AwsAction):
     """`source_version` (a commit, branch or tag) extends the script contract's
-    `start_build(project, env=None)` (README, "aws"): a push builds the commit it pushed."""
+    `start_build(project, env=None)` (docs/guide/scripts.md, "aws"): a push builds the commit it pushed."""
 
     action, kind, target_argument = "start_build", kinds.BUILD_PROJECT, "project"
     api, service, method = "codebuild:StartBuild", "codebuild", "start_build"

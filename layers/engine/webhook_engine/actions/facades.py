@@ -91,7 +91,7 @@ class ScriptHttp(ScriptFacade):
 
 
 class ScriptAws(ScriptFacade):
-    """`aws` in function scripts: the actions of docs/architecture.md, "Toolkit"."""
+    """`aws` in function scripts: the actions of docs/guide/scripts.md, "aws"."""
 
     __slots__ = ("_call",)
     script_attributes: ClassVar[frozenset[str]] = frozenset(

@@ -1,4 +1,4 @@
-"""Apply a configuration document declaratively, by name (docs/architecture.md).
+"""Apply a configuration document declaratively, by name (docs/guide/configuration.md).
 
 Nothing is written until the whole document has been checked and diffed, so a document with one
 bad script or one new secret without a value changes nothing.

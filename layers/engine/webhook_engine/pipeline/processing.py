@@ -1,6 +1,6 @@
 """Process one submission of a stored message: lease it, match, run, record.
 
-Every way a submission can end is recorded (docs/architecture.md, "Guarantees"): scripts'
+Every way a submission can end is recorded (docs/operations.md, "Guarantees"): scripts'
 failures in their executions, a processing error as FAILED with its reason, a submission
 that a later one replaced as SUPERSEDED (by the resubmission), one whose attempts twice left
 nothing behind (runtime killed) as FAILED, outcome unknown, one whose body is gone as FAILED.
