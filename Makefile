@@ -44,16 +44,14 @@ $(BIN)/.installed: pyproject.toml requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(SAM_VENV)/.installed:
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+$(SAM_VENV)/.installed: tools/sam.txt
+	$(PYTHON) -m venv --clear $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --require-hashes --no-deps -r tools/sam.txt
 	touch $@
 
-$(CHECKOV_VENV)/.installed:
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+$(CHECKOV_VENV)/.installed: tools/checkov.txt
+	$(PYTHON) -m venv --clear $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --require-hashes --no-deps -r tools/checkov.txt
 	touch $@
 
 serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
@@ -128,7 +126,9 @@ clean: ## remove build output and caches (not the venvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local
 
 # The lock: uv.lock from pyproject.toml's pins, and the requirements generated from it (each
-# rewritten only when it changes, so that the venv is rebuilt only then).
+# rewritten only when it changes, so that the venv is rebuilt only then); the tools' venvs from
+# tools/*.in, compiled with hashes (keeping the versions they hold unless a pin moved).
+TOOLS = sam checkov
 EXPORT = $(BIN)/uv export --quiet --frozen --no-emit-project --no-header --format requirements-txt
 GENERATED = \# Generated from uv.lock by make lock: do not edit.
 LAYER_REQUIREMENTS = layers/engine/requirements.txt
@@ -142,8 +142,12 @@ lock: $(BIN)/.installed ## after editing pyproject.toml's pins: lock, then regen
 	$(call exported,--extra dev) > requirements-dev.txt.new
 	for file in $(LAYER_REQUIREMENTS) requirements-dev.txt; do \
 		cmp -s $$file.new $$file && rm $$file.new || mv $$file.new $$file; done
+	for tool in $(TOOLS); do $(BIN)/uv pip compile --quiet --universal --python-version 3.13 \
+		--generate-hashes tools/$$tool.in -o tools/$$tool.txt; done
 
 lock-check: $(BIN)/.installed ## fails when pyproject.toml, uv.lock and the requirements disagree
 	$(BIN)/uv lock --check --quiet
 	$(call exported,--no-dev) | diff -u $(LAYER_REQUIREMENTS) -
 	$(call exported,--extra dev) | diff -u requirements-dev.txt -
+	for tool in $(TOOLS); do pin=$$(grep -v '^#' tools/$$tool.in); \
+		grep -qxF "$$pin \\" tools/$$tool.txt || { echo "tools/$$tool.txt lacks $$pin: make lock"; exit 1; }; done
