@@ -22,11 +22,11 @@ from typing import Any, Self
 from webhooks_local.aws import local_session
 from webhooks_local.child import stop
 from webhooks_local.poller import QueuePoller
-from webhooks_local.sqs_events import SqsSource, sources
 from webhooks_local.state import provisioned
 from webhooks_local.workers import FunctionError
 from webhooks_sam import sam
 from webhooks_sam.relay import Relay, bridge_address
+from webhooks_testbed.sqs_events import SqsSource, sources
 
 PROCESS_FUNCTION = "ProcessFunction"
 INVOKE_TIMEOUT = 300.0

@@ -7,7 +7,8 @@ reader's files; each command is checked against what it names, so that none can 
 - `sam deploy --parameter-overrides Name=value ...`: parameters of the template, with values it
   accepts (allowed pattern, values, range);
 - `.venv/bin/pytest PATHS`: the paths exist;
-- `.venv/bin/python -m webhooks_local bench OPTIONS`: the bench takes those options;
+- `.venv/bin/python -m webhooks_local|webhooks_bench OPTIONS`: the local stack's or the
+  benchmark's parser takes those options;
 - `.venv/bin/python - FILES <<'EOF'`: the script compiles and the files exist (or an earlier
   command of the block writes them).
 
@@ -29,15 +30,21 @@ from typing import Any
 import pytest
 
 from tests.docs.samples import REPO, Block, samples
+from webhooks_bench import main as bench_main
 from webhooks_cli.main import build_parser
 from webhooks_local import main as local_main
-from webhooks_local.template import LOCAL_PARAMETERS, load_template
+from webhooks_testbed import template
+from webhooks_testbed.template import LOCAL_PARAMETERS, load_template
 
 COMMANDS = samples("bash")
 MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+# What the local stack reads: its own package, and the testbed's it builds on.
 LOCAL_SOURCES = " ".join(
-    path.read_text(encoding="utf-8") for path in Path(local_main.__file__).parent.glob("*.py")
+    path.read_text(encoding="utf-8")
+    for package in (local_main, template)
+    for path in Path(package.__file__).parent.glob("*.py")
 )
+PARSERS = {"webhooks_local": local_main._parser, "webhooks_bench": bench_main._parser}
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _REDIRECTS = frozenset({">", ">>", "<", "2>", "2>&1"})
 
@@ -157,12 +164,12 @@ def check_pytest(command: Command, _: list[str]) -> None:
 
 
 def check_python(command: Command, written: list[str]) -> None:
-    if command.words[1:3] == ["-m", "webhooks_local"]:
+    if command.words[1] == "-m" and command.words[2] in PARSERS:
         with contextlib.redirect_stderr(io.StringIO()) as errors:
             try:
-                local_main._parser().parse_args(command.words[3:])
+                PARSERS[command.words[2]]().parse_args(command.words[3:])
             except SystemExit:
-                pytest.fail(f"webhooks_local refuses {command.words[3:]}: {errors.getvalue()}")
+                pytest.fail(f"{command.words[2]} refuses {command.words[3:]}: {errors.getvalue()}")
         return
     assert command.words[1] == "-", command.words
     assert command.heredoc is not None, command.words

@@ -69,7 +69,7 @@ def test_every_link_reaches_a_page_and_a_heading(page: Path):
 
 def sources() -> list[Path]:
     """Code, comments and configuration that may point a reader at the docs."""
-    roots = ["layers", "src", "local", "cli", "tests", "examples", ".ci"]
+    roots = ["layers", "src", "local", "testbed", "bench", "sam", "cli", "tests", "examples", ".ci"]
     files = [p for root in roots for p in (REPO / root).rglob("*") if p.is_file()]
     kept = [
         p

@@ -10,7 +10,7 @@ import re
 from tests.docs.samples import REPO
 from webhook_engine.sandbox.members import MEMBERS, WITHHELD
 from webhook_engine.settings import Settings
-from webhooks_local.template import load_template
+from webhooks_testbed.template import load_template
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from webhooks_local.template import functions
+from webhooks_testbed.template import functions
 
 REPO = Path(__file__).parents[2]
 EVENTS = REPO / "events"
