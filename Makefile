@@ -28,24 +28,31 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
 .PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
+	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity \
 	wasm-toolchain wasm-python wasm-bench
+.DEFAULT_GOAL := help
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+help: ## this list
+	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## /\1\t/' | expand -t 16
+
+check: lint lock-check unit ## the fast loop before a commit: lint, the lock, unit tests (under a minute)
+
+# The venv holds exactly what requirements-dev.txt lists, hashes checked; that file and the
+# layer's requirements are generated from uv.lock (make lock), which pyproject.toml's pins fix.
+$(BIN)/.installed: pyproject.toml requirements-dev.txt
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(SAM_VENV)/.installed:
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+$(SAM_VENV)/.installed: tools/sam.txt
+	$(PYTHON) -m venv --clear $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --require-hashes --no-deps -r tools/sam.txt
 	touch $@
 
-$(CHECKOV_VENV)/.installed:
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+$(CHECKOV_VENV)/.installed: tools/checkov.txt
+	$(PYTHON) -m venv --clear $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --require-hashes --no-deps -r tools/checkov.txt
 	touch $@
 
 serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
@@ -54,39 +61,56 @@ serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOK
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
 	$(BIN)/python -m webhooks_local invoke $(FUNCTION) $(EVENT)
 
-test: lint validate scan build ## everything CI checks: lint, template, scan, build, all tests
+# SAM's own commands in a local Lambda image (lambda-image/), against the local stack's moto.
+lambda-image: $(BIN)/.installed $(SAM_VENV)/.installed ## build the Lambda emulation image, or reuse it
+	$(BIN)/python -m webhooks_sam image
+
+sam-invoke: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local invoke FUNCTION on EVENT, in Docker
+	$(BIN)/python -m webhooks_sam invoke $(FUNCTION) $(EVENT)
+
+sam-api: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local start-api in front of the local stack
+	$(BIN)/python -m webhooks_sam start-api
+
+sam-local-test: $(BIN)/.installed $(SAM_VENV)/.installed ## the SAM round trip; fails where Docker is missing
+	SAM_LOCAL_TESTS=require $(BIN)/pytest -q tests/sam
+
+test: lint lock-check validate scan build ## everything CI checks: lint, lock, template, scan, build, all tests
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
-unit: $(BIN)/.installed
+unit: $(BIN)/.installed ## the unit tier: no moto, no process, no network (about 20 s)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(BIN)/.installed
+integration: $(BIN)/.installed ## handlers on moto, script processes, the local stack's parts
 	$(BIN)/pytest -q tests/integration
 
-e2e: $(BIN)/.installed
+e2e: $(BIN)/.installed ## the local stack over HTTP, and the CLI against it
 	$(BIN)/pytest -q tests/e2e
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed complexity ## ruff format and lint, mypy strict, complexity
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy layers/engine src local cli tests/fakes.py
+	$(BIN)/mypy
 
-format: $(BIN)/.installed
+# Tests are left out: radon counts each assert as a branch.
+complexity: $(BIN)/.installed ## radon grade B at most for every function (xenon), with ruff's mccabe 8
+	$(BIN)/xenon --max-absolute B --max-modules B --max-average A layers src local testbed bench sam cli
+
+format: $(BIN)/.installed ## ruff format and the fixes ruff can make
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-validate: $(SAM_VENV)/.installed
+validate: $(SAM_VENV)/.installed ## sam validate --lint on template.yaml
 	$(SAM_ENV) $(SAM) validate --lint
 
 # A check that does not apply is skipped with its reason in the resource's Metadata. Five pass
 # only because checkov takes a property set through Fn::If as set, whatever the condition:
 # CKV_AWS_115 (reserved concurrency), CKV_AWS_117 (VPC), CKV_AWS_119 and CKV_AWS_158 (a
 # customer managed key for the tables and log groups), CKV_AWS_26 (an encrypted topic). The
-# default parameters give none of them (README, "Scanning").
+# default parameters give none of them (CONTRIBUTING.md, "Gates").
 scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: fails on any check neither passed nor skipped with a reason
 	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
-build: $(BIN)/.installed $(SAM_VENV)/.installed
+build: $(BIN)/.installed $(SAM_VENV)/.installed ## sam build: the functions and the engine layer
 	$(SAM_ENV) $(SAM) build
 
 deploy: build ## sam deploy (STACK_NAME, REGION, PARAMETERS, CONFIRM), then the stack as deployed
@@ -96,8 +120,8 @@ deploy: build ## sam deploy (STACK_NAME, REGION, PARAMETERS, CONFIRM), then the 
 openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin > docs/openapi.json
 
-bench: $(BIN)/.installed
-	$(BIN)/python -m webhooks_local bench
+bench: $(BIN)/.installed ## figures: costs, cold starts, sandbox, the local stack under load
+	$(BIN)/python -m webhooks_bench
 
 # Scripts in CPython-in-WebAssembly, a measured spike (wasm/README.md, docs/decisions.md).
 WASM_BUILD := build/wasm
@@ -117,5 +141,32 @@ wasm-bench: $(BIN)/.installed ## the wasm walls next to the process wall (after 
 	$(BIN)/python wasm/bench.py $(WASM_BUILD)
 	$(BIN)/python wasm/attacks.py $(WASM_BUILD)
 
-clean:
+clean: ## remove build output and caches (not the venvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local
+
+# The lock: uv.lock from pyproject.toml's pins, and the requirements generated from it (each
+# rewritten only when it changes, so that the venv is rebuilt only then); the tools' venvs from
+# tools/*.in, compiled with hashes (keeping the versions they hold unless a pin moved).
+TOOLS = sam checkov
+EXPORT = $(BIN)/uv export --quiet --frozen --no-emit-project --no-header --format requirements-txt
+GENERATED = \# Generated from uv.lock by make lock: do not edit.
+LAYER_REQUIREMENTS = layers/engine/requirements.txt
+define exported
+{ echo '$(GENERATED)'; $(EXPORT) $(1); }
+endef
+
+lock: $(BIN)/.installed ## after editing pyproject.toml's pins: lock, then regenerate the requirements
+	$(BIN)/uv lock
+	$(call exported,--no-dev) > $(LAYER_REQUIREMENTS).new
+	$(call exported,--extra dev) > requirements-dev.txt.new
+	for file in $(LAYER_REQUIREMENTS) requirements-dev.txt; do \
+		cmp -s $$file.new $$file && rm $$file.new || mv $$file.new $$file; done
+	for tool in $(TOOLS); do $(BIN)/uv pip compile --quiet --universal --python-version 3.13 \
+		--generate-hashes tools/$$tool.in -o tools/$$tool.txt; done
+
+lock-check: $(BIN)/.installed ## fails when pyproject.toml, uv.lock and the requirements disagree
+	$(BIN)/uv lock --check --quiet
+	$(call exported,--no-dev) | diff -u $(LAYER_REQUIREMENTS) -
+	$(call exported,--extra dev) | diff -u requirements-dev.txt -
+	for tool in $(TOOLS); do pin=$$(grep -v '^#' tools/$$tool.in); \
+		grep -qxF "$$pin \\" tools/$$tool.txt || { echo "tools/$$tool.txt lacks $$pin: make lock"; exit 1; }; done

@@ -1,7 +1,7 @@
 """Shared fixtures: moto stacks provisioned from template.yaml, events, a Lambda context.
 
-Events, SQS records and the Lambda context come from the local stack's own builders, so
-that tests and the local stack hand the handlers the same thing."""
+Events, SQS records and the Lambda context come from the testbed's builders, which the local
+stack uses too, so that tests and the local stack hand the handlers the same thing."""
 
 from __future__ import annotations
 
@@ -23,16 +23,16 @@ from aws_lambda_powertools.utilities import parameters
 from hypothesis import settings
 from moto import mock_aws
 
-from admin import deps as admin_deps
+from admin import services as admin_services
 from webhook_engine import wiring
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument
-from webhooks_local import sqs_move_tasks
-from webhooks_local.apigateway import HttpRequest, build_event, find_route, routes
-from webhooks_local.authorizer import iam_authorizer
-from webhooks_local.context import LocalLambdaContext
-from webhooks_local.functions import FunctionConfig
-from webhooks_local.template import ProvisionedStack, function_environment, provision
+from webhooks_testbed import sqs_move_tasks
+from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, routes
+from webhooks_testbed.authorizer import iam_authorizer
+from webhooks_testbed.lambda_context import LocalLambdaContext
+from webhooks_testbed.lambdas import FunctionConfig
+from webhooks_testbed.template import ProvisionedStack, function_environment, provision
 
 # Property-based tests draw the same examples on every run: the suite stays deterministic.
 settings.register_profile("deterministic", derandomize=True, database=None)
@@ -84,7 +84,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _reset_caches() -> None:
     wiring.reset()
-    admin_deps.catalog.cache_clear()
+    admin_services.container.cache_clear()
     parameters.clear_caches()
 
 

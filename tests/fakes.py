@@ -1,5 +1,5 @@
 """In-memory fakes of every port in webhook_engine.domain.ports (and of the AwsCaller of
-toolkit/aws.py), for unit tests.
+actions/aws.py), for unit tests.
 
 Each fake keeps the behaviour its adapter implements (adapters/messages_table.py,
 config_table.py, ssm.py, sqs.py, s3.py) and nothing more: a finished submission is not claimed
@@ -14,8 +14,10 @@ by the number of messages a page examines) is left out.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
+from webhook_engine.actions.aws import AwsRequest
+from webhook_engine.actions.calls import Performed
 from webhook_engine.domain.errors import (
     BodyMissingError,
     InvalidRequestError,
@@ -43,6 +47,7 @@ from webhook_engine.domain.models import (
     Submission,
 )
 from webhook_engine.domain.ports import (
+    CURSOR_PATTERN,
     Claim,
     ClaimRefusal,
     DeadLetter,
@@ -55,8 +60,6 @@ from webhook_engine.domain.ports import (
     UnreadableItem,
 )
 from webhook_engine.domain.times import isoformat
-from webhook_engine.toolkit.aws import AwsRequest
-from webhook_engine.toolkit.calls import Performed
 
 INLINE_LIMIT = 262_144
 MAX_SUBMISSIONS_PER_WRITE = 50
@@ -344,18 +347,18 @@ class FakeMessageStore:
         return not live or lease.owner == owner
 
     def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page:
-        """Newest first; the cursor is the sort key of the last message of the page."""
+        """Newest first; the cursor is the sort key of the last message of the page, in the
+        form the adapter's take (base64url, CURSOR_PATTERN)."""
         keyed = sorted(
             ((_sort_key(m), m) for m in self.messages.values() if _matches(m, filters)),
             key=lambda pair: pair[0],
             reverse=True,
         )
         if cursor is not None:
-            if "#" not in cursor:
-                raise InvalidRequestError("cursor is not valid")
-            keyed = [(key, m) for key, m in keyed if key < cursor]
+            after = _decode_cursor(cursor)
+            keyed = [(key, m) for key, m in keyed if key < after]
         page = keyed[:limit]
-        next_cursor = page[-1][0] if len(keyed) > limit else None
+        next_cursor = _encode_cursor(page[-1][0]) if len(keyed) > limit else None
         return Page([m.model_copy(deep=True) for _, m in page], next_cursor)
 
     def _head(self, message_id: str) -> Message:
@@ -377,6 +380,19 @@ class FakeMessageStore:
 
 def _sort_key(message: Message) -> str:
     return f"{isoformat(message.received_at)}#{message.id}"
+
+
+def _encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise InvalidRequestError("cursor is not valid")
+    key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8", "replace")
+    if "#" not in key:
+        raise InvalidRequestError("cursor is not valid")
+    return key
 
 
 def _matches(message: Message, filters: MessageFilter) -> bool:
@@ -611,9 +627,9 @@ class FakeAwsCaller:
 
 
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
+    from webhook_engine.actions.aws import AwsCaller
+    from webhook_engine.actions.calls import Performer
     from webhook_engine.domain import ports
-    from webhook_engine.toolkit.aws import AwsCaller
-    from webhook_engine.toolkit.calls import Performer
 
     _payloads: ports.PayloadStore = FakePayloadStore()
     _messages: ports.MessageStore = FakeMessageStore()

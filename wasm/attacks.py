@@ -21,15 +21,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import Conversation, layer_of, workloads
 from host import ARGV, GUEST_APP, Frame, Instance, Runtime
 
+from bench import Conversation, layer_of, workloads
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests/
-from tests.unit.sandbox.injected import UNRESTRICTED
+from tests.integration.sandbox.injected import UNRESTRICTED
 from webhook_engine.sandbox import compile_script, run_script
 from webhook_engine.sandbox.names import LogBook, ScriptLog
 from webhook_engine.sandbox.supervisor import ScriptRun, _run_frame, script_request
-from webhooks_local.bench import _request_fields
+from webhooks_bench.main import _request_fields
 
 ENGINE = os.getpid()
 _GUEST = f"""

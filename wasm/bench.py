@@ -28,7 +28,7 @@ from typing import Any
 from host import Frame, Instance, Layer, Runtime
 
 from webhook_engine.sandbox.supervisor import Sandbox, ScriptRun, _run_frame, script_request
-from webhooks_local.bench import (
+from webhooks_bench.main import (
     PUSH_BODY,
     _github_provider,
     _in_process,

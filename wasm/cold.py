@@ -16,7 +16,7 @@ from pathlib import Path
 
 from webhook_engine.sandbox.frames import FRAMES  # noqa: F401  (the engine has it loaded)
 from webhook_engine.sandbox.supervisor import script_request
-from webhooks_local.bench import _request_fields
+from webhooks_bench.main import _request_fields
 
 
 def cold_once(build: Path, snapshot: bool) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""`webhooks export` and `webhooks apply`: the configuration document (README, "Configuration file")."""
+"""`webhooks export` and `webhooks apply`: the configuration document (docs/guide/configuration.md)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import sys
 
 from webhooks_cli.context import Context
 from webhooks_cli.inputs import file_text
+from webhooks_cli.parsing import Subparsers, add_command
 from webhooks_cli.render import to_json
 from webhooks_cli.resources import Item
-from webhooks_cli.wiring import Subparsers, add_command
 
 YAML_TYPE = "application/yaml"
 _MARKS = {"create": "+", "update": "~", "delete": "-", "reorder": "↕"}

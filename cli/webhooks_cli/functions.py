@@ -8,10 +8,10 @@ from operator import itemgetter
 from webhooks_cli import resources
 from webhooks_cli.context import Context
 from webhooks_cli.inputs import text_source
+from webhooks_cli.parsing import Subparsers, add_command, add_group
 from webhooks_cli.providers import PROVIDERS
 from webhooks_cli.render import fields, local_time, section, table
 from webhooks_cli.resources import Item, Kind
-from webhooks_cli.wiring import Subparsers, add_command, add_group
 
 
 def qualified_name(function: Item) -> str:

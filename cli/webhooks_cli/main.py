@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from webhooks_cli import config, functions, messages, providers, send, stack, system, testing
+from webhooks_cli import config, dry_run, functions, messages, providers, send, stack, system
 from webhooks_cli.context import Context, Handler
 from webhooks_cli.errors import EXIT_CODES_HELP, USAGE, CliError
-from webhooks_cli.wiring import add_global_options
+from webhooks_cli.parsing import add_global_options
 
 ENVIRONMENT_HELP = """\
 environment:
@@ -28,7 +28,7 @@ environment:
   WEBHOOKS_ADMIN_TOKEN  bearer token of the local stack's admin API
   AWS_PROFILE, AWS_REGION and the other AWS variables, with --stack-name
 """
-_MODULES = (system, providers, functions, messages, config, testing, send, stack)
+_MODULES = (system, providers, functions, messages, config, dry_run, send, stack)
 
 
 def build_parser() -> argparse.ArgumentParser:

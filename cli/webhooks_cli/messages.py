@@ -11,9 +11,9 @@ from webhooks_cli.client import AdminClient, segment
 from webhooks_cli.context import Context
 from webhooks_cli.details import message_detail
 from webhooks_cli.errors import USAGE, CliError
+from webhooks_cli.parsing import Subparsers, add_command, add_group
 from webhooks_cli.render import local_time, plural, table
 from webhooks_cli.resources import Item, given
-from webhooks_cli.wiring import Subparsers, add_command, add_group
 
 STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED", "DEAD")
 PAGE_MAX = 200

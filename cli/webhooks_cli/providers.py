@@ -9,9 +9,9 @@ from typing import Any
 from webhooks_cli import resources
 from webhooks_cli.context import Context
 from webhooks_cli.inputs import key_value, text_source
+from webhooks_cli.parsing import Subparsers, add_command, add_group
 from webhooks_cli.render import fields, local_time, section, table
 from webhooks_cli.resources import Item, Kind
-from webhooks_cli.wiring import Subparsers, add_command, add_group
 
 
 def describe(provider: Item) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 from webhooks_cli.client import AdminClient, segment
 from webhooks_cli.context import Context
 from webhooks_cli.errors import NOT_FOUND, USAGE, CliError
+from webhooks_cli.parsing import Subparsers, add_command
 from webhooks_cli.render import local_time, table
-from webhooks_cli.wiring import Subparsers, add_command
 
 Item = dict[str, Any]
 Key = Callable[[Item], str]

@@ -11,8 +11,8 @@ from webhooks_cli import transport
 from webhooks_cli.context import Context
 from webhooks_cli.errors import exit_code_for
 from webhooks_cli.inputs import header, source_bytes
+from webhooks_cli.parsing import Subparsers, add_command
 from webhooks_cli.render import to_json
-from webhooks_cli.wiring import Subparsers, add_command
 
 
 def register(commands: Subparsers) -> None:

@@ -15,8 +15,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from webhooks_cli.context import Context
 from webhooks_cli.endpoints import aws_error, aws_session, output, stack_outputs
 from webhooks_cli.errors import USAGE, CliError
+from webhooks_cli.parsing import Subparsers, add_command
 from webhooks_cli.render import fields
-from webhooks_cli.wiring import Subparsers, add_command
 
 PENDING = "PendingConfirmation"  # SNS's SubscriptionArn until the address confirms
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from webhooks_cli.client import segment
 from webhooks_cli.context import Context
+from webhooks_cli.parsing import Subparsers, add_command, add_group
 from webhooks_cli.render import fields, local_time, plural, section, table, to_json
 from webhooks_cli.resources import Item
-from webhooks_cli.wiring import Subparsers, add_command, add_group
 
 RECORDS_MAX = 100
 DEAD_LETTERS = "/dead-letters/messages"

@@ -52,8 +52,9 @@ class MotoProcess:
 
 
 def _serve(port: int, control: Connection) -> None:
-    from webhooks_local import sqs_move_tasks
-    from webhooks_local.moto_server import MotoServer
+    # moto loads in the moto process only, not in the stack's (nor in its workers, nor in tests)
+    from webhooks_local.moto_server import MotoServer  # noqa: PLC0415
+    from webhooks_testbed import sqs_move_tasks  # noqa: PLC0415
 
     sqs_move_tasks.install()  # what moto's SQS lacks and the admin function's redrive calls
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group; the parent stops us

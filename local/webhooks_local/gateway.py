@@ -12,7 +12,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
-from webhooks_local.apigateway import (
+from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
+from webhooks_testbed.apigateway import (
     BODY_LIMIT,
     HEADER_LIMIT,
     HttpRequest,
@@ -23,9 +24,8 @@ from webhooks_local.apigateway import (
     error_response,
     find_route,
 )
-from webhooks_local.authorizer import bearer_authorizer
-from webhooks_local.functions import FunctionConfig
-from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
+from webhooks_testbed.authorizer import bearer_authorizer
+from webhooks_testbed.lambdas import FunctionConfig
 
 INTEGRATION_TIMEOUT = 30.0  # an HTTP API waits at most this long for Lambda, then answers 503
 logger = logging.getLogger("webhooks_local.gateway")
@@ -51,7 +51,7 @@ BODY_TOO_LARGE = error_response(413, "Request Entity Too Large")
 
 class Gateway:
     """Routes requests to the functions of the template's HttpApi events; on the routes with
-    the IAM authorizer, plays it with a bearer token (see `webhooks_local.authorizer`)."""
+    the IAM authorizer, plays it with a bearer token (see `webhooks_testbed.authorizer`)."""
 
     def __init__(
         self,

@@ -13,11 +13,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from webhooks_local import template as cfn
 from webhooks_local.aws import local_session, start_moto
-from webhooks_local.functions import APPLY_CONFIG, apply_environment, function_config
 from webhooks_local.state import provisioned, running_state, state_path
-from webhooks_local.workers import resolve, run_handler
+from webhooks_local.workers import APPLY_CONFIG, apply_environment, resolve, run_handler
+from webhooks_testbed import template as cfn
+from webhooks_testbed.lambdas import function_config
 
 
 def invoke(function_id: str, event_file: Path, config_path: Path) -> Any:

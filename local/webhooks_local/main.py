@@ -1,4 +1,4 @@
-"""`webhooks-local`: the local stack (`serve`, the default), `invoke` without Docker, `bench`."""
+"""`webhooks-local`: the local stack (`serve`, the default) and `invoke` without Docker."""
 
 from __future__ import annotations
 
@@ -17,13 +17,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from webhooks_local import template as cfn
 from webhooks_local.state import remove_state, state_path, write_state
 from webhooks_local.workers import InvocationError
+from webhooks_testbed import template as cfn
 
-DEFAULT_CONFIG = cfn.TEMPLATE_PATH.parent / "examples" / "config.yaml"
 DEFAULT_PORT = 3000
-COMMANDS = ("serve", "invoke", "bench", "-h", "--help")
+COMMANDS = ("serve", "invoke", "-h", "--help")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,19 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments or arguments[0] not in COMMANDS:
         arguments.insert(0, "serve")
     args = _parser().parse_args(arguments)
-    config_path = Path(os.environ.get("WEBHOOKS_CONFIG") or DEFAULT_CONFIG)
+    config_path = Path(os.environ.get("WEBHOOKS_CONFIG") or cfn.EXAMPLE_CONFIG)
     if args.command == "invoke":
         return _invoke(args.function_id, args.event_file, config_path)
-    if args.command == "bench":
-        from webhooks_local.bench import bench
-
-        return bench(
-            requests=args.requests,
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            as_json=args.json,
-            audit=args.audit,
-        )
     code = _serve(config_path, quiet=args.quiet)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -64,14 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("invoke", help="run one function's handler on one event file")
     run.add_argument("function_id", help="logical id in template.yaml, e.g. IngestFunction")
     run.add_argument("event_file", type=Path, help="e.g. events/webhook_github_push.json")
-    figures = commands.add_parser("bench", help="print cold-start, sandbox and HTTP figures")
-    figures.add_argument("--requests", type=int, default=400, help="per mode (default 400)")
-    figures.add_argument("--concurrency", type=int, default=8, help="connections (default 8)")
-    figures.add_argument("--timeout", type=float, default=600.0, help="seconds (default 600)")
-    figures.add_argument("--json", action="store_true", help="print the figures as JSON")
-    figures.add_argument(
-        "--audit", type=int, default=2000, help="mixed webhooks to audit (default 2000; 0: none)"
-    )
     return parser
 
 
@@ -83,7 +64,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve(config_path: Path, *, quiet: bool) -> int:
-    from webhooks_local.stack import LocalStack  # not at the top: workers re-import this module
+    from webhooks_local.stack import LocalStack  # noqa: PLC0415  # workers re-import this module
 
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
     token = os.environ.get("WEBHOOKS_ADMIN_TOKEN") or ""
@@ -141,7 +122,7 @@ Ctrl-C stops it.
 
 
 def _invoke(function_id: str, event_file: Path, config_path: Path) -> int:
-    from webhooks_local.invoke import invoke  # not at the top: workers re-import this module
+    from webhooks_local.invoke import invoke  # noqa: PLC0415  # workers re-import this module
 
     with _result_stream() as result:
         try:

@@ -19,6 +19,12 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from wsgiref.headers import Headers
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from moto import backends
+from moto.core.utils import unix_time, unix_time_millis
+from moto.dynamodb.parsing import expressions, validators
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.sqs.models import Message, Queue, SQSBackend
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
@@ -115,8 +121,6 @@ class MotoServer:
     """moto on 127.0.0.1:`port` (0: a free port), served from a thread of this process."""
 
     def __init__(self, port: int = 0) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
         _route_from_a_fixed_module_list()
         _retention_from_the_queue()
         _queues_counted_at_one_instant()
@@ -141,8 +145,6 @@ def _route_from_a_fixed_module_list() -> None:
     """moto routes each request by listing its own package directory (a listdir and an isdir
     per service, ~200) under a lock that every request takes: the list cannot change while the
     server runs, so it is read once."""
-    from moto import backends
-
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
 
@@ -152,8 +154,6 @@ def _retention_from_the_queue() -> None:
     period by computing every attribute of the queue, three times, each counting the queue's
     messages: a batch from a backlog of n costs ~30 n visibility checks (a third of moto's
     time under an asynchronous burst). The period is one attribute of the queue."""
-    from moto.core.utils import unix_time
-    from moto.sqs.models import Message, SQSBackend
 
     def is_message_valid(self: SQSBackend, queue_name: str, message: Message) -> bool:
         retention = int(vars(self.get_queue(queue_name))["message_retention_period"])
@@ -167,8 +167,6 @@ def _queues_counted_at_one_instant() -> None:
     queue's attributes is read (each SendMessage reads one, each GetQueueAttributes many),
     reading the clock as a datetime up to twice per message: 1.7 ms a send with 200 messages
     queued. The same counts, with the clock read once per count."""
-    from moto.core.utils import unix_time_millis
-    from moto.sqs.models import Queue
 
     def waiting(queue: Queue) -> list[Any]:  # Message.visible and not Message.delayed
         now = unix_time_millis()
@@ -193,8 +191,6 @@ def _update_expressions_parsed_once() -> None:
     again: a third of an UpdateItem. The tree depends only on the expression's text, so each
     text is parsed once and kept pickled, and every parse and copy is a fresh unpickled tree
     (an expression that does not parse is not kept: it raises moto's error every time)."""
-    from moto.dynamodb.parsing import expressions, validators
-
     parser = expressions.UpdateExpressionParser  # type: ignore[attr-defined]
     parse = parser.make
 

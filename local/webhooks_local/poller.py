@@ -27,8 +27,8 @@ from collections.abc import Callable
 from typing import Any
 
 from webhook_engine.settings import Settings
-from webhooks_local.sqs_events import SqsSource, failed_ids, sqs_event
 from webhooks_local.workers import InvocationError
+from webhooks_testbed.sqs_events import SqsSource, failed_ids, sqs_event
 
 DEFAULT_RETRY_DELAY = 2
 logger = logging.getLogger("webhooks_local.poller")

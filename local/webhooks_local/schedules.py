@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from webhooks_local import template as cfn
 from webhooks_local.workers import InvocationError
+from webhooks_testbed import template as cfn
 
 logger = logging.getLogger("webhooks_local.schedules")
 _RATE = re.compile(r"^rate\((\d+) (second|minute|hour|day)s?\)$")

@@ -9,21 +9,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from webhooks_local import template as cfn
-from webhooks_local.apigateway import routes
 from webhooks_local.aws import MotoProcess, local_session, start_moto
-from webhooks_local.functions import (
-    ADMIN_FUNCTION,
-    APPLY_CONFIG,
-    function_config,
-    worker_count,
-)
 from webhooks_local.gateway import Gateway
 from webhooks_local.poller import QueuePoller
 from webhooks_local.schedules import Scheduler, scheduled_event, schedules
-from webhooks_local.sqs_events import sources
 from webhooks_local.state import stack_state
-from webhooks_local.workers import FunctionWorkers
+from webhooks_local.workers import ADMIN_FUNCTION, APPLY_CONFIG, FunctionWorkers, worker_count
+from webhooks_testbed import template as cfn
+from webhooks_testbed.apigateway import routes
+from webhooks_testbed.lambdas import function_config
+from webhooks_testbed.sqs_events import sources
 
 
 class LocalStack:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from webhooks_local import template as cfn
+from webhooks_testbed import template as cfn
 
 DEFAULT_STATE_PATH = cfn.TEMPLATE_PATH.parent / ".local" / "stack.json"
 

@@ -23,9 +23,12 @@ from contextlib import suppress
 from multiprocessing.connection import Connection
 from typing import Any
 
-from webhooks_local.context import LocalLambdaContext
-from webhooks_local.functions import FunctionConfig, apply_environment
+from webhooks_testbed.lambda_context import LocalLambdaContext
+from webhooks_testbed.lambdas import FunctionConfig
 
+ADMIN_FUNCTION = "AdminFunction"
+APPLY_CONFIG = "webhooks_local.configure.apply_file"  # applies configuration files
+DEFAULT_WORKERS = 2
 PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's request and response, each
 INIT_TIMEOUT = 60.0
 
@@ -47,6 +50,20 @@ class FunctionTimeout(InvocationError):
 
 class PayloadTooLarge(InvocationError):
     """The event exceeds Lambda's 6 MB invocation payload."""
+
+
+def worker_count(function_id: str) -> int:
+    """Warm workers for a function: `LOCAL_WORKERS` (default 2); the admin function gets one."""
+    if function_id == ADMIN_FUNCTION:
+        return 1
+    return max(1, int(os.environ.get("LOCAL_WORKERS", DEFAULT_WORKERS)))
+
+
+def apply_environment(environment: dict[str, str]) -> None:
+    """Make this process's environment the function's: drop the caller's AWS settings first."""
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        del os.environ[key]
+    os.environ.update(environment)
 
 
 def resolve(dotted: str) -> Callable[..., Any]:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from webhooks_local.bench_audit import KINDS, check, send_mixed, write_config
-from webhooks_local.bench_http import local_stack
+from webhooks_bench.audit import KINDS, check, send_mixed, write_config
+from webhooks_bench.load import local_stack
 
 pytestmark = pytest.mark.e2e
 COUNT = 48

@@ -137,7 +137,7 @@ def test_each_body_size_gets_the_answer_the_readme_gives(
         "POST", "/webhooks/big/body", body, headers={"content-type": content_type}
     )
 
-    # Then (README, "Limits"): stored; refused by ingest; past what a Lambda invocation
+    # Then (docs/operations.md, "Limits"): stored; refused by ingest; past what a Lambda invocation
     # carries, API Gateway's own 500 without the function running (past 10 MB, its 413 comes
     # before the body is read: tests/integration/local/test_gateway.py)
     assert response.status == status

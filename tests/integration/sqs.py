@@ -11,7 +11,7 @@ import boto3
 from process.handler import lambda_handler as process_handler
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
-from webhooks_local.sqs_events import RECEIVE_LIMIT, SqsSource, failed_ids, sqs_event
+from webhooks_testbed.sqs_events import RECEIVE_LIMIT, SqsSource, failed_ids, sqs_event
 
 
 def drain_queue(context: Any) -> dict[str, Any]:

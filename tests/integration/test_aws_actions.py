@@ -8,7 +8,7 @@ goes to the region of the ARN it was allowed by.
 moto's Lambda runs no code without Docker: with `use_docker: False` an invocation answers with
 the payload it was given (nothing else is observable), and it does not check that the
 function exists. moto's CodeBuild keeps a build's source version but not its environment
-overrides (their form is checked in tests/unit/toolkit/test_aws.py).
+overrides (their form is checked in tests/unit/actions/test_aws.py).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from moto import mock_aws
 from tests.codebuild import create_project
 from tests.integration.loopback_http import LoopbackServer
 from webhook_engine import wiring
+from webhook_engine.actions.aws_targets import KINDS
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
 from webhook_engine.adapters import clients
-from webhook_engine.toolkit.aws_targets import KINDS
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
@@ -231,7 +231,7 @@ def test_start_build_builds_the_project_at_the_source_version(resources: Resourc
 
 
 def test_start_build_keeps_designs_signature(resources: Resources):
-    # When: start_build(project, env=None) as the README's aws section documents it
+    # When: start_build(project, env=None) as docs/guide/scripts.md ("aws") documents it
     result = perform("start_build", {"project": resources.arns["project"]})
 
     # Then the project's default source version is built

@@ -18,9 +18,9 @@ from webhook_engine.adapters.message_items import PARTITIONS
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Mode, Status
 from webhook_engine.domain.ports import Outcome
-from webhooks_local.costs import BATCH, PRICES, cost_figures
-from webhooks_local.list_costs import list_figures
-from webhooks_local.meter import metered
+from webhooks_bench.costs import BATCH, PRICES, cost_figures
+from webhooks_bench.list_costs import list_figures
+from webhooks_bench.meter import metered
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from tests.integration.sqs import drain_queue
 from tests.integration.test_pipeline import GITHUB, PUSH, ingest, signed, stored
 from webhook_engine import wiring
 from webhook_engine.domain.models import Status
-from webhooks_local.context import LocalLambdaContext
+from webhooks_testbed.lambda_context import LocalLambdaContext
 
 SLOW = """
 providers:

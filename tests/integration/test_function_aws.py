@@ -16,9 +16,9 @@ from tests.integration.admin_client import call
 from tests.integration.sqs import drain_queue
 from tests.integration.test_pipeline import ingest, signed, stored
 from webhook_engine import wiring
+from webhook_engine.actions.aws_overrides import OVERRIDES
 from webhook_engine.domain.models import ActionOutcome, ExecutionStatus, Status
-from webhook_engine.toolkit.aws_overrides import OVERRIDES
-from webhooks_local.template import LOCAL_DEFAULTS
+from webhooks_testbed.template import LOCAL_DEFAULTS
 
 REPO = Path(__file__).parents[2]
 EXAMPLE = (REPO / "examples" / "config.yaml").read_text()

@@ -22,10 +22,10 @@ from tests.integration.loopback_http import (
     tls_context,
 )
 from webhook_engine import wiring
+from webhook_engine.actions.addresses import AddressPolicy
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
 from webhook_engine.adapters.http_client import MAX_REDIRECTS, UrllibHttpClient
 from webhook_engine.domain.ports import HttpReply
-from webhook_engine.toolkit.addresses import AddressPolicy
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 CAP = 10_000
 

@@ -6,6 +6,7 @@ Unit tests trust the fakes to behave as the adapters do; these tests are what ea
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -23,8 +24,14 @@ from webhook_engine import wiring
 from webhook_engine.domain.errors import InvalidRequestError, NotFoundError
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Execution, ExecutionStatus, LogEntry, Mode, Status
-from webhook_engine.domain.ports import ClaimRefusal, MessageFilter, Outcome, each_message
-from webhooks_local.list_costs import RARE_FILTERS
+from webhook_engine.domain.ports import (
+    CURSOR_PATTERN,
+    ClaimRefusal,
+    MessageFilter,
+    Outcome,
+    each_message,
+)
+from webhooks_bench.list_costs import RARE_FILTERS
 
 KINDS = ["fake", "adapter"]
 
@@ -504,6 +511,7 @@ def test_listing_is_newest_first_filtered_and_paged(messages):
     # Then
     assert [m.id for m in first.items + second.items] == [newest, middle, oldest]
     assert first.next_cursor is not None
+    assert re.fullmatch(CURSOR_PATTERN, first.next_cursor)  # a cursor the admin API takes
     assert second.next_cursor is None
     assert [m.id for m in failed.items] == [m.id for m in by_function.items] == [middle]
     assert old.items == []

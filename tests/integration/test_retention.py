@@ -15,7 +15,7 @@ from tests.unit.builders import message
 from webhook_engine import wiring
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Mode, Status
-from webhooks_local.template import load_template
+from webhooks_testbed.template import load_template
 
 
 def stored_at(moment: datetime, body: bytes = b"{}") -> str:

@@ -23,7 +23,7 @@ from webhook_engine.domain.models import Status
 from webhook_engine.observability import logger
 from webhook_engine.pipeline import matching
 from webhook_engine.sandbox.supervisor import Sandbox
-from webhooks_local.sqs_events import SqsSource, sqs_event
+from webhooks_testbed.sqs_events import SqsSource, sqs_event
 
 # What Lambda's Python prints when its shared library is not found (the zygote's own words).
 MISSING_LIBRARY = "error while loading shared libraries: libpython3.13.so.1.0: cannot open"

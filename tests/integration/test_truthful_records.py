@@ -1,5 +1,5 @@
 """Records tell the truth under faults of DynamoDB: what ran is counted, what did not happen is
-not claimed (README, "What is guaranteed, and its limits")."""
+not claimed (docs/operations.md, "Guarantees")."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 
 from admin.handler import lambda_handler as admin_handler
 from tests.conftest import admin_event, api_event, new_context
-from webhooks_local.authorizer import bearer_authorizer, iam_authorizer
+from webhooks_testbed.authorizer import bearer_authorizer, iam_authorizer
 
 # requestContext.authorizer.iam.userArn: the identity API Gateway's IAM authorizer adds.
 IDENTITY_PATH = ("requestContext", "authorizer", "iam", "userArn")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from webhooks_local.template import load_template
+from webhooks_testbed.template import load_template
 
 
 def refusals(overrides: Mapping[str, int | str]) -> list[str]:

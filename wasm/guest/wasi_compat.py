@@ -9,7 +9,7 @@ stood in for before the sandbox's modules are imported.
   only with OpenSSL since 3.12: a pure-Python one stands in.
 - `ctypes`, `resource` and signals are not built: the process wall's confinement (rlimits,
   seccomp, an audit hook installed after probing) is not imported; the instance is the wall.
-  With no `setitimer`, a script's time limit is the sandbox's trace hook (`limits.Deadline`
+  With no `setitimer`, a script's time limit is the sandbox's trace hook (`time_limit.Deadline`
   off the main thread), and the host's epoch deadline stops code that never returns to
   Python. `time.sleep` sleeps at most until the script's deadline and stops the script
   there, as a relative poll: the host's `poll_oneoff` refuses absolute clocks (which
@@ -30,7 +30,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-_running: list[Any] = [None]  # the running script's limits.Deadline
+_running: list[Any] = [None]  # the running script's time_limit.Deadline
 
 
 def pbkdf2_hmac(
@@ -91,19 +91,19 @@ def install() -> None:
         time.thread_time, time.thread_time_ns = time.process_time, time.process_time_ns
     sys.modules.setdefault("_hashlib", _openssl_stand_in())
     sys.modules["webhook_engine.sandbox.confinement"] = _confinement_stand_in()
-    from webhook_engine.sandbox import allowed, limits, worker
+    from webhook_engine.sandbox import allowed, time_limit, worker  # noqa: PLC0415  (after the stand-ins)
 
     hash_types = {type(hashlib.new(name)) for name in hashlib.algorithms_guaranteed}
     allowed.RESULT_TYPES = allowed.RESULT_TYPES | hash_types
 
     worker._timer_held = contextlib.nullcontext  # type: ignore[assignment]
-    run_with_trace: Callable[..., Any] = limits.Deadline._run_with_trace
+    run_with_trace: Callable[..., Any] = time_limit.Deadline._run_with_trace
 
-    def run(deadline: limits.Deadline, function: Callable[[], Any]) -> Any:
+    def run(deadline: time_limit.Deadline, function: Callable[[], Any]) -> Any:
         _running[0] = deadline
         try:
             return run_with_trace(deadline, function)
         finally:
             _running[0] = None
 
-    limits.Deadline.run = run  # type: ignore[method-assign,assignment]
+    time_limit.Deadline.run = run  # type: ignore[method-assign,assignment]

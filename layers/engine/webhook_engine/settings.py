@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from webhook_engine.toolkit.aws_overrides import OVERRIDES, compiled
-from webhook_engine.toolkit.aws_targets import KINDS, listed_target
+from webhook_engine.actions.aws_overrides import OVERRIDES, compiled
+from webhook_engine.actions.aws_targets import KINDS, listed_target
 
 SWEEP_MARGIN = timedelta(minutes=5)
 

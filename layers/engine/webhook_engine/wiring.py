@@ -24,14 +24,14 @@ from webhook_engine.domain.ports import (
 from webhook_engine.settings import get_settings
 
 if TYPE_CHECKING:
+    from webhook_engine.actions.addresses import AddressPolicy
+    from webhook_engine.actions.aws import AwsPerformer
+    from webhook_engine.actions.calls import Toolkit
     from webhook_engine.config.snapshot import ConfigCache
     from webhook_engine.pipeline.consumer import Consumer
     from webhook_engine.pipeline.ingest import Ingest
     from webhook_engine.pipeline.processing import Processor
     from webhook_engine.pipeline.sweeper import Sweeper
-    from webhook_engine.toolkit.addresses import AddressPolicy
-    from webhook_engine.toolkit.aws import AwsPerformer
-    from webhook_engine.toolkit.calls import Toolkit
 
 
 @cache
@@ -87,7 +87,7 @@ def dead_letters() -> DeadLetters:
 def address_policy() -> AddressPolicy:
     """Where scripts' `http` calls may go in this deployment. ValueError when an
     `HTTP_ALLOWED_HOSTS` entry is neither `host` nor `host:port`."""
-    from webhook_engine.toolkit.addresses import AddressPolicy
+    from webhook_engine.actions.addresses import AddressPolicy
 
     return AddressPolicy(get_settings().http_allowed_hosts)
 
@@ -121,10 +121,10 @@ def sync_route(uri: str) -> bool:
 def aws_performer() -> AwsPerformer:
     """Performs scripts' `aws` actions on the targets the Action*Arns parameters list, with
     the overrides the ActionBuild* parameters allow."""
+    from webhook_engine.actions.aws import AwsPerformer
+    from webhook_engine.actions.aws_overrides import OVERRIDES, OverrideList
+    from webhook_engine.actions.aws_targets import KINDS, AllowList
     from webhook_engine.adapters.aws_actions import BotoAwsCaller
-    from webhook_engine.toolkit.aws import AwsPerformer
-    from webhook_engine.toolkit.aws_overrides import OVERRIDES, OverrideList
-    from webhook_engine.toolkit.aws_targets import KINDS, AllowList
 
     settings = get_settings()
     allow_list = AllowList({kind: getattr(settings, kind.setting) for kind in KINDS})
@@ -135,8 +135,8 @@ def aws_performer() -> AwsPerformer:
 @cache
 def toolkit() -> Toolkit:
     """What function scripts' `http` and `aws` calls reach in this container."""
-    from webhook_engine.toolkit.calls import Toolkit
-    from webhook_engine.toolkit.http import HttpPerformer
+    from webhook_engine.actions.calls import Toolkit
+    from webhook_engine.actions.http import HttpPerformer
 
     return Toolkit({"http": HttpPerformer(http_client, address_policy), "aws": aws_performer()})
 

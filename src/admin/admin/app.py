@@ -18,11 +18,12 @@ from admin import API_PREFIX, config, dead_letters, functions, messages, provide
 from admin.auth import refusal
 from admin.inputs import malformed
 from admin.openapi import answered
+from admin.services import Services, container, services, serving
 from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
 from webhook_engine.pipeline.http_api import error_response
 from webhook_engine.sandbox.confinement import missing
-from webhook_engine.sandbox.supervisor import SandboxUnavailableError, default_sandbox
+from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=[API_PREFIX])
 for module in (messages, providers, functions, config, dead_letters):
@@ -72,7 +73,7 @@ class HealthOut(BaseModel):
 
 @app.get("/health", summary="Liveness, and the script sandbox's protections")
 def health() -> HealthOut:
-    sandbox = default_sandbox()
+    sandbox = services().sandbox
     required = sorted(sandbox.required)
     try:
         protections = sandbox.protections()
@@ -131,13 +132,19 @@ def unexpected(error: Exception) -> Response[str]:
     return _error(500, "internal_error", "internal error; see the admin function's logs")
 
 
-def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def answer(event: dict[str, Any], context: Any, given: Services | None = None) -> dict[str, Any]:
     """Answer one admin call (401 unless the IAM authorizer identified the caller, 400 for
-    text no store can keep), with one INFO line: the method, the path and the status."""
-    response = refusal(event) or malformed(event) or app.resolve(event, context)
+    text no store can keep), with one INFO line: the method, the path and the status. The
+    routes use `given` services, by default the container's."""
+    response = refusal(event) or malformed(event) or _resolved(event, context, given)
     method, path = _request_line(event)
     logger.info("admin request", method=method, path=path, status=response["statusCode"])
     return response
+
+
+def _resolved(event: dict[str, Any], context: Any, given: Services | None) -> dict[str, Any]:
+    with serving(given or container()):
+        return app.resolve(event, context)
 
 
 def _request_line(event: Any) -> tuple[Any, Any]:

@@ -9,9 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from admin.auth import caller
-from admin.deps import dry_run_limits
 from admin.dry_runs import DryRunRequest, DryRunResult
-from webhook_engine import wiring
+from admin.services import services
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument
 from webhook_engine.domain.errors import InvalidRequestError
@@ -26,7 +25,7 @@ router = APIGatewayHttpRouter()
 def export_config(
     format: Annotated[Literal["json", "yaml"], Query()] = "json",
 ) -> Response[Any]:
-    store = wiring.config_store()
+    store = services().config
     document = export_document(store.list_providers(), store.list_functions())
     if format == "yaml":
         return Response(status_code=200, content_type="application/yaml", body=document.to_yaml())
@@ -46,9 +45,8 @@ def put_config(
     if text.strip() in ("", "null"):
         raise InvalidRequestError("a configuration document is required (JSON or YAML)")
     document = ConfigDocument.from_text(text)
-    return apply_config(
-        document, wiring.config_store(), wiring.secret_store(), prune=prune, dry_run=dry_run
-    )
+    found = services()
+    return apply_config(document, found.config, found.secrets, prune=prune, dry_run=dry_run)
 
 
 @router.post("/test", summary="Dry-run a request against stored or draft scripts")
@@ -62,13 +60,14 @@ def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
             caller=caller(router.current_event.raw_event),
             secrets=left_out,
         )
+    found = services()
     result = dry_run(
         request.incoming(),
         draft,
-        wiring.config_store(),
-        wiring.secret_store(),
-        dry_run_limits(),
-        wiring.toolkit(),
+        found.config,
+        found.secrets,
+        found.dry_run_limits,
+        found.toolkit,
         inherit_secrets=inherit,
     )
     return DryRunResult.of(result, [] if inherit else left_out)

@@ -1,6 +1,7 @@
 """Routes: the dead-letter queue, as a whole and record by record.
 
-Records are read by receiving them (SQS has no peek): see `adapters/sqs.py` and the README.
+Records are read by receiving them (SQS has no peek): see `adapters/sqs.py` and
+docs/guide/admin-and-cli.md.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
 from admin.responses import accepted, no_content
-from webhook_engine import wiring
+from admin.services import services
 from webhook_engine.domain.models import Message
 from webhook_engine.domain.ports import DeadLetter
 
@@ -68,12 +69,12 @@ class DeadLetterPageOut(BaseModel):
 
 @router.get("/dead-letters", summary="How many submissions wait in the dead-letter queue")
 def dead_letters() -> DeadLettersOut:
-    return DeadLettersOut(approximate_count=wiring.dead_letters().approximate_count())
+    return DeadLettersOut(approximate_count=services().dead_letters.approximate_count())
 
 
 @router.post("/dead-letters/redrive", summary="Move the dead-letter queue back to the queue")
 def redrive() -> Response[RedriveOut]:
-    result = wiring.dead_letters().redrive()
+    result = services().dead_letters.redrive()
     return accepted(RedriveOut(**vars(result)))
 
 
@@ -86,7 +87,7 @@ def redrive() -> Response[RedriveOut]:
 def list_records(
     limit: Annotated[int, Query(ge=1, le=MAX_RECORDS)] = 25,
 ) -> DeadLetterPageOut:
-    dead = wiring.dead_letters()
+    dead = services().dead_letters
     count = dead.approximate_count()
     return DeadLetterPageOut(
         items=_views(dead.records(limit), DeadLetterOut), approximate_count=count
@@ -99,7 +100,7 @@ def list_records(
     description="Receives until the record is found or the queue has been scanned once (404).",
 )
 def get_record(record_id: Annotated[str, Path()]) -> DeadLetterDetailOut:
-    [view] = _views([wiring.dead_letters().record(record_id)], DeadLetterDetailOut)
+    [view] = _views([services().dead_letters.record(record_id)], DeadLetterDetailOut)
     return view
 
 
@@ -108,7 +109,7 @@ def get_record(record_id: Annotated[str, Path()]) -> DeadLetterDetailOut:
     summary="Send one record back to the queue, then delete it from the dead-letter queue",
 )
 def redrive_record(record_id: Annotated[str, Path()]) -> Response[DeadLetterOut]:
-    [view] = _views([wiring.dead_letters().redrive_record(record_id)], DeadLetterOut)
+    [view] = _views([services().dead_letters.redrive_record(record_id)], DeadLetterOut)
     return accepted(view)
 
 
@@ -117,14 +118,14 @@ def redrive_record(record_id: Annotated[str, Path()]) -> Response[DeadLetterOut]
     summary="Discard one record; its message stays stored and can be resubmitted",
 )
 def discard_record(record_id: Annotated[str, Path()]) -> Response[None]:
-    wiring.dead_letters().discard_record(record_id)
+    services().dead_letters.discard_record(record_id)
     return no_content()
 
 
 def _views[V: DeadLetterOut](records: list[DeadLetter], view: type[V]) -> list[V]:
     """Each record with a summary of its message: one batch read for them all."""
     ids = [record.message_id for record in records if record.message_id]
-    stored = wiring.message_store().find_messages(ids)
+    stored = services().messages.find_messages(ids)
     return [
         view.model_validate(vars(record) | {"message": _summary(stored, record.message_id)})
         for record in records

@@ -13,6 +13,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from admin import API_PREFIX
 from admin.responses import accepted
+from admin.services import services
 from admin.views import (
     MessageOut,
     MessagePageOut,
@@ -20,12 +21,11 @@ from admin.views import (
     detail,
     summary,
 )
-from webhook_engine import wiring
 from webhook_engine.domain.models import Status
 from webhook_engine.domain.ports import (
     CURSOR_PATTERN,
     MessageFilter,
-    MessageStore,
+    MessageListing,
     each_message,
 )
 from webhook_engine.operations.resubmission import resubmit, resubmit_many
@@ -95,19 +95,19 @@ def list_messages(
     filters = MessageQuery(
         status=status, provider=provider, function=function, uri=uri, since=since, until=until
     ).to_filter()
-    page = wiring.message_store().list_messages(filters, limit, cursor)
+    page = services().messages.list_messages(filters, limit, cursor)
     return MessagePageOut(items=[summary(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/messages/<message_id>", summary="One message with its submissions and executions")
 def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
-    return detail(wiring.message_store().get_detail(message_id), API_PREFIX)
+    return detail(services().messages.get_detail(message_id), API_PREFIX)
 
 
 @router.get("/messages/<message_id>/body", summary="The body alone, as received")
 def get_body(message_id: Annotated[str, Path()]) -> Response[bytes]:
     """The bytes (a download), or a redirect to a short-lived link for a large body."""
-    body = wiring.message_store().get_body(message_id)
+    body = services().messages.get_body(message_id)
     if body.url is not None:
         return Response(status_code=307, headers={"location": body.url}, body=b"")
     headers = {
@@ -122,25 +122,26 @@ def get_body(message_id: Annotated[str, Path()]) -> Response[bytes]:
 def resubmit_selection(
     request: Annotated[BulkResubmitRequest, Body()],
 ) -> Response[BulkResubmitOut]:
-    messages, queue = wiring.message_store(), wiring.queue()
+    found = services()
     ids = request.ids
     if ids is None:
         filters = (request.filter or MessageQuery()).to_filter()
-        ids = matching_ids(filters, request.limit, messages)
-    revision = wiring.config_store().revision()
-    done = resubmit_many(ids, messages, queue, BULK_BUDGET_SECONDS, revision)
+        ids = matching_ids(filters, request.limit, found.messages)
+    revision = found.config.revision()
+    done = resubmit_many(ids, found.messages, found.queue, BULK_BUDGET_SECONDS, revision)
     answer = BulkResubmitOut(count=len(done.message_ids), **vars(done))
     return accepted(answer)
 
 
 @router.post("/messages/<message_id>/resubmit", summary="Process a message again")
 def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
-    revision = wiring.config_store().revision()
-    submission = resubmit(message_id, wiring.message_store(), wiring.queue(), revision)
+    found = services()
+    revision = found.config.revision()
+    submission = resubmit(message_id, found.messages, found.queue, revision)
     return accepted(ResubmitOut(message_id=message_id, submission=submission.submission))
 
 
-def matching_ids(filters: MessageFilter, limit: int, messages: MessageStore) -> list[str]:
+def matching_ids(filters: MessageFilter, limit: int, messages: MessageListing) -> list[str]:
     """Ids of the newest messages matching `filters`, at most `limit`."""
     found = each_message(messages, filters, page=min(200, limit))
     return [message.id for message in islice(found, limit)]

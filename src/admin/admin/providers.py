@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from admin.deps import catalog
 from admin.models import (
     CreateProviderRequest,
     OrderRequest,
@@ -19,19 +18,19 @@ from admin.models import (
     VersionList,
 )
 from admin.responses import created, no_content
-from webhook_engine import wiring
+from admin.services import services
 from webhook_engine.domain.models import Provider
 
 router = APIGatewayHttpRouter()
 
 
 def _out(provider: Provider) -> ProviderOut:
-    return ProviderOut.of(provider, catalog().function_counts().get(provider.id, 0))
+    return ProviderOut.of(provider, services().catalog.function_counts().get(provider.id, 0))
 
 
 def _list(providers: list[Provider]) -> ProviderList:
-    counts = catalog().function_counts()
-    unreadable = wiring.config_store().unreadable()
+    counts = services().catalog.function_counts()
+    unreadable = services().config.unreadable()
     return ProviderList(
         items=[ProviderOut.of(p, counts.get(p.id, 0)) for p in providers],
         unreadable=[UnreadableOut.of(u) for u in unreadable if u.kind == "provider"],
@@ -40,36 +39,36 @@ def _list(providers: list[Provider]) -> ProviderList:
 
 @router.get("/providers", summary="Providers in evaluation order")
 def list_providers() -> ProviderList:
-    return _list(wiring.config_store().list_providers())
+    return _list(services().config.list_providers())
 
 
 @router.post("/providers", summary="Create a provider")
 def create_provider(request: Annotated[CreateProviderRequest, Body()]) -> Response[ProviderOut]:
-    return created(_out(catalog().create_provider(request, request.position)))
+    return created(_out(services().catalog.create_provider(request, request.position)))
 
 
 @router.put("/providers/order", summary="Set the evaluation order")
 def order_providers(request: Annotated[OrderRequest, Body()]) -> ProviderList:
-    return _list(catalog().reorder(request.ids))
+    return _list(services().catalog.reorder(request.ids))
 
 
 @router.get("/providers/<provider_id>", summary="One provider")
 def get_provider(provider_id: Annotated[str, Path()]) -> ProviderOut:
-    return _out(wiring.config_store().get_provider(provider_id))
+    return _out(services().config.get_provider(provider_id))
 
 
 @router.put("/providers/<provider_id>", summary="Replace a provider")
 def replace_provider(
     provider_id: Annotated[str, Path()], request: Annotated[CreateProviderRequest, Body()]
 ) -> ProviderOut:
-    return _out(catalog().replace_provider(provider_id, request, request.position))
+    return _out(services().catalog.replace_provider(provider_id, request, request.position))
 
 
 @router.patch("/providers/<provider_id>", summary="Change some fields of a provider")
 def patch_provider(
     provider_id: Annotated[str, Path()], request: Annotated[PatchProviderRequest, Body()]
 ) -> ProviderOut:
-    return _out(catalog().patch_provider(provider_id, request, request.position))
+    return _out(services().catalog.patch_provider(provider_id, request, request.position))
 
 
 @router.delete(
@@ -78,12 +77,12 @@ def patch_provider(
 def delete_provider(
     provider_id: Annotated[str, Path()], cascade: Annotated[bool, Query()] = False
 ) -> Response[None]:
-    catalog().delete_provider(provider_id, cascade)
+    services().catalog.delete_provider(provider_id, cascade)
     return no_content()
 
 
 @router.get("/providers/<provider_id>/versions", summary="Saved versions of the match script")
 def provider_versions(provider_id: Annotated[str, Path()]) -> VersionList:
-    store = wiring.config_store()
+    store = services().config
     store.get_provider(provider_id)
     return VersionList(items=store.list_versions(provider_id))

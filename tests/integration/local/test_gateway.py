@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from webhooks_local.apigateway import BODY_LIMIT, HEADER_LIMIT, Route
-from webhooks_local.authorizer import iam_authorizer
-from webhooks_local.functions import FunctionConfig
 from webhooks_local.gateway import INTEGRATION_TIMEOUT, Gateway
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
+from webhooks_testbed.apigateway import BODY_LIMIT, HEADER_LIMIT, Route
+from webhooks_testbed.authorizer import iam_authorizer
+from webhooks_testbed.lambdas import FunctionConfig
 
 
 class Function:

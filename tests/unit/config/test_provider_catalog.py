@@ -24,12 +24,12 @@ from tests.providers import (
     sign_slack,
     tampered,
 )
+from webhook_engine.actions.facades import action_names
 from webhook_engine.config.document import ConfigDocument
 from webhook_engine.config.rules import check_script
 from webhook_engine.domain.models import IncomingRequest, ProviderFields
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.sandbox import compile_script, run_script
-from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
 
 SENT_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -1,23 +1,12 @@
 """The state file that lets `invoke` join a running local stack."""
 
 import os
-import subprocess
 
 from webhooks_local.state import (
-    provisioned,
     remove_state,
     running_state,
-    stack_state,
     write_state,
 )
-
-
-def test_provisioned_stack_round_trips_through_the_state(stack):
-    # When
-    restored = provisioned(stack_state(stack))
-
-    # Then
-    assert restored == stack
 
 
 def test_state_of_a_live_process_is_running_and_private(tmp_path):
@@ -30,17 +19,6 @@ def test_state_of_a_live_process_is_running_and_private(tmp_path):
     # Then
     assert running_state(path) == {"pid": os.getpid(), "port": 3000}
     assert path.stat().st_mode & 0o777 == 0o600
-
-
-def test_state_of_a_dead_process_is_not_running(tmp_path):
-    # Given
-    finished = subprocess.Popen(["true"])
-    finished.wait()
-    write_state(tmp_path / "stack.json", {"pid": finished.pid})
-
-    # When / Then
-    assert running_state(tmp_path / "stack.json") is None
-    assert running_state(tmp_path / "missing.json") is None
 
 
 def test_only_the_owner_removes_the_state(tmp_path):

@@ -13,7 +13,7 @@ from tests.fakes import FakeQueue
 from webhook_engine.domain.errors import SubmissionBusyError
 from webhook_engine.pipeline.consumer import Consumer
 from webhook_engine.sandbox.supervisor import SandboxUnavailableError
-from webhooks_local.sqs_events import SqsSource, sqs_record
+from webhooks_testbed.sqs_events import SqsSource, sqs_record
 
 MAX_RECEIVES = 5
 

@@ -10,12 +10,10 @@ from typing import ClassVar
 import pytest
 
 from tests.escapes import ENUM_ESCAPE, ENUM_ESCAPE_REFUSED
-from tests.unit.sandbox.push import push_fields
 from webhook_engine.sandbox import ScriptCompileError, ScriptError, compile_script, run_script
 from webhook_engine.sandbox.guards import guarded_getattr
 from webhook_engine.sandbox.modules import guarded_import, module_proxy
 from webhook_engine.sandbox.names import Headers
-from webhook_engine.sandbox.supervisor import ScriptRun, script_request
 
 
 def run(source: str, **names: object) -> object:
@@ -165,16 +163,6 @@ def test_the_enum_escape_is_refused_in_process():
         run(ENUM_ESCAPE)
     # Then it is refused where it starts: no class factory is available
     assert caught.value.message == f"{ENUM_ESCAPE_REFUSED} (makes classes) (line 3)"
-
-
-def test_the_enum_escape_is_refused_in_a_script_process(process):
-    # Given a script process, forked as the engine forks it
-    request = script_request(**push_fields())
-    # When the escaping script runs in it
-    outcome = process.run(request, ScriptRun(ENUM_ESCAPE, "function:t", "function", {}, 2))
-    # Then the run fails with the same refusal, and no process id came back
-    assert not outcome.ok
-    assert (outcome.error or "").startswith(ENUM_ESCAPE_REFUSED)
 
 
 class SpyName(str):

@@ -28,15 +28,11 @@ from typing import Any
 import pytest
 
 from tests.unit.sandbox.push import push_fields
+from webhook_engine.actions.facades import action_names
+from webhook_engine.domain.models import Status
 from webhook_engine.sandbox import ScriptError, compile_script, run_script
-from webhook_engine.sandbox.actions import action_names
-from webhook_engine.sandbox.allowed import (
-    RESULT_TYPES,
-    ScriptFacade,
-    check_attribute,
-    given_classes,
-    readable,
-)
+from webhook_engine.sandbox.allowed import RESULT_TYPES, check_attribute, given_classes, readable
+from webhook_engine.sandbox.facade import ScriptFacade
 from webhook_engine.sandbox.guards import BUILTINS
 from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
 from webhook_engine.sandbox.names import LogBook, RequestData, ScriptLog, script_names
@@ -451,8 +447,6 @@ def test_plain_data_and_module_results_stay_readable(source, expected):
 
 def test_engine_types_that_subclass_plain_types_are_refused():
     # Given an engine enum value that is a str (exact types only are plain data)
-    from webhook_engine.domain.models import Status
-
     # When a script reads one of its attributes
     with pytest.raises(ScriptError) as caught:
         run_script(

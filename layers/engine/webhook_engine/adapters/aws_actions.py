@@ -1,4 +1,4 @@
-"""`aws` actions made with boto3: the `AwsCaller` port of `toolkit/aws.py`.
+"""`aws` actions made with boto3: the `AwsCaller` port of `actions/aws.py`.
 
 Clients come from the container's one session and are reused (`clients.timed_client`), one
 per service, region and time bucket. A call gets the largest bucket of TIMEOUT_BUCKETS that
@@ -24,12 +24,12 @@ from botocore.exceptions import (
 )
 from botocore.response import StreamingBody
 
+from webhook_engine.actions.aws import AwsRequest
+from webhook_engine.actions.errors import ActionError, ActionLimitError
 from webhook_engine.adapters.clients import timed_client
 from webhook_engine.adapters.deadlines import CallDeadline
 from webhook_engine.domain.clipping import clip
 from webhook_engine.observability import logger
-from webhook_engine.toolkit.aws import AwsRequest
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError
 
 TIMEOUT_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0)  # seconds; a call takes at most 30
 REASON_LIMIT = 300  # characters of AWS's error message kept for the script

@@ -24,10 +24,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from webhook_engine.actions.addresses import AddressPolicy, Target
+from webhook_engine.actions.errors import ActionError, ActionLimitError
 from webhook_engine.adapters.deadlines import CallDeadline, DeadlineExpired, WatchedConnection
 from webhook_engine.domain.ports import HttpReply
-from webhook_engine.toolkit.addresses import AddressPolicy, Target
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError
 
 MAX_REDIRECTS = 5
 POOLS = 16  # (address, port, host) pools kept per container, least recently used dropped

@@ -50,22 +50,23 @@ class MessageList:
             upper = min(upper, after)
         if lower > upper:
             return [], None
+        found, complete_to = self._examine(filters, limit, (lower, upper), after)
+        return _newest(found, complete_to, limit)
+
+    def _examine(
+        self, filters: MessageFilter, limit: int, bounds: tuple[str, str], after: str | None
+    ) -> tuple[list[dict[str, Any]], str]:
+        """What each partition holds within `bounds` (not the cursor's own item), and the id
+        down to which every partition has been examined."""
         condition = _condition(filters)
         examined = limit + 1 if condition is None else max(limit + 1, FILTERED_EXAMINED)
         found: list[dict[str, Any]] = []
-        complete_to = ""  # every partition has been examined down to this id
+        complete_to = ""
         for number in range(PARTITIONS):
-            items, last = self._query(filters, number, lower, upper, condition, examined)
+            items, last = self._query(filters, number, *bounds, condition, examined)
             found += [item for item in items if item["sk"] != after]
             complete_to = max(complete_to, last or "")
-        matches = sorted(
-            (item for item in found if item["sk"] >= complete_to),
-            key=lambda item: str(item["sk"]),
-            reverse=True,
-        )
-        if len(matches) > limit:
-            return matches[:limit], _encode_cursor(matches[limit - 1]["sk"])
-        return matches, _encode_cursor(complete_to) if complete_to else None
+        return found, complete_to
 
     def _bounds(self, filters: MessageFilter) -> tuple[str, str]:
         now = datetime.now(UTC)
@@ -111,6 +112,21 @@ def _condition(filters: MessageFilter) -> ConditionBase | None:
     if filters.function:
         parts.append(Attr("functions").contains(filters.function))
     return reduce(operator.and_, parts) if parts else None
+
+
+def _newest(
+    found: list[dict[str, Any]], complete_to: str, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Up to `limit` of the items every partition was examined down to, newest first, and
+    where the next page starts."""
+    matches = sorted(
+        (item for item in found if item["sk"] >= complete_to),
+        key=lambda item: str(item["sk"]),
+        reverse=True,
+    )
+    if len(matches) > limit:
+        return matches[:limit], _encode_cursor(matches[limit - 1]["sk"])
+    return matches, _encode_cursor(complete_to) if complete_to else None
 
 
 def _encode_cursor(message_id: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -415,16 +415,19 @@ class DynamoMessageStore:
         keys = [_typed(message_key(m)) for m in wanted]
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), 100):
-            read = {"Keys": keys[start : start + 100], "ConsistentRead": True}
-            request: dict[str, Any] = {self.table_name: read}
-            while request:
-                response = client("dynamodb").batch_get_item(RequestItems=request)
-                for raw in response["Responses"].get(self.table_name, []):
-                    item = {name: _deserializer.deserialize(value) for name, value in raw.items()}
-                    if not _expired(item):
-                        found[item["sk"]] = item
-                request = response.get("UnprocessedKeys") or {}
+            for item in self._batch_get(keys[start : start + 100]):
+                if not _expired(item):
+                    found[item["sk"]] = item
         return found
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The items of `keys` (at most 100), asked again while some are left unprocessed."""
+        request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            for raw in response["Responses"].get(self.table_name, []):
+                yield {name: _deserializer.deserialize(value) for name, value in raw.items()}
+            request = response.get("UnprocessedKeys") or {}
 
     def _own_items(self, message_id: str) -> dict[str, dict[str, Any]]:
         """What the message's own partition holds (body, spilled records), by sort key."""
@@ -467,19 +470,27 @@ class DynamoMessageStore:
         """The message and its history: one read, and a Query of its own partition when a
         body or a record lives there."""
         item = self._item(message_id)
-        body, in_payloads = body_in_item(item), "body_key" in item
-        spilled = bool(item.get("spilled"))
-        own = self._own_items(message_id) if spilled or (body is None and not in_payloads) else {}
-        if body is None and not in_payloads:
-            body = unpack(own["#BODY"]["body"]) if "#BODY" in own else b""
+        body, own = self._detail_body(message_id, item)
         records = _records(item) | spilled_records(own)
         return MessageDetail(
-            message=message_from_item(item, body or b""),
+            message=message_from_item(item, body),
             submissions=[records[number][0] for number in sorted(records)],
             executions=[e for number in sorted(records) for e in records[number][1]],
             body_size=int(item.get("body_size", 0)),
-            body_in_payloads=in_payloads,
+            body_in_payloads="body_key" in item,
         )
+
+    def _detail_body(
+        self, message_id: str, item: dict[str, Any]
+    ) -> tuple[bytes, dict[str, dict[str, Any]]]:
+        """The body as a detail shows it (empty when in the payload bucket), and what the
+        message's own partition holds, read only when a body or a record lives there."""
+        body = body_in_item(item)
+        in_own = body is None and "body_key" not in item
+        own = self._own_items(message_id) if item.get("spilled") or in_own else {}
+        if in_own:
+            body = unpack(own["#BODY"]["body"]) if "#BODY" in own else b""
+        return body or b"", own
 
     def get_body(self, message_id: str) -> StoredBody:
         item = self._item(message_id)

@@ -1,4 +1,4 @@
-"""Apply a configuration document declaratively, by name (docs/architecture.md).
+"""Apply a configuration document declaratively, by name (docs/guide/configuration.md).
 
 Nothing is written until the whole document has been checked and diffed, so a document with one
 bad script or one new secret without a value changes nothing.
@@ -75,7 +75,21 @@ def diff(
         mine = [f for f in functions if current and f.provider_id == current.id]
         _functions_diff(plan, writes, spec, provider, mine, prune, now)
     unlisted = sorted(existing.values(), key=lambda p: p.position)
-    for position, provider in enumerate(unlisted, start=len(document.providers)):
+    _unlisted_diff(plan, writes, unlisted, len(document.providers), functions, prune)
+    return plan, writes
+
+
+def _unlisted_diff(
+    plan: Plan,
+    writes: _Writes,
+    unlisted: list[Provider],
+    first_position: int,
+    functions: list[Function],
+    prune: bool,
+) -> None:
+    """Providers the document does not list: deleted with their functions when pruning, else
+    kept after the listed ones, in their order."""
+    for position, provider in enumerate(unlisted, start=first_position):
         if prune:
             plan.changes.append(Change(action="delete", kind="provider", name=provider.name))
             writes.deleted_providers.append(provider)
@@ -83,7 +97,6 @@ def diff(
         elif provider.position != position:
             plan.changes.append(Change(action="reorder", kind="provider", name=provider.name))
             writes.providers.append(provider.model_copy(update={"position": position}))
-    return plan, writes
 
 
 def _provider_diff(

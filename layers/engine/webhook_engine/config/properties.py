@@ -41,20 +41,31 @@ def plan_properties(
     stored_secrets = stored_secrets or {}
     plan = PropertyPlan()
     for name, prop in wanted.items():
-        if not prop.secret:
+        if prop.secret:
+            _plan_secret(plan, name, prop.value, current, stored_secrets)
+        else:
             plan.kept[name] = Property(value=prop.value or "")
-            continue
-        if prop.value is None and not (name in current and current[name].secret):
-            raise InvalidRequestError(f"properties.{name}: a new secret property needs a value")
-        plan.kept[name] = Property(secret=True)
-        if prop.value is not None and stored_secrets.get(name) != prop.value:
-            plan.put[name] = prop.value
     plan.removed.extend(
         name
         for name, prop in current.items()
         if prop.secret and not (name in plan.kept and plan.kept[name].secret)
     )
     return plan
+
+
+def _plan_secret(
+    plan: PropertyPlan,
+    name: str,
+    value: str | None,
+    current: Mapping[str, Property],
+    stored_secrets: Mapping[str, str],
+) -> None:
+    """Keep secret `name` (without its value); write `value` unless it is the stored one."""
+    if value is None and not (name in current and current[name].secret):
+        raise InvalidRequestError(f"properties.{name}: a new secret property needs a value")
+    plan.kept[name] = Property(secret=True)
+    if value is not None and stored_secrets.get(name) != value:
+        plan.put[name] = value
 
 
 def forget_secrets(

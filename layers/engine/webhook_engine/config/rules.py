@@ -13,12 +13,12 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from webhook_engine.actions.addresses import parse_allowed
 from webhook_engine.config.properties import PropertyPlan, plan_properties
 from webhook_engine.domain.errors import ConflictError, InvalidRequestError
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Function, FunctionFields, Provider, ProviderFields
 from webhook_engine.sandbox import ScriptCompileError, compile_script
-from webhook_engine.toolkit.addresses import parse_allowed
 
 _PROVIDER_FIELDS = (
     "name",

@@ -1,4 +1,8 @@
-"""The storage and queue interfaces the engine's logic depends on."""
+"""The storage and queue interfaces the engine's logic depends on.
+
+The messages table has one port per role (`MessageIntake` for ingest, `SubmissionLedger` for
+processing, `SweepLedger` for the sweeper, `MessageQueries` and `Resubmissions` for the admin
+API); `MessageStore` is all of them, as one adapter implements them."""
 
 from __future__ import annotations
 
@@ -106,7 +110,7 @@ class StoredBody:
     url: str | None = None
 
 
-def each_message(messages: MessageStore, filters: MessageFilter, page: int) -> Iterator[Message]:
+def each_message(messages: MessageListing, filters: MessageFilter, page: int) -> Iterator[Message]:
     """Every message matching `filters`, newest first, read `page` at a time as consumed."""
     cursor: str | None = None
     while True:
@@ -125,8 +129,18 @@ class PayloadStore(Protocol):
     def link(self, key: str, seconds: int) -> str: ...
 
 
-class MessageStore(Protocol):
+class MessageListing(Protocol):
+    def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page: ...
+
+
+class MessageIntake(Protocol):
+    """What ingest needs: a message stored with its first submission."""
+
     def put_message(self, message: Message, mode: Mode) -> None: ...
+
+
+class MessageQueries(MessageListing, Protocol):
+    """What the admin API reads: messages, their history and their bodies."""
 
     def get_message(self, message_id: str) -> Message: ...
 
@@ -134,19 +148,19 @@ class MessageStore(Protocol):
 
     def get_body(self, message_id: str) -> StoredBody: ...
 
-    def unknown_ids(self, message_ids: Sequence[str]) -> list[str]: ...
-
     def find_messages(self, message_ids: Sequence[str]) -> dict[str, Message]: ...
+
+
+class Resubmissions(Protocol):
+    """What resubmitting needs: which ids are not stored, and new submissions of the others."""
+
+    def unknown_ids(self, message_ids: Sequence[str]) -> list[str]: ...
 
     def add_submissions(self, message_ids: Sequence[str], mode: Mode) -> list[Submission]: ...
 
-    def claim_submission(
-        self, message_id: str, submission: int, owner: str, lease_seconds: float
-    ) -> Claim: ...
 
-    def release_submission(
-        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
-    ) -> None: ...
+class Settling(Protocol):
+    """A submission ended without its scripts' outcome: failed outside them, lost, or DEAD."""
 
     def settle(
         self,
@@ -156,6 +170,32 @@ class MessageStore(Protocol):
         reason: str,
         owner: str | None = None,
     ) -> None: ...
+
+
+class SubmissionLedger(Settling, Protocol):
+    """What processing needs: a submission leased, released or settled, a delivery told from
+    its repeats, and the outcome recorded."""
+
+    def claim_submission(
+        self, message_id: str, submission: int, owner: str, lease_seconds: float
+    ) -> Claim: ...
+
+    def release_submission(
+        self, message_id: str, submission: int, owner: str, reason: str, ran: bool = False
+    ) -> None: ...
+
+    def first_delivery(
+        self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
+    ) -> str: ...
+
+    def finish_submission(
+        self, message: Message, submission: Submission, outcome: Outcome, owner: str
+    ) -> None: ...
+
+
+class SweepLedger(Settling, MessageListing, Protocol):
+    """What the sweeper needs: arrivals and watched submissions, how often each was swept,
+    and how far it has looked."""
 
     def sweeps(self, message_id: str, submission: int) -> int | None:
         """How often the sweeper queued the submission again; None once it finished, or DEAD."""
@@ -170,15 +210,12 @@ class MessageStore(Protocol):
 
     def mark_swept(self, until: datetime) -> None: ...
 
-    def first_delivery(
-        self, provider_id: str, delivery_id: str, message_id: str, window_hours: int
-    ) -> str: ...
 
-    def finish_submission(
-        self, message: Message, submission: Submission, outcome: Outcome, owner: str
-    ) -> None: ...
-
-    def list_messages(self, filters: MessageFilter, limit: int, cursor: str | None) -> Page: ...
+class MessageStore(
+    MessageIntake, MessageQueries, Resubmissions, SubmissionLedger, SweepLedger, Protocol
+):
+    """The messages table in every role: what its adapter and its fake implement (and the
+    contract tests check), and what each part of the engine takes only its role of."""
 
 
 class ConfigStore(Protocol):

@@ -1,4 +1,5 @@
-"""The one rule that makes two spellings of a URI the same URI (docs/architecture.md, "URIs").
+"""The one rule that makes two spellings of a URI the same URI (docs/guide/configuration.md,
+"How a message is matched").
 
 Leading, trailing and repeated slashes carry no meaning (`/git//push/` is `git/push`); case
 does (`Git/Push` is another URI), as in the paths API Gateway routes. Ingest, configuration and

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from functools import partial
 
+from webhook_engine.actions.calls import Toolkit
 from webhook_engine.config.document import ConfigDocument
 from webhook_engine.config.rules import check_script
 from webhook_engine.config.snapshot import RuntimeConfig, resolve_props
@@ -13,7 +14,6 @@ from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import Function, IncomingRequest, Provider
 from webhook_engine.domain.ports import ConfigStore, SecretStore
 from webhook_engine.pipeline.matching import Limits, Result, process_request
-from webhook_engine.toolkit.calls import Toolkit
 
 DRY_RUN_ID = "dry-run"
 

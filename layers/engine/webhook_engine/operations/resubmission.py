@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from webhook_engine.domain.errors import NotFoundError, describe_error
 from webhook_engine.domain.models import Mode, Submission
-from webhook_engine.domain.ports import MessageStore, Queue
+from webhook_engine.domain.ports import Queue, Resubmissions
 
 CHUNK = 50  # messages per transaction (each new submission is two items of at most 100)
 
@@ -23,7 +23,7 @@ class Resubmitted:
 
 
 def resubmit(
-    message_id: str, messages: MessageStore, queue: Queue, config_revision: int
+    message_id: str, messages: Resubmissions, queue: Queue, config_revision: int
 ) -> Submission:
     """Number a new submission and queue it, to run with the configuration at
     `config_revision` or later; earlier executions stay on record."""
@@ -34,7 +34,7 @@ def resubmit(
 
 def resubmit_many(
     message_ids: Sequence[str],
-    messages: MessageStore,
+    messages: Resubmissions,
     queue: Queue,
     budget: float,
     config_revision: int,

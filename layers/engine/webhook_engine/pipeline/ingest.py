@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from webhook_engine.actions.headers import ANSWER_HEADERS
 from webhook_engine.domain.errors import (
     EngineError,
     HeadersTooLargeError,
@@ -15,10 +16,9 @@ from webhook_engine.domain.errors import (
 )
 from webhook_engine.domain.ids import new_id
 from webhook_engine.domain.models import IncomingRequest, Message, Mode, Status, SyncAnswer
-from webhook_engine.domain.ports import MessageStore, Queue
+from webhook_engine.domain.ports import MessageIntake, Queue
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.http_api import error_response, json_response, parse_event
-from webhook_engine.toolkit.headers import ANSWER_HEADERS
 
 if TYPE_CHECKING:  # the processor is built only for synchronous requests (cold start)
     from webhook_engine.pipeline.processing import Processor
@@ -39,7 +39,7 @@ _SYNC_STATUS_CODES = {
 
 @dataclass(frozen=True)
 class Ingest:
-    messages: MessageStore
+    messages: MessageIntake
     queue: Queue
     processor: Callable[[], Processor]
     max_body_bytes: int

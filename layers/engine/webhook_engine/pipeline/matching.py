@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Self
 
+from webhook_engine.actions.calls import Answer, Toolkit
 from webhook_engine.config.snapshot import RuntimeConfig
 from webhook_engine.domain.models import (
     Evaluation,
@@ -33,7 +34,6 @@ from webhook_engine.sandbox.supervisor import (
     default_sandbox,
     script_request,
 )
-from webhook_engine.toolkit.calls import Answer, Toolkit
 
 PropsLoader = Callable[[Provider], Mapping[str, str]]
 NO_TOOLKIT = Toolkit({})  # every `http` and `aws` call refused

@@ -1,6 +1,6 @@
 """Process one submission of a stored message: lease it, match, run, record.
 
-Every way a submission can end is recorded (docs/architecture.md, "Guarantees"): scripts'
+Every way a submission can end is recorded (docs/operations.md, "Guarantees"): scripts'
 failures in their executions, a processing error as FAILED with its reason, a submission
 that a later one replaced as SUPERSEDED (by the resubmission), one whose attempts twice left
 nothing behind (runtime killed) as FAILED, outcome unknown, one whose body is gone as FAILED.
@@ -21,6 +21,7 @@ from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from webhook_engine.actions.calls import Toolkit
 from webhook_engine.config.snapshot import ConfigCache, RuntimeConfig, resolve_props
 from webhook_engine.domain.errors import (
     BodyMissingError,
@@ -37,12 +38,11 @@ from webhook_engine.domain.models import (
     Status,
     Submission,
 )
-from webhook_engine.domain.ports import ClaimRefusal, MessageStore, Outcome, SecretStore
+from webhook_engine.domain.ports import ClaimRefusal, Outcome, SecretStore, SubmissionLedger
 from webhook_engine.observability import logger, metrics
 from webhook_engine.pipeline.deliveries import delivery_id
 from webhook_engine.pipeline.matching import Limits, process_request
 from webhook_engine.sandbox.supervisor import SandboxUnavailableError
-from webhook_engine.toolkit.calls import Toolkit
 
 # A submission whose processing was cut off this many times is not run again: it is what
 # kills the runtime (a crash in one message must not sink the others of its batch).
@@ -71,7 +71,7 @@ class _Attempt:
 
 @dataclass
 class Processor:
-    messages: MessageStore
+    messages: SubmissionLedger
     config: ConfigCache
     secrets: SecretStore
     match_timeout: float

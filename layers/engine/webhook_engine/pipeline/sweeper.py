@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools.metrics import MetricUnit
 
 from webhook_engine.domain.models import Status
-from webhook_engine.domain.ports import MessageFilter, MessageStore, Queue, each_message
+from webhook_engine.domain.ports import MessageFilter, Queue, SweepLedger, each_message
 from webhook_engine.observability import logger, metrics
 
 _PAGE = 100
@@ -39,7 +39,7 @@ class SweepReport:
 
 @dataclass(frozen=True)
 class Sweeper:
-    messages: MessageStore
+    messages: SweepLedger
     queue: Queue
     after: timedelta  # unfinished this long after submission: nobody is working on it
     window: timedelta  # how far back the first sweep (or one after an outage) looks

@@ -3,10 +3,10 @@
     with default_sandbox().process() as process:  # one provider's scripts, one message
         outcome = process.run(request, ScriptRun(source, "provider:GitHub", "match", props, 2.0))
 
-1. The language (`compiler`, `guards`, `allowed`, `members`, `modules`, `names`):
-   RestrictedPython, an attribute allow-list, names taken only as exact `str`, read-only module
-   proxies of allow-listed members (none of which makes a class), and facades instead of engine
-   objects.
+1. The language (`compiler`, `guards`, `script_builtins`, `allowed`, `facade`, `members`,
+   `modules`, `names`, `verify`): RestrictedPython, an attribute allow-list, names taken only as
+   exact `str`, read-only module proxies of allow-listed members (none of which makes a class),
+   and facades instead of engine objects (the actions' are in `actions/facades.py`).
 2. The process (`zygote`, `confinement`, `audit`, `seccomp`, `worker`, `supervisor`, `frames`,
    `protocol`): each provider's scripts for one message run in a fresh process forked from a
    clean zygote (no credential, never runs a script), confined before it reads anything

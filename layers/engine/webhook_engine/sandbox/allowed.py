@@ -1,4 +1,4 @@
-"""What scripts may read: an allow-list of types, and the facades made for scripts.
+"""What scripts may read: an allow-list of types, and what each facade made for scripts offers.
 
 A script reads `obj.name` only when `name` is an exact `str` not starting with `_`, and `obj` is
 - an instance of a plain data type (str, bytes, numbers, containers, dict views, read-only
@@ -25,7 +25,10 @@ import re
 import types
 import urllib.parse
 import uuid
-from typing import ClassVar
+
+from webhook_engine.sandbox.facade import ScriptFacade, kind
+from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
+from webhook_engine.sandbox.script_builtins import PLAIN_BUILTINS
 
 _PLAIN_TYPES: frozenset[type] = frozenset(
     {
@@ -104,21 +107,6 @@ _REFUSED_NAMES = frozenset(
 )
 
 
-class ScriptFacade:
-    """An object made for scripts: they read exactly the attributes it lists."""
-
-    __slots__ = ()
-    script_attributes: ClassVar[frozenset[str]] = frozenset()
-
-    def offers(self, name: str) -> bool:
-        """Whether a script may read attribute `name`."""
-        return name in self.script_attributes
-
-    def refusal(self, name: str) -> str:
-        """The message of the AttributeError a script gets for `name`."""
-        return f"{_kind(self)} has no attribute {name!r} available to scripts"
-
-
 def check_attribute(obj: object, name: str) -> None:
     """Raise AttributeError unless a script may read `obj.name` (TypeError: `name` not a str).
 
@@ -137,7 +125,7 @@ def check_attribute(obj: object, name: str) -> None:
             raise AttributeError(obj.refusal(name))
         return
     if not readable(obj):
-        raise AttributeError(f"scripts cannot read attributes of {_kind(obj)} objects")
+        raise AttributeError(f"scripts cannot read attributes of {kind(obj)} objects")
 
 
 def readable(obj: object) -> bool:
@@ -150,20 +138,11 @@ def readable(obj: object) -> bool:
 @functools.cache
 def given_classes() -> frozenset[type]:
     """Plain data types, builtin exceptions, and every class a module exposes to scripts."""
-    from webhook_engine.sandbox.guards import BUILTINS
-    from webhook_engine.sandbox.modules import ALLOWED_MODULES, module_proxy
-
     exposed = {
         member
         for module in ALLOWED_MODULES
         for member in module_proxy(module).members().values()
         if isinstance(member, type)
     }
-    builtin_classes = {value for value in BUILTINS.values() if isinstance(value, type)}
+    builtin_classes = {value for value in PLAIN_BUILTINS.values() if isinstance(value, type)}
     return _PLAIN_TYPES | frozenset(exposed) | frozenset(builtin_classes)
-
-
-def _kind(obj: object) -> str:
-    if isinstance(obj, type):
-        return f"class {obj.__name__!r}"
-    return repr(type(obj).__name__)

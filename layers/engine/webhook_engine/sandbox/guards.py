@@ -7,19 +7,15 @@ script must not change (module proxies, the facades it is given) refuses changes
 `_write_` only lets writes through to plain containers.
 """
 
-import builtins
 import collections
 import operator
 from collections.abc import Callable, Mapping
 
-from RestrictedPython.Guards import (
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safe_builtins,
-)
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
 from webhook_engine.sandbox.allowed import check_attribute
 from webhook_engine.sandbox.modules import guarded_import
+from webhook_engine.sandbox.script_builtins import PLAIN_BUILTINS
 
 # Writes are allowed into plain containers only (exact types: a read-only mapping built on
 # dict stays read-only); scripts own every such container except those they are given.
@@ -101,60 +97,8 @@ class Printer:
         return "".join(self._text)
 
 
-# RestrictedPython's safe builtins plus the harmless ones it leaves out only because they
-# iterate in C past `_getiter_` (ours is plain `iter`). Not its `limited_builtins`: a range
-# capped at 1000 and `list("abc")` refused would surprise script authors without bounding
-# memory (`[0] * 10**9` still works); the time limit bounds loops instead.
-_HARMLESS_BUILTINS = (
-    "len",
-    "str",
-    "int",
-    "float",
-    "bool",
-    "dict",
-    "list",
-    "tuple",
-    "set",
-    "frozenset",
-    "sorted",
-    "min",
-    "max",
-    "sum",
-    "any",
-    "all",
-    "enumerate",
-    "zip",
-    "range",
-    "isinstance",
-    "abs",
-    "round",
-    "repr",
-    "map",
-    "filter",
-    "reversed",
-    "bytes",
-    "hex",
-    "ord",
-    "chr",
-    "divmod",
-    "hash",
-    "iter",
-    "next",
-)
-_DROPPED_SAFE_BUILTINS = (
-    "_getattr_",  # RestrictedPython's own getattr; scripts get the allow-list's
-    "__build_class__",  # class definitions are refused at compile time
-    "setattr",  # could only ever fail
-    "delattr",
-    "BaseException",  # catching these would catch the script's own timeout
-    "GeneratorExit",
-    "KeyboardInterrupt",
-    "SystemExit",
-)
-
 BUILTINS: dict[str, object] = {
-    **{name: obj for name, obj in safe_builtins.items() if name not in _DROPPED_SAFE_BUILTINS},
-    **{name: getattr(builtins, name) for name in _HARMLESS_BUILTINS},
+    **PLAIN_BUILTINS,
     "getattr": guarded_getattr,
     "__import__": guarded_import,
 }

@@ -8,7 +8,7 @@ import functools
 import types
 from collections.abc import Mapping
 
-from webhook_engine.sandbox.allowed import ScriptFacade
+from webhook_engine.sandbox.facade import ScriptFacade
 from webhook_engine.sandbox.members import MEMBERS, script_members, withheld_reason
 
 ALLOWED_MODULES = tuple(MEMBERS)
@@ -77,13 +77,8 @@ def guarded_import(
 
     Names are taken only as exact `str` (a subclass could answer `==` and `in` as it likes).
     """
-    if type(name) is not str or name not in _IMPORTABLE or type(level) is not int or level:
-        shown = repr(name) if type(name) is str else "a name that is not a str"
-        allowed = ", ".join(ALLOWED_MODULES)
-        raise ImportError(f"module {shown} is not available to scripts; allowed: {allowed}")
-    members = () if fromlist is None else fromlist
-    if type(members) is not tuple or any(type(member) is not str for member in members):
-        raise ImportError(f"cannot import from {name!r}: names to import must be str")
+    _check_importable(name, level)
+    members = _names_to_import(name, fromlist)
     if not members:  # `import urllib.parse` binds `urllib`
         return module_proxy(name.partition(".")[0])
     proxy = module_proxy(name)
@@ -91,3 +86,20 @@ def guarded_import(
         if not proxy.offers(member):
             raise ImportError(f"cannot import {member!r} from {name!r}: not available to scripts")
     return proxy
+
+
+def _check_importable(name: object, level: object) -> None:
+    """ImportError unless `name` is an exact `str` naming an allowed module, imported
+    absolutely."""
+    if type(name) is not str or name not in _IMPORTABLE or type(level) is not int or level:
+        shown = repr(name) if type(name) is str else "a name that is not a str"
+        allowed = ", ".join(ALLOWED_MODULES)
+        raise ImportError(f"module {shown} is not available to scripts; allowed: {allowed}")
+
+
+def _names_to_import(name: str, fromlist: object) -> tuple[str, ...]:
+    """The names of `from name import ...`, each an exact `str`; () for `import name`."""
+    members = () if fromlist is None else fromlist
+    if type(members) is not tuple or any(type(member) is not str for member in members):
+        raise ImportError(f"cannot import from {name!r}: names to import must be str")
+    return members

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs
 
 from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.limits import EVALUATION_LOG_BYTES, EXECUTION_LOG_BYTES
-from webhook_engine.sandbox.allowed import ScriptFacade
-from webhook_engine.toolkit.verify import Verify
+from webhook_engine.sandbox.facade import ScriptFacade
+from webhook_engine.sandbox.verify import Verify
 
 MAX_LOG_ENTRIES = 200
 MAX_LOG_LENGTH = 4000

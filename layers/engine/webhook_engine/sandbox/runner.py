@@ -7,7 +7,7 @@ from webhook_engine.domain.clipping import clip
 from webhook_engine.sandbox.compiler import CompiledScript
 from webhook_engine.sandbox.errors import ScriptError, ScriptTimeoutError
 from webhook_engine.sandbox.guards import script_globals
-from webhook_engine.sandbox.limits import Deadline
+from webhook_engine.sandbox.time_limit import Deadline
 
 _MAX_DETAIL = 500
 

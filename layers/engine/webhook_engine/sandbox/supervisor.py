@@ -46,8 +46,10 @@ from pydantic import JsonValue
 from pydantic import ValidationError as FrameInvalid
 
 import webhook_engine
+from webhook_engine.actions.errors import ActionError, ActionRefused
 from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.errors import UpstreamError
+from webhook_engine.observability import report_sandbox
 from webhook_engine.sandbox.confinement import (
     ALWAYS_REQUIRED,
     KERNEL_WALL,
@@ -68,7 +70,7 @@ from webhook_engine.sandbox.protocol import (
 )
 from webhook_engine.sandbox.worker import EXIT_BROKEN, EXIT_MEMORY, EXIT_PROTOCOL
 from webhook_engine.sandbox.zygote import MAX_DATAGRAM
-from webhook_engine.toolkit.errors import ActionError, ActionRefused
+from webhook_engine.settings import get_settings
 
 GRACE_SECONDS = 0.5  # after the time limit, before the process is killed
 START_TIMEOUT = 20.0  # a cold zygote imports the sandbox and probes in well under a second
@@ -702,9 +704,6 @@ def shield_environment() -> bool:
 def default_sandbox() -> Sandbox:
     """The container's sandbox, with the limits, library path and required protections of
     its settings."""
-    from webhook_engine.observability import report_sandbox
-    from webhook_engine.settings import get_settings
-
     settings = get_settings()
     limits = ProcessLimits(
         memory_mb=settings.script_memory_mb,

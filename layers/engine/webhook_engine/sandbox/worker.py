@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import hashlib
 import json
 import os
 import signal
@@ -23,8 +24,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from webhook_engine.actions.errors import ActionError, ActionLimitError, ActionRefused
+from webhook_engine.actions.facades import action_names
 from webhook_engine.domain.clipping import clip
-from webhook_engine.sandbox.actions import action_names
 from webhook_engine.sandbox.compiler import CompiledScript, compile_script
 from webhook_engine.sandbox.confinement import Report
 from webhook_engine.sandbox.errors import ScriptCompileError, ScriptError
@@ -46,7 +48,6 @@ from webhook_engine.sandbox.protocol import (
     write_all,
 )
 from webhook_engine.sandbox.runner import run_script
-from webhook_engine.toolkit.errors import ActionError, ActionLimitError, ActionRefused
 
 EXIT_MEMORY = 75  # the process ran out of memory outside a script's run
 EXIT_PROTOCOL = 76  # the engine sent something the process cannot read
@@ -83,8 +84,6 @@ def preload() -> None:
     for codec in _CODECS:
         codecs.lookup(codec)
     datetime.strptime("2026", "%Y")  # imports _strptime
-    import hashlib
-
     for algorithm in sorted(hashlib.algorithms_guaranteed):
         hashlib.new(algorithm, b"")  # OpenSSL loads what it needs on first use
     sys.stdout = sys.stderr  # the protocol owns file descriptor 1
