@@ -28,7 +28,8 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
 .PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
-	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity
+	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity \
+	wasm-toolchain wasm-python wasm-bench
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -121,6 +122,24 @@ openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 
 bench: $(BIN)/.installed ## figures: costs, cold starts, sandbox, the local stack under load
 	$(BIN)/python -m webhooks_bench
+
+# Scripts in CPython-in-WebAssembly, a measured spike (wasm/README.md, docs/decisions.md).
+WASM_BUILD := build/wasm
+
+wasm-toolchain: ## (as root) Debian's clang/lld 19, wasm32 compiler-rt, wasi-libc, python3.13's sources
+	bash wasm/toolchain.sh
+
+wasm-python: $(BIN)/.installed ## CPython 3.13 for wasm32-wasip1, pre-initialised, precompiled
+	nice -n 10 bash wasm/build-python.sh $(WASM_BUILD)
+	$(BIN)/python wasm/stage_app.py $(WASM_BUILD)
+	nice -n 10 $(BIN)/python wasm/precompile.py $(WASM_BUILD)
+	nice -n 10 bash wasm/snapshot/build-reactor.sh $(WASM_BUILD)
+	nice -n 10 $(BIN)/python wasm/snapshot/snapshot.py $(WASM_BUILD)
+	nice -n 10 $(BIN)/python wasm/precompile.py $(WASM_BUILD) snapshot
+
+wasm-bench: $(BIN)/.installed ## the wasm walls next to the process wall (after make wasm-python)
+	$(BIN)/python wasm/bench.py $(WASM_BUILD)
+	$(BIN)/python wasm/attacks.py $(WASM_BUILD)
 
 clean: ## remove build output and caches (not the venvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local
