@@ -14,6 +14,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 from webhook_engine.sandbox.errors import ScriptCompileError
 
 _FUNCTION_NAME = "script"
+COMPILE_CACHE = 512  # scripts kept compiled per process
 _ERROR_LINE = re.compile(r"^Line (\d+): (.*)$", re.DOTALL)
 
 
@@ -62,7 +63,7 @@ def compile_script(source: str, name: str) -> CompiledScript:
     return _compile(source_hash, name, source)
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=COMPILE_CACHE)
 def _compile(source_hash: str, name: str, source: str) -> CompiledScript:
     try:
         result = _compile_restricted(source, name)

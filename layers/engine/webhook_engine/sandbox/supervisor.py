@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import functools
+import hashlib
 import itertools
 import json
 import math
@@ -50,6 +51,7 @@ from webhook_engine.actions.errors import ActionError, ActionRefused
 from webhook_engine.domain.clipping import clip
 from webhook_engine.domain.errors import UpstreamError
 from webhook_engine.observability import report_sandbox
+from webhook_engine.sandbox.compiler import COMPILE_CACHE
 from webhook_engine.sandbox.confinement import (
     ALWAYS_REQUIRED,
     KERNEL_WALL,
@@ -76,6 +78,7 @@ GRACE_SECONDS = 0.5  # after the time limit, before the process is killed
 START_TIMEOUT = 20.0  # a cold zygote imports the sandbox and probes in well under a second
 EXIT_TIMEOUT = 2.0  # for the zygote's notice of how a process whose channel closed ended
 SPARES = 2  # script processes forked ahead of need
+COMPILED_AHEAD = COMPILE_CACHE  # scripts the zygote keeps compiled for its processes
 _PR_SET_DUMPABLE = 4
 _STDERR_KEPT = 2000  # characters of a failed zygote's stderr kept in the error
 Call = Callable[[dict[str, JsonValue]], JsonValue]
@@ -163,9 +166,13 @@ class _Control:
         self.sock = sock
 
     def send(self, frame: Frame) -> None:
+        """Send one datagram; FrameTooLarge when it would not fit the zygote's reads."""
+        data = encode(frame)
+        if len(data) > MAX_DATAGRAM:
+            raise FrameTooLarge
         self.sock.setblocking(True)
         try:
-            self.sock.send(encode(frame))
+            self.sock.send(data)
         finally:
             self.sock.setblocking(False)
 
@@ -231,6 +238,7 @@ class _ZygoteProcess:
         self._forked: dict[int, _Child | str] = {}  # id -> the process, or why the fork failed
         self._exits: dict[int, int] = {}
         self._forgotten: set[int] = set()
+        self._compiled: set[bytes] = set()  # scripts sent to `compile_ahead`, by hash
 
     def wait_ready(self, deadline: float) -> Report:
         while self.report is None:
@@ -253,6 +261,20 @@ class _ZygoteProcess:
         if isinstance(child, str):
             raise SandboxUnavailableError(f"script process could not be forked: {child}")
         return child
+
+    def compile_ahead(self, run: ScriptRun) -> None:
+        """Have the zygote compile `run`'s script, once: the processes it forks from then on
+        find the script in their cache (those forked already compile it themselves). A script
+        too large for a datagram is not sent; its processes compile it."""
+        text = f"{run.name}\n{run.source}".encode("utf-8", "surrogatepass")
+        key = hashlib.sha256(text).digest()
+        if key in self._compiled:
+            return
+        if len(self._compiled) >= COMPILED_AHEAD:  # the zygote's cache keeps as many
+            self._compiled.clear()
+        self._compiled.add(key)
+        with suppress(FrameTooLarge, OSError):  # OSError: the zygote is gone; the take says so
+            self.control.send({"type": "compile", "name": run.name, "source": run.source})
 
     def kill(self, child: _Child) -> None:
         """Kill a process by its id (the zygote knows whether it still runs)."""
@@ -376,6 +398,14 @@ class Sandbox:
     def close(self) -> None:
         if self._zygote is not None:
             self._discard_zygote()
+
+    def compile_ahead(self, run: ScriptRun) -> None:
+        """Let processes forked from now on find `run`'s script compiled (see the zygote's).
+        A zygote that died is left as it is: the next take replaces it, and says so."""
+        if self._zygote is None:
+            self.start()
+        assert self._zygote is not None
+        self._zygote.compile_ahead(run)
 
     def take(self) -> tuple[_Child, _ZygoteProcess]:
         """A confined, ready process (a spare when one is waiting); SandboxUnavailableError
@@ -509,6 +539,7 @@ class ScriptProcess:
     ) -> ScriptOutcome:
         """Run one script; its failures, its process's death included, come back as the
         outcome's error. SandboxUnavailableError when no process could run it."""
+        self._sandbox.compile_ahead(run)
         if self._child is None or self._zygote is None:
             self._child, self._zygote = self._sandbox.take()
             self.processes += 1

@@ -86,6 +86,7 @@ def preload() -> None:
     datetime.strptime("2026", "%Y")  # imports _strptime
     for algorithm in sorted(hashlib.algorithms_guaranteed):
         hashlib.new(algorithm, b"")  # OpenSSL loads what it needs on first use
+    compile_script(_WARM_SCRIPT, _WARM_NAME)  # spares' warm-ups find it compiled, as runs do
     sys.stdout = sys.stderr  # the protocol owns file descriptor 1
 
 
@@ -231,6 +232,7 @@ _WARM_REQUEST = {
     "source_ip": "127.0.0.1",
     "received_at": "2026-01-01T00:00:00+00:00",
 }
+_WARM_NAME = "match:warm"
 # What scripts commonly do: check a signature, parse and log the payload, set a summary.
 _WARM_SCRIPT = """
 import hashlib, hmac, json, re
@@ -250,7 +252,7 @@ def warm(reader: FrameReader) -> None:
     memory a run touches: a spare pays for that while it waits, not the message it runs."""
     scratch = Worker(reader, CHANNEL_OUT)
     scratch.handle({"type": "request", "request": _WARM_REQUEST})
-    frame = {"type": "run", "id": 0, "name": "match:warm", "kind": "match", "props": {}}
+    frame = {"type": "run", "id": 0, "name": _WARM_NAME, "kind": "match", "props": {}}
     encode(scratch.run(frame | {"source": _WARM_SCRIPT, "timeout": 1.0}))
 
 

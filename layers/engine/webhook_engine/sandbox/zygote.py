@@ -3,16 +3,19 @@
 Started by the engine (`python -m webhook_engine.sandbox.zygote '<limits as JSON>'`) with an
 environment that holds no credential, it imports everything scripts may use, probes which
 protections this kernel lets a script process take (see `confinement`), freezes its objects
-for the garbage collector (so that children touch fewer shared pages), and then only forks. It
-never compiles or runs a script, never sees a message or a secret, and cannot be reached by
-its children but through their exit.
+for the garbage collector (so that children touch fewer shared pages), and then only forks,
+and compiles the scripts the engine sends it so that its children need not. It never runs a
+script, never sees a message, a prop or a secret, and cannot be reached by its children but
+through their exit.
 
 Its control channel (file descriptor 0) is a Unix SOCK_SEQPACKET socket; each datagram is one
 JSON object:
 
 engine -> zygote
-  fork  {"id"}          fork a script process; its channel's engine end comes back
-  kill  {"id"}          kill that process (ids are never reused, unlike pids)
+  fork     {"id"}            fork a script process; its channel's engine end comes back
+  kill     {"id"}            kill that process (ids are never reused, unlike pids)
+  compile  {"name", "source"}  compile a script, so that processes forked later find it in
+                             their cache (compiling is most of a fresh process's work)
 zygote -> engine
   ready  {"pid", "protections", "unavailable"}   once, after the probe
   forked {"id", "pid"} + the engine's end of the new process's channel (SCM_RIGHTS)
@@ -32,8 +35,10 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from typing import NoReturn
 
+from webhook_engine.sandbox.compiler import compile_script
 from webhook_engine.sandbox.confinement import STEPS, ProcessLimits, Report, confine, prepare
 from webhook_engine.sandbox.worker import EXIT_BROKEN, preload, serve
 
@@ -96,6 +101,17 @@ def _read_all(fd: int, pid: int) -> bytes:
     return bytes(data)
 
 
+def compile_ahead(source: str, name: str) -> None:
+    """Compile a script into this process's cache, which the processes forked later inherit.
+
+    Only compiled, never run. A script that does not compile is left to its processes, which
+    report why; whatever compiling raises, the zygote goes on.
+    """
+    with suppress(Exception):
+        compile_script(source, name)
+    gc.freeze()  # the new code objects too: children then leave their pages shared
+
+
 class Zygote:
     """Forks script processes on request and reports how they end."""
 
@@ -130,6 +146,9 @@ class Zygote:
         if not data:
             return False
         frame = json.loads(data)
+        if frame["type"] == "compile":
+            compile_ahead(str(frame["source"]), str(frame["name"]))
+            return True
         handlers: dict[str, Callable[[int], None]] = {"fork": self._fork, "kill": self._kill}
         handlers[frame["type"]](int(frame["id"]))
         return True
