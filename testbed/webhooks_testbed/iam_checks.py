@@ -170,7 +170,7 @@ _TRANSACT_ITEMS = {
 def _dynamodb(operation: str, parameters: dict[str, Any], arn: _ArnMaker, _: str) -> list[Pair]:
     if operation in ("TransactWriteItems", "TransactGetItems"):
         return [
-            (f"dynamodb:{_TRANSACT_ITEMS[kind]}", arn(f"table/{item[kind]['TableName']}"))
+            (f"dynamodb:{_TRANSACT_ITEMS[kind]}", arn(f"table/{item['TableName']}"))
             for entry in parameters.get("TransactItems", [])
             for kind, item in entry.items()
         ]
