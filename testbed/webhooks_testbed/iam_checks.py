@@ -137,11 +137,13 @@ def required(response: BaseResponse, action: str, resource: str) -> list[Pair]:
 
 
 def _parameters(response: BaseResponse) -> dict[str, Any]:
-    """A JSON-protocol request's parameters (the services of `_REQUIRED` but S3)."""
+    """A request's parameters: a JSON body's, or a query protocol's form (SNS)."""
+    body = response.raw_body or b"{}"
     try:
-        parameters = json.loads(response.raw_body or b"{}")
-    except (TypeError, ValueError):
-        return {}
+        parameters = json.loads(body)
+    except ValueError:
+        form = urllib.parse.parse_qs(body.decode(errors="replace"))
+        return {key: values[0] for key, values in form.items()}
     return parameters if isinstance(parameters, dict) else {}
 
 
@@ -205,4 +207,33 @@ def _kms(operation: str, parameters: dict[str, Any], arn: _ArnMaker, _: str) -> 
     return [(f"kms:{operation}", key if key.startswith("arn:") else arn(f"key/{key}"))]
 
 
-_REQUIRED: dict[str, _Rule] = {"dynamodb": _dynamodb, "sqs": _sqs, "ssm": _ssm, "kms": _kms}
+def _events(operation: str, parameters: dict[str, Any], arn: _ArnMaker, _: str) -> list[Pair]:
+    buses = {entry.get("EventBusName", "default") for entry in parameters.get("Entries", [])}
+    return [
+        (f"events:{operation}", bus if bus.startswith("arn:") else arn(f"event-bus/{bus}"))
+        for bus in sorted(buses)
+    ]
+
+
+def _named(key: str, resource: str) -> _Rule:
+    """A service whose request names its target by `key`: an ARN, or a name under `resource`."""
+
+    def rule(operation: str, parameters: dict[str, Any], arn: _ArnMaker, _: str) -> list[Pair]:
+        target = str(parameters.get(key, "*"))
+        found = target if target.startswith("arn:") else arn(f"{resource}{target}")
+        return [(f"{arn.service}:{operation}", found)]
+
+    return rule
+
+
+_REQUIRED: dict[str, _Rule] = {
+    "dynamodb": _dynamodb,
+    "sqs": _sqs,
+    "ssm": _ssm,
+    "kms": _kms,
+    "events": _events,
+    "states": _named("stateMachineArn", "stateMachine:"),
+    "codebuild": _named("projectName", "project/"),
+    "codepipeline": _named("name", ""),
+    "sns": _named("TopicArn", ""),
+}

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,11 +16,16 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import TOKEN
+from webhooks_local.child import STATE_FILE, serving
 from webhooks_local.stack import LocalStack
 from webhooks_testbed import grants
 from webhooks_testbed import template as cfn
 
 pytestmark = pytest.mark.e2e
+
+SWEEPER = "SweeperFunctionRole"
+SWEEP_WAIT = 60.0  # seconds for two sweeps on a busy machine (a failure shows the log)
 
 
 def without(role: str, action: str) -> dict[str, Any]:
@@ -64,3 +71,30 @@ def test_a_role_without_an_action_its_code_calls_fails_the_call_and_the_proof(tm
     refused = {(call.role, call.action) for call in report.refused}
     assert refused == {("IngestFunctionRole", "dynamodb:PutItem")}
     assert report.failed
+
+
+def test_the_sweeper_sweeps_with_its_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Given a local stack whose sweeper runs every second, recording where the session does
+    log_directory = Path(os.environ.get("WEBHOOKS_CALL_LOG") or tmp_path / "runs")
+    monkeypatch.setenv("WEBHOOKS_CALL_LOG", str(log_directory))
+    monkeypatch.setenv("LOCAL_SCHEDULE_SECONDS", "1")
+
+    # When it has swept a few times
+    with serving(tmp_path, TOKEN) as port:
+        pid = json.loads((tmp_path / STATE_FILE).read_text(encoding="utf-8"))["pid"]
+        log = tmp_path / "serve.log"
+        deadline = time.monotonic() + SWEEP_WAIT
+        while log.read_text(errors="replace").count('"sweep done"') < 2:
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+            time.sleep(0.2)
+        assert port
+
+    # Then each of its calls was allowed: its mark, the arrivals since, the watched ones
+    run = json.loads((log_directory / f"{pid}.json").read_text(encoding="utf-8"))
+    made = {(c.action, c.allowed) for c in grants.calls(run["checks"]) if c.role == SWEEPER}
+    assert {
+        ("dynamodb:GetItem", True),
+        ("dynamodb:PutItem", True),
+        ("dynamodb:Query", True),
+    } <= made
+    assert all(allowed for _, allowed in made)

@@ -4,6 +4,7 @@ resources IAM checks, where moto would check the operation's name against `*`.""
 from __future__ import annotations
 
 import json
+import urllib.parse
 from types import SimpleNamespace
 from typing import Any
 
@@ -66,7 +67,33 @@ CASES = {
             )
         ],
     ),
+    "a build: the project named": (
+        "codebuild:StartBuild",
+        {"projectName": "build-web"},
+        [("codebuild:StartBuild", f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/build-web")],
+    ),
+    "events: each bus named": (
+        "events:PutEvents",
+        {"Entries": [{"EventBusName": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/b"}, {}]},
+        [
+            ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/b"),
+            ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"),
+        ],
+    ),
 }
+
+
+def test_a_query_protocol_request_is_read_from_its_form():
+    # Given SNS's form-encoded Publish
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+    body = urllib.parse.urlencode({"Action": "Publish", "TopicArn": topic, "Message": "m"})
+    response = SimpleNamespace(raw_body=body.encode(), region=REGION, current_account=ACCOUNT)
+
+    # When
+    pairs = iam_checks.required(response, "sns:Publish", "*")
+
+    # Then
+    assert pairs == [("sns:Publish", topic)]
 
 
 @pytest.mark.parametrize("case", list(CASES))
