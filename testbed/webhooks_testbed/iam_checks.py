@@ -108,16 +108,19 @@ def _record(check: Check) -> None:
 
 
 def _signed_headers(response: BaseResponse) -> Any:
-    """The request's headers; for a presigned URL, its query's credential as moto reads it
-    from an Authorization header (its signature is not checked)."""
+    """The request's headers; for a presigned URL (SigV4's X-Amz-Credential or SigV2's
+    AWSAccessKeyId), its query's credential as moto reads it from an Authorization header
+    (its signature is not checked)."""
     if "Authorization" in response.headers:
         return response.headers
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(response.uri).query)
-    credential = query.get("X-Amz-Credential", [""])[0]
+    query = {key.lower(): values[0] for key, values in response.querystring.items() if values}
+    key = query.get("awsaccesskeyid")
+    scope = f"{key}/00000000/{response.region}/s3/aws4_request" if key else ""
+    credential = query.get("x-amz-credential", scope)
     headers = dict(response.headers)
     headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={credential}, Signature=presigned"
-    if token := query.get("X-Amz-Security-Token"):
-        headers["X-Amz-Security-Token"] = token[0]
+    if token := query.get("x-amz-security-token"):
+        headers["X-Amz-Security-Token"] = token
     return headers
 
 
