@@ -111,7 +111,7 @@ def _signed_headers(response: BaseResponse) -> Any:
     """The request's headers; for a presigned URL (SigV4's X-Amz-Credential or SigV2's
     AWSAccessKeyId), its query's credential as moto reads it from an Authorization header
     (its signature is not checked)."""
-    if "Authorization" in response.headers:
+    if "Credential=" in str(response.headers.get("Authorization", "")):
         return response.headers
     query = {key.lower(): values[0] for key, values in response.querystring.items() if values}
     key = query.get("awsaccesskeyid")
