@@ -136,8 +136,8 @@ deploy: build ## what it creates and the parameters that matter, sam deploy (STA
 URL ?=
 TOKEN ?=
 smoke: $(BIN)/.installed ## one webhook of each mode through a running stack: STACK_NAME and REGION, or URL and TOKEN
-	$(if $(TOKEN),WEBHOOKS_ADMIN_TOKEN=$(TOKEN)) $(BIN)/webhooks \
-		$(if $(URL),--url $(URL),--stack-name $(STACK_NAME) --region $(REGION)) smoke
+	@$(if $(TOKEN),WEBHOOKS_ADMIN_TOKEN=$(TOKEN)) $(BIN)/webhooks \
+		$(if $(URL),--url $(URL),--stack-name $(STACK_NAME) --region $(REGION)) smoke # not echoed: the token
 
 openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin > docs/openapi.json
