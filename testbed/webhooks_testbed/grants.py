@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,29 @@ def grants(
     for role in (rid for rid in evaluated if resources[rid]["Type"] == ROLE):
         for written, document in _documents(role, resources, evaluated):
             found += _statement_grants(role, written, document)
+    types = {rid: resource["Type"] for rid, resource in resources.items()}
+    for policy in standalone(types, evaluated):
+        written = resources[policy]["Properties"]["PolicyDocument"]
+        found += _statement_grants(policy, written, evaluated[policy]["PolicyDocument"])
     return found
+
+
+def standalone(types: Mapping[str, str], evaluated: Mapping[str, dict[str, Any]]) -> list[str]:
+    """The managed policies no role of the template takes (for callers outside the stack, as
+    the admin API's per operator role): each is proven as a role of its own, of its name."""
+    attached = {
+        arn
+        for rid, properties in evaluated.items()
+        if types[rid] == ROLE
+        for arn in properties.get("ManagedPolicyArns", [])
+    }
+    return [
+        rid
+        for rid, properties in evaluated.items()
+        if types[rid] == MANAGED_POLICY
+        and rid not in attached
+        and not any(properties.get("Roles", []))
+    ]
 
 
 def _documents(

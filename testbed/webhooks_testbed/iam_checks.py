@@ -6,16 +6,18 @@ but knows the resource of a request only for SQS (by queue URL), S3, IAM and STS
 other service it checks the action against `*`, which no statement naming an ARN matches. And
 it checks the operation's name, where IAM checks other actions for some: each item's action of
 a TransactWriteItems, SendMessage for SendMessageBatch, a move task's rights on both queues.
-`install` puts both right for the services the stack calls (`_REQUIRED`), has moto evaluate
-each (action, resource) pair with its own evaluator, and records each decision; requests
-signed with `root_keys` (the account's own, that provisioning and the local stack's
-infrastructure use) are not checked, as AWS does not check an account's root.
+`install` puts both right for the services the stack and its scripts' actions call
+(`_REQUIRED`), has moto evaluate each (action, resource) pair with its own evaluator, and
+records each decision; requests signed with `root_keys` (the account's own, that provisioning
+and the local stack's infrastructure use) are not checked, as AWS does not check an account's
+root. A presigned URL is checked as its signer's (moto checks no query signature).
 
 What this does not make moto check (docs/security.md, "Permissions proven"): conditions
-(moto evaluates none but a few of trust policies: a statement with a Condition is refused),
-resource-based policies (bucket, queue, key policies), permission boundaries and SCPs, KMS
-(SSM and the queues do not call it in moto), and the calls AWS services make with the role
-(Lambda's logs and traces, the event source mapping's polling) but what the local poller does.
+(moto evaluates a few keys of trust policies only: an Allow whose condition it cannot evaluate
+counts as a Deny), resource-based policies (bucket, queue, key policies), permission
+boundaries and SCPs, KMS (SSM and the queues do not call it in moto), Lambda's Invoke (moto's
+Lambda checks nothing), and the calls AWS services make with the role (Lambda's logs and
+traces, the event source mapping's polling) but what the local poller does.
 """
 
 from __future__ import annotations

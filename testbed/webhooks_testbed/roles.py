@@ -4,10 +4,11 @@ each function's role.
 `translate` runs SAM's own translator on template.yaml (what `sam deploy` hands
 CloudFormation: a function's `Policies` and policy templates become a role, events their
 permissions), in the SAM CLI's environment (`sam_translate.py`), once per template: the
-result is kept under `.local/translated/`. `IamResources` picks every role and policy of the result, has moto's
-CloudFormation evaluate their documents with the stack's parameters and conditions (as stack
-outputs of `provision`), creates them in moto's IAM and assumes each function's role, as
-Lambda does, for the credentials its workers sign with. Roles are named by logical id.
+result is kept under `.local/translated/`. `IamResources` picks every role and policy of the
+result, has moto's CloudFormation evaluate their documents with the stack's parameters and
+conditions (as stack outputs of `provision`), creates them in moto's IAM and assumes each
+function's role, as Lambda does, for the credentials its workers sign with. Roles and
+policies are named by logical id.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ import functools
 import hashlib
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from webhooks_testbed import grants
 from webhooks_testbed import template as cfn
 
 ROLE = "AWS::IAM::Role"
 POLICY_TYPES = ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
 CREDENTIAL_SECONDS = 43_200  # an assumed role's longest session: a local stack's day
 REPO = cfn.TEMPLATE_PATH.parent
+ACCOUNT_ROOT = f"arn:aws:iam::{cfn.ACCOUNT_ID}:root"
 SAM_PYTHON = REPO / ".venv-sam" / "bin" / "python"  # make .venv-sam/.installed
 TRANSLATED = REPO / ".local" / "translated"
 
@@ -110,16 +114,25 @@ def _output_key(rid: str) -> str:
 
 
 def _stand_ins(value: Any, absent: frozenset[str]) -> Any:
-    """`value` with Ref and GetAtt of the `absent` resources (APIs, functions, IAM) as their
-    logical ids; parameters and the resources moto creates are left to moto."""
+    """`value` with Ref, GetAtt and Sub's `${X}` of the `absent` resources (APIs, functions,
+    IAM) as their logical ids; parameters and the resources moto creates are left to moto."""
     match value:
         case {"Ref": str(name)} | {"Fn::GetAtt": [str(name), *_]} if name in absent:
             return name
+        case {"Fn::Sub": str(text)}:
+            return {"Fn::Sub": _SUBSTITUTION.sub(lambda m: _named_in(m, absent), text)}
         case dict():
             return {key: _stand_ins(item, absent) for key, item in value.items()}
         case list():
             return [_stand_ins(item, absent) for item in value]
     return value
+
+
+_SUBSTITUTION = re.compile(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z.]+)?\}")
+
+
+def _named_in(found: re.Match[str], absent: frozenset[str]) -> str:
+    return found[1] if found[1] in absent else found[0]
 
 
 def without_nulls(value: Any) -> Any:
@@ -149,6 +162,11 @@ def create(iam: Any, evaluated: dict[str, dict[str, Any]], types: dict[str, str]
     for rid, properties in evaluated.items():
         for role in _roles_of(rid, properties, types):
             _attach(iam, rid, role, properties, arns)
+    for policy in grants.standalone(types, evaluated):  # a caller's role, named as its policy
+        trust = {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ROOT}, "Action": "sts:AssumeRole"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+        iam.create_role(RoleName=policy, AssumeRolePolicyDocument=document)
+        iam.attach_role_policy(RoleName=policy, PolicyArn=arns[policy])
 
 
 def _roles_of(rid: str, properties: dict[str, Any], types: dict[str, str]) -> list[str]:

@@ -221,3 +221,34 @@ def test_a_roles_grants_come_from_its_own_attached_and_naming_policies_as_writte
             ("arn:aws:ssm:::parameter/local/*",),
         ),
     ]
+
+
+def test_a_managed_policy_no_role_takes_is_proven_as_a_role_of_its_name():
+    # Given a policy for callers outside the stack (the admin API's, per operator role)
+    resources = {
+        "ViewerPolicy": {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "PolicyDocument": {
+                    "Statement": [
+                        {
+                            "Action": "execute-api:Invoke",
+                            "Resource": {"Fn::Sub": "${AdminApi}/GET/*"},
+                        }
+                    ]
+                }
+            },
+        },
+    }
+    evaluated = {"ViewerPolicy": {"PolicyDocument": {"Statement": [
+        {"Action": "execute-api:Invoke", "Resource": "AdminApi/GET/*"}]}}}  # fmt: skip
+
+    # When
+    found = grants.grants(resources, evaluated)
+
+    # Then
+    assert found == [
+        grants.Grant(
+            "ViewerPolicy", "execute-api:Invoke", "!Sub ${AdminApi}/GET/*", ("AdminApi/GET/*",)
+        )
+    ]
