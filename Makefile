@@ -28,7 +28,7 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
 .PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
-	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity \
+	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity permissions smoke \
 	wasm-toolchain wasm-python wasm-bench
 .DEFAULT_GOAL := help
 
@@ -55,7 +55,8 @@ $(CHECKOV_VENV)/.installed: tools/checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --require-hashes --no-deps -r tools/checkov.txt
 	touch $@
 
-serve: $(BIN)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
+# The local stack's roles are the template's as SAM's translator makes it, in the SAM CLI's venv.
+serve: $(BIN)/.installed $(SAM_VENV)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
 	$(BIN)/python -m webhooks_local serve
 
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
@@ -74,17 +75,29 @@ sam-api: $(BIN)/.installed $(SAM_VENV)/.installed ## sam local start-api in fron
 sam-local-test: $(BIN)/.installed $(SAM_VENV)/.installed ## the SAM round trip; fails where Docker is missing
 	SAM_LOCAL_TESTS=require $(BIN)/pytest -q tests/sam
 
-test: lint lock-check validate scan build ## everything CI checks: lint, lock, template, scan, build, all tests
-	$(BIN)/pytest -q -n 2 --dist loadfile
+# Every local stack a test starts writes its roles' grants and moto's decisions to CALL_LOG;
+# `make permissions` reports the grants no call used (docs/security.md, "Permissions proven").
+CALL_LOG := build/permissions/runs
+PERMISSIONS_REPORT := build/permissions/report.txt
+GRANT_REASONS := tests/e2e/unused_grants.yaml
+LOGGED := rm -rf $(CALL_LOG) && WEBHOOKS_CALL_LOG=$(CURDIR)/$(CALL_LOG)
+
+test: lint lock-check validate scan build ## everything CI checks: lint, lock, template, scan, build, all tests, permissions
+	$(LOGGED) $(BIN)/pytest -q -n 2 --dist loadfile
+	$(MAKE) --no-print-directory permissions
 
 unit: $(BIN)/.installed ## the unit tier: no moto, no process, no network (about 20 s)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(BIN)/.installed ## handlers on moto, script processes, the local stack's parts
+integration: $(BIN)/.installed $(SAM_VENV)/.installed ## handlers on moto, script processes, the local stack's parts
 	$(BIN)/pytest -q tests/integration
 
-e2e: $(BIN)/.installed ## the local stack over HTTP, and the CLI against it
-	$(BIN)/pytest -q tests/e2e
+e2e: $(BIN)/.installed $(SAM_VENV)/.installed ## the local stack over HTTP, and the CLI against it; then permissions
+	$(LOGGED) $(BIN)/pytest -q tests/e2e
+	$(MAKE) --no-print-directory permissions
+
+permissions: $(BIN)/.installed ## the grants no call of the last e2e or test run used: each needs a reason
+	$(BIN)/python -m webhooks_testbed.permissions $(CALL_LOG) $(GRANT_REASONS) $(PERMISSIONS_REPORT)
 
 lint: $(BIN)/.installed complexity ## ruff format and lint, mypy strict, complexity
 	$(BIN)/ruff format --check .
@@ -113,9 +126,19 @@ scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: fails on any check
 build: $(BIN)/.installed $(SAM_VENV)/.installed ## sam build: the functions and the engine layer
 	$(SAM_ENV) $(SAM) build
 
-deploy: build ## sam deploy (STACK_NAME, REGION, PARAMETERS, CONFIRM), then the stack as deployed
+deploy: build ## what it creates and the parameters that matter, sam deploy (STACK_NAME, REGION, PARAMETERS, CONFIRM), then the stack
+	@echo "Deploying stack $(STACK_NAME) to $(REGION)."
+	@$(BIN)/python -m webhooks_sam plan "$(PARAMETERS)"
 	$(SAM_ENV) $(SAM) deploy $(DEPLOY_OPTIONS)
 	$(BIN)/webhooks --stack-name $(STACK_NAME) --region $(REGION) stack
+
+# Against a deployed stack (STACK_NAME, REGION: SigV4 with your AWS credentials) or a local one
+# (URL, and TOKEN: the admin token make serve printed).
+URL ?=
+TOKEN ?=
+smoke: $(BIN)/.installed ## one webhook of each mode through a running stack: STACK_NAME and REGION, or URL and TOKEN
+	@$(if $(TOKEN),WEBHOOKS_ADMIN_TOKEN=$(TOKEN)) $(BIN)/webhooks \
+		$(if $(URL),--url $(URL),--stack-name $(STACK_NAME) --region $(REGION)) smoke # not echoed: the token
 
 openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin > docs/openapi.json
@@ -142,7 +165,7 @@ wasm-bench: $(BIN)/.installed ## the wasm walls next to the process wall (after 
 	$(BIN)/python wasm/attacks.py $(WASM_BUILD)
 
 clean: ## remove build output and caches (not the venvs)
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local build
 
 # The lock: uv.lock from pyproject.toml's pins, and the requirements generated from it (each
 # rewritten only when it changes, so that the venv is rebuilt only then); the tools' venvs from

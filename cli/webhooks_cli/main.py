@@ -17,7 +17,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from webhooks_cli import config, dry_run, functions, messages, providers, send, stack, system
+from webhooks_cli import (
+    config,
+    dry_run,
+    functions,
+    messages,
+    providers,
+    send,
+    smoke,
+    stack,
+    system,
+)
 from webhooks_cli.context import Context, Handler
 from webhooks_cli.errors import EXIT_CODES_HELP, USAGE, CliError
 from webhooks_cli.parsing import add_global_options
@@ -28,7 +38,7 @@ environment:
   WEBHOOKS_ADMIN_TOKEN  bearer token of the local stack's admin API
   AWS_PROFILE, AWS_REGION and the other AWS variables, with --stack-name
 """
-_MODULES = (system, providers, functions, messages, config, dry_run, send, stack)
+_MODULES = (system, providers, functions, messages, config, dry_run, send, stack, smoke)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="run the local stack in the foreground (env PORT, WEBHOOKS_CONFIG, "
         "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, WEBHOOKS_ACTION_*, "
-        "LOCAL_WORKERS, LOCAL_RETRY_DELAY_SECONDS)",
+        "LOCAL_WORKERS, LOCAL_RETRY_DELAY_SECONDS, WEBHOOKS_CALL_LOG)",
     )
     serve.add_argument("--quiet", action="store_true", help="no access log lines")
     run = commands.add_parser("invoke", help="run one function's handler on one event file")
@@ -76,7 +76,14 @@ def _serve(config_path: Path, *, quiet: bool) -> int:
     print("Starting the local stack (moto, workers, gateway)...", flush=True)
     try:
         parameters = cfn.local_parameters(os.environ)
-        with LocalStack(port=port, admin_token=token, quiet=quiet, parameters=parameters) as stack:
+        log = os.environ.get("WEBHOOKS_CALL_LOG")  # a directory: one file per run
+        with LocalStack(
+            port=port,
+            admin_token=token,
+            quiet=quiet,
+            parameters=parameters,
+            call_log=Path(log) / f"{os.getpid()}.json" if log else None,
+        ) as stack:
             print(f"Applied {config_path}:\n{_plan_summary(stack.apply_config(config_path))}")
             stack.serve()
             write_state(path, stack.state(os.getpid()))

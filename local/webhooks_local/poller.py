@@ -58,9 +58,12 @@ class QueuePoller:
         lease: int | None = None,
         wait_seconds: int = 1,
         concurrency: int = 1,
+        requeue: Any = None,
     ) -> None:
+        """`sqs` receives and deletes; `requeue` (default `sqs`) makes records visible again."""
         self.source = source
         self._sqs = sqs
+        self._requeue = requeue or sqs
         self._invoke = invoke
         self._delay = retry_delay() if delay is None else delay
         # the records of a failed invocation: after the lease their attempt holds
@@ -105,7 +108,7 @@ class QueuePoller:
             self._sqs.delete_message_batch(QueueUrl=self.source.queue_url, Entries=_entries(done))
         if retry:
             entries = [entry | {"VisibilityTimeout": delay} for entry in _entries(retry)]
-            self._sqs.change_message_visibility_batch(
+            self._requeue.change_message_visibility_batch(
                 QueueUrl=self.source.queue_url, Entries=entries
             )
 

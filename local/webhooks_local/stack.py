@@ -9,16 +9,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from webhooks_local.aws import MotoProcess, local_session, start_moto
+from webhooks_local.aws import MotoProcess, enforce_iam, local_session, role_session, start_moto
 from webhooks_local.gateway import Gateway
 from webhooks_local.poller import QueuePoller
 from webhooks_local.schedules import Scheduler, scheduled_event, schedules
 from webhooks_local.state import stack_state
 from webhooks_local.workers import ADMIN_FUNCTION, APPLY_CONFIG, FunctionWorkers, worker_count
+from webhooks_testbed import grants, roles
 from webhooks_testbed import template as cfn
 from webhooks_testbed.apigateway import routes
 from webhooks_testbed.lambdas import function_config
-from webhooks_testbed.sqs_events import sources
+from webhooks_testbed.sqs_events import SqsSource, sources
 
 
 class LocalStack:
@@ -33,10 +34,19 @@ class LocalStack:
         admin_token: str,
         quiet: bool = False,
         parameters: Mapping[str, str] | None = None,
+        call_log: Path | None = None,
+        roles_template: dict[str, Any] | None = None,
     ) -> None:
-        """`parameters`: template parameter overrides (`HttpAllowedHosts`)."""
+        """`parameters`: template parameter overrides (`HttpAllowedHosts`); `call_log`: a
+        file to write the roles' grants and moto's IAM decisions to when the stack stops
+        (webhooks_testbed.grants); `roles_template`: a template whose roles the functions
+        get instead of template.yaml's (a test's, lacking a grant)."""
         self.admin_token = admin_token
         self._parameters = dict(parameters or {})
+        self._call_log = call_log
+        self._iam = roles.IamResources.of(
+            roles.translate(roles_template) if roles_template else roles.translated()
+        )
         self._port = port
         self._quiet = quiet
         self._moto: MotoProcess | None = None
@@ -69,23 +79,24 @@ class LocalStack:
         self._moto, self.endpoint = start_moto()
         session = local_session()
         self.provisioned = cfn.provision(
-            session, endpoint_url=self.endpoint, parameter_overrides=self._parameters
+            session,
+            endpoint_url=self.endpoint,
+            parameter_overrides=self._parameters,
+            extra_outputs=self._iam.outputs(cfn.local_resources()),
         )
+        credentials = roles.provision_roles(session, self.endpoint, self._iam, self.provisioned)
+        enforce_iam(self.endpoint)  # every function's call from here on, as on AWS
         for function_id in cfn.functions():
-            config = function_config(function_id, self.provisioned, endpoint_url=self.endpoint)
+            config = function_config(
+                function_id,
+                self.provisioned,
+                endpoint_url=self.endpoint,
+                credentials=credentials[function_id],
+            )
             self.workers[function_id] = FunctionWorkers(config, worker_count(function_id))
         for workers in self.workers.values():
             workers.warm()
-        sqs = session.client("sqs", endpoint_url=self.endpoint)
-        self._pollers = [
-            QueuePoller(
-                sqs,
-                source,
-                self.workers[source.function_id].invoke,
-                concurrency=worker_count(source.function_id),
-            )
-            for source in sources(self.provisioned)
-        ]
+        self._pollers = [self._poller(source, credentials) for source in sources(self.provisioned)]
         self._schedulers = [
             Scheduler(
                 schedule,
@@ -96,6 +107,19 @@ class LocalStack:
             )
             for schedule in schedules()
         ]
+
+    def _poller(self, source: SqsSource, credentials: dict[str, dict[str, str]]) -> QueuePoller:
+        """The queue's event source mapping, polling with its function's role as Lambda's
+        does; it makes failed records visible again with the account's keys (a local
+        shortcut: Lambda leaves them to the visibility timeout)."""
+        role = role_session(credentials[source.function_id], self.provisioned.region)
+        return QueuePoller(
+            role.client("sqs", endpoint_url=self.endpoint),
+            source,
+            self.workers[source.function_id].invoke,
+            concurrency=worker_count(source.function_id),
+            requeue=local_session().client("sqs", endpoint_url=self.endpoint),
+        )
 
     def apply_config(self, path: Path) -> str:
         """Apply a configuration file in an admin worker; return the plan."""
@@ -134,6 +158,10 @@ class LocalStack:
         for workers in self.workers.values():
             workers.close()
         self.workers = {}
+        if self._moto and self._call_log:
+            evaluated = self._iam.evaluated(self.provisioned.extra)
+            found = grants.grants(self._iam.resources, evaluated)
+            grants.write_run(self._call_log, found, self._moto.checks())
         if self._moto:
             self._moto.stop()
             self._moto = None

@@ -20,6 +20,7 @@ from webhooks_local.child import serving
 from webhooks_local.state import running_state, state_path
 from webhooks_sam import sam
 from webhooks_sam.image import docker_answers, ensure_image
+from webhooks_sam.plan import plan
 from webhooks_sam.stack import SamStack
 
 
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             print(sam.build())
+            return 0
+        if args.command == "plan":
+            print(plan(args.parameters))
             return 0
         if not docker_answers():
             raise sam.SamError("Docker does not answer (`docker info`); SAM's commands need it")
@@ -57,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("image", help="build the Lambda emulation image, or reuse it; its name")
     commands.add_parser("build", help="sam build for this machine's architecture (.aws-sam/local)")
+    what = commands.add_parser("plan", help="what make deploy creates, the parameters that matter")
+    what.add_argument("parameters", nargs="?", default="", help="Name=value ... (PARAMETERS)")
     run = commands.add_parser("invoke", help="sam local invoke one function on one event file")
     run.add_argument("function_id", help="logical id in template.yaml, e.g. IngestFunction")
     run.add_argument("event_file", type=Path, help="e.g. events/webhook_github_push.json")

@@ -41,8 +41,10 @@ def function_config(
     *,
     endpoint_url: str,
     template: dict[str, Any] | None = None,
+    credentials: dict[str, str] | None = None,
 ) -> FunctionConfig:
-    """Build the function's configuration: the template's settings, env pointed at moto."""
+    """Build the function's configuration: the template's settings, env pointed at moto;
+    `credentials` (AWS_ACCESS_KEY_ID, ...: its role's) in place of moto's account keys."""
     spec = cfn.function_spec(function_id, template)
     name = f"{stack.stack_name}-{function_id}"
     environment = {
@@ -61,6 +63,7 @@ def function_config(
         # Locally a configuration edit applies to the very next webhook: the revision is
         # checked on every message instead of trusting a cache for a minute, as on AWS.
         "CONFIG_CACHE_SECONDS": "0",
+        **(credentials or {}),
     }
     return FunctionConfig(
         function_id=function_id,

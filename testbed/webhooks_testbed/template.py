@@ -11,7 +11,7 @@ moto and reads the answers back. moto 5.2's CloudFormation leaves three properti
 import functools
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
@@ -88,6 +88,7 @@ class ProvisionedStack:
     refs: dict[str, str]  # logical id -> physical id (what `Ref` gives)
     attrs: dict[tuple[str, str], str]  # (logical id, attribute) of the queues feeding functions
     environments: dict[str, dict[str, str]]  # function id -> its environment variables
+    extra: dict[str, str] = field(default_factory=dict)  # the values of `extra_outputs`
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,12 @@ class FunctionSpec:
     timeout: int
     memory_size: int
     events: dict[str, EventSpec]
+
+
+def local_resources(template: dict[str, Any] | None = None) -> frozenset[str]:
+    """Logical ids of the resources moto's CloudFormation creates (`LOCAL_TYPES`)."""
+    resources = (template or load_template())["Resources"]
+    return frozenset(rid for rid, res in resources.items() if res["Type"] in LOCAL_TYPES)
 
 
 def functions(template: dict[str, Any] | None = None) -> list[str]:
@@ -158,24 +165,24 @@ def provision(
     stack_name: str = "local",
     template: dict[str, Any] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    extra_outputs: Mapping[str, tuple[Any, str | None]] | None = None,
 ) -> ProvisionedStack:
-    """Create the template's resources with moto's CloudFormation and read back what it made."""
+    """Create the template's resources with moto's CloudFormation and read back what it made;
+    `extra_outputs` (key -> expression, condition) are evaluated too."""
     template = template or load_template()
     client = functools.cache(lambda service: session.client(service, endpoint_url=endpoint_url))
     asked = _Outputs.of(template)
-    values, refs = _create_stack(
-        client("cloudformation"),
-        stack_name,
-        plain_template(template, asked.expressions),
-        parameter_overrides,
-    )
+    extra_outputs = extra_outputs or {}
+    body = plain_template(template, asked.expressions)
+    body["Outputs"] |= _conditional_outputs(extra_outputs)
+    values, refs = _create_stack(client("cloudformation"), stack_name, body, parameter_overrides)
     for key, (rid, complete, _) in asked.completions.items():
         if rid in refs:  # not skipped by a false condition
             complete(client, refs[rid], json.loads(values[key]))
     attrs = {(queue, "Arn"): values[f"{queue}Arn"] for queue in asked.queues}
-    return ProvisionedStack(
-        stack_name, session.region_name or "us-east-1", refs, attrs, asked.environments(values)
-    )
+    extra = {key: values[key] for key in extra_outputs if key in values}  # conditions held
+    region = session.region_name or "us-east-1"
+    return ProvisionedStack(stack_name, region, refs, attrs, asked.environments(values), extra)
 
 
 def plain_template(template: dict[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,6 +198,14 @@ def plain_template(template: dict[str, Any], outputs: Mapping[str, Any]) -> dict
         **{section: template[section] for section in _SECTIONS if section in template},
         "Resources": resources,
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+
+
+def _conditional_outputs(outputs: Mapping[str, tuple[Any, str | None]]) -> dict[str, Any]:
+    """Outputs from (expression, condition): one without a condition is always made."""
+    return {
+        key: {"Value": expression} | ({"Condition": condition} if condition else {})
+        for key, (expression, condition) in outputs.items()
     }
 
 

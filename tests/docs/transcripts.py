@@ -208,18 +208,24 @@ def _banner(stack: subprocess.Popen[str], timeout: float = 120.0) -> str:
 
 def environment(state: Path) -> dict[str, str]:
     """A reader's shell: no AWS or WEBHOOKS_ variables of the test's own, a free port and a
-    state file of its own for the stack."""
+    state file of its own for the stack; and the session's call log, so that the stacks the
+    pages start are part of the permissions' proof (make permissions)."""
     kept = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("AWS_", "WEBHOOKS_", "PYTEST_", "POWERTOOLS_"))
         and name not in {"PORT", "VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS"}
     }
-    return kept | {
-        "PORT": "0",
-        "WEBHOOKS_LOCAL_STATE": str(state),
-        "PYTHONUNBUFFERED": "1",
-    }
+    log = {name: os.environ[name] for name in ("WEBHOOKS_CALL_LOG",) if name in os.environ}
+    return (
+        kept
+        | log
+        | {
+            "PORT": "0",
+            "WEBHOOKS_LOCAL_STATE": str(state),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
 
 
 def page_steps(page_blocks: list[Block]) -> list[tuple[Block, Step]]:

@@ -8,9 +8,10 @@ source), and what KmsKeyArn and SubnetIds add. A grant nothing uses fails, as do
 without its grant. `CALLS` is held in turn to the AWS operations the adapters name, so that
 adding a call to the code, or removing the last one of a kind, fails until the roles follow.
 
-Which function reaches which adapter method is read from the code and written down here:
-moto enforces no IAM, so the calls are not replayed (docs/security.md, "Function roles").
-The scripts' `aws` actions are test_template_actions.py's."""
+Which function reaches which adapter method is read from the code and written down here; the
+calls themselves are checked against the roles in moto by every end-to-end test, and the grants
+none of them used are reported (docs/security.md, "Permissions proven"). The scripts' `aws`
+actions are test_template_actions.py's."""
 
 from __future__ import annotations
 
