@@ -114,10 +114,11 @@ def messages_table(page: Item) -> str:
             m["provider"],
             m["uri"],
             m["message"],
+            m.get("reason"),
         ]
         for m in page["items"]
     ]
-    return table(["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"], rows)
+    return table(["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE", "REASON"], rows)
 
 
 def show(ctx: Context) -> int:

@@ -14,7 +14,7 @@ from tests.integration.cli.fake_api import FakeAdminApi, Recorded, Reply
 from tests.integration.cli.harness import TOKEN, Run
 from webhooks_cli.errors import BROKEN_PIPE
 
-HEADERS = ["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"]
+HEADERS = ["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE", "REASON"]
 
 
 def _paged(request: Recorded) -> Reply:
@@ -38,7 +38,16 @@ def test_list_prints_a_table_and_points_to_the_next_page(api: FakeAdminApi, run:
     lines = result.out.splitlines()
     assert lines[0].split() == HEADERS
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", lines[1][:19])
-    assert lines[1][19:].split() == ["m3", "SUCCESS", "GitHub", "git/push", "push", "to", "main"]
+    assert lines[1][19:].split() == [
+        "m3",
+        "SUCCESS",
+        "GitHub",
+        "git/push",
+        "push",
+        "to",
+        "main",
+        "-",
+    ]
     assert len(lines) == 2
     assert result.err == "more: --cursor c2, or --all\n"
     query = api.sent("GET", "/messages")[0].query
@@ -268,3 +277,20 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly(api: FakeAdminApi) -
     assert done.stdout.split() == HEADERS
     assert done.stderr == ""
     assert done.returncode == BROKEN_PIPE
+
+
+def test_list_shows_why_a_message_failed_or_matched_nothing(api: FakeAdminApi, run: Run) -> None:
+    # Given a FAILED and an UNMATCHED message with their reasons
+    failed = samples.message("m2", "FAILED", reason="failed: log: KeyError: 'ref' (line 3)")
+    why = "no provider matched: GitHub: verify.github: x-hub-signature-256 missing"
+    unmatched = samples.message("m1", "UNMATCHED", provider=None, message=None, reason=why)
+    page = {"items": [failed, unmatched], "next_cursor": None}
+    api.route("GET", "/admin/v1/messages", lambda _: Reply(200, page))
+
+    # When
+    result = run("messages", "list")
+
+    # Then each row ends with its reason, whole
+    lines = result.out.splitlines()
+    assert lines[1].endswith("push to main  failed: log: KeyError: 'ref' (line 3)")
+    assert lines[2].endswith(why)
