@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import EVENTS
-from tests.e2e.conftest import TOKEN, Client
+from tests.e2e.conftest import Client, started
 from tests.providers import ENTRIES, catalog
-from webhooks_local.child import StackStartError, serving
 
 pytestmark = pytest.mark.e2e
 SYNC = {"flex-sync-webhook": "true"}
@@ -27,11 +26,8 @@ def catalog_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     directory = tmp_path_factory.mktemp("catalog-stack")
     config = directory / "providers.yaml"
     config.write_text(catalog().to_yaml(), encoding="utf-8")
-    try:
-        with serving(directory, TOKEN, config=config) as port:
-            yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
-    except StackStartError as error:
-        pytest.fail(str(error))
+    with started(directory, config) as client:
+        yield client
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import REPO, TOKEN, Client
+from tests.e2e.conftest import REPO, Client, started
 from tests.e2e.senders import Delivery, github_deliveries
 from tests.e2e.test_local_stack import processed
-from webhooks_local.child import StackStartError, serving
 
 pytestmark = pytest.mark.e2e
 SECRET = "change-me"  # the secret of the example configuration and of the catalog's GitHub
@@ -29,24 +28,16 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> list[Delivery]:
 @pytest.fixture(scope="module")
 def example_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     """A local stack of its own with the example configuration, as `make serve` applies it."""
-    directory = tmp_path_factory.mktemp("example-stack")
-    try:
-        with serving(directory, TOKEN) as port:
-            yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
-    except StackStartError as error:
-        pytest.fail(str(error))
+    with started(tmp_path_factory.mktemp("example-stack")) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
 def catalog_github_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     """A local stack with the catalog's GitHub file applied as it is."""
-    directory = tmp_path_factory.mktemp("catalog-github-stack")
     config = REPO / "examples" / "providers" / "github.yaml"
-    try:
-        with serving(directory, TOKEN, config=config) as port:
-            yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
-    except StackStartError as error:
-        pytest.fail(str(error))
+    with started(tmp_path_factory.mktemp("catalog-github-stack"), config) as client:
+        yield client
 
 
 def replay(stack: Client, uri: str, deliveries: list[Delivery]) -> Counter[tuple[str, str]]:
