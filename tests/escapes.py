@@ -1,7 +1,7 @@
 """Scripts that left the language wall before it took names only as exact `str` and handed out
 no class factory: the unit, integration and end-to-end escape suites run them as they were."""
 
-# Issue 14: the functional Enum API (`uuid` re-exported `enum.Enum`) made a `str` subclass whose
+# The functional Enum API (`uuid` re-exported `enum.Enum`) made a `str` subclass whose
 # `startswith` the script chose, so "__getattribute__" passed the underscore rule, and
 # `string.Template.__getattribute__` (object's) read `json.loads.__globals__`.
 ENUM_ESCAPE = """

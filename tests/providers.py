@@ -2,7 +2,8 @@
 scheme, done as the sender does it, and one entry per catalog file (its example payload, the
 headers its sender sends, the URI of its sample function, the provider that must match).
 
-Signers take the exact body, the provider's property values, the time of sending and the
+Stripe's and Standard Webhooks' signatures are made by the senders' own libraries. Signers
+take the exact body, the provider's property values, the time of sending and the
 sender's other headers, and return the headers that authenticate the request."""
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import hmac
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+
+import standardwebhooks
+import stripe
 
 from webhook_engine.config.document import ConfigDocument
 
@@ -69,21 +73,21 @@ def sign_slack(body: bytes, props: Mapping[str, str], at: datetime, headers: Map
 
 
 def sign_stripe(body: bytes, props: Mapping[str, str], at: datetime, headers: Mapping[str, str]):
-    """Stripe: `t=<timestamp>,v1=<hex>` of `<timestamp>.<body>`."""
-    timestamp = str(int(at.timestamp()))
-    digest = _hmac(props["SECRET"], timestamp.encode() + b"." + body).hex()
-    return {"Stripe-Signature": f"t={timestamp},v1={digest}"}
+    """Stripe: `t=<timestamp>,v1=<hex>` of `<timestamp>.<body>`, signed by Stripe's library."""
+    header = stripe.WebhookSignature.generate_signature_header(
+        body.decode(), props["SECRET"], int(at.timestamp())
+    )
+    return {"Stripe-Signature": header}
 
 
 def sign_standard(body: bytes, props: Mapping[str, str], at: datetime, headers: Mapping[str, str]):
     """Standard Webhooks: `v1,<base64>` of `<webhook-id>.<timestamp>.<body>`, keyed with the
-    base64-decoded secret."""
-    timestamp = str(int(at.timestamp()))
-    key = base64.b64decode(props["SECRET"].removeprefix("whsec_"))
-    signed = f"{headers['webhook-id']}.{timestamp}.".encode() + body
+    base64-decoded secret, signed by the Standard Webhooks library."""
+    moment = datetime.fromtimestamp(int(at.timestamp()), UTC)
+    signer = standardwebhooks.Webhook(props["SECRET"])
     return {
-        "webhook-timestamp": timestamp,
-        "webhook-signature": "v1," + base64.b64encode(_hmac(key, signed)).decode(),
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": signer.sign(headers["webhook-id"], moment, body.decode()),
     }
 
 

@@ -1,6 +1,6 @@
 """`make bench` (`python -m webhooks_bench`): figures, no thresholds. The cost of a message, cold-start imports of
 the handlers from the engine layer, the script sandbox, the local stack over HTTP next to a
-peer's figures and issue 10's targets, and a load audit of mixed webhooks."""
+peer's figures and the project's targets, and a load audit of mixed webhooks."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ WORKER_STARTS, WORKER_MESSAGES = 5, 2_000
 PUSH_BODY = TEMPLATE_PATH.parent / "tests" / "events" / "github_push.json"
 WEBHOOK_PATH = "/webhooks/git/push?projectId=123"
 SINGLE_CLIENT_REQUESTS = 100
-# Issue 10's targets for the local stack on 2 cores, printed next to the figures.
+# The project's targets for the local stack on 2 cores, printed next to the figures.
 TARGETS = {"async": 100, "sync": 50, "single-client sync p50 ms": 25, "cold start x boto3": 1.3}
 PEER: dict[str, Any] = {
     "name": "adnanh/webhook 2.8",
@@ -409,7 +409,7 @@ def _http_report(http: dict[str, Any]) -> str:
         f"SUCCESS {sent['success']}",
         f"  sync answers other than 200: {http['sync']['non_200']} (one client:"
         f" {single['non_200']})",
-        "  issue 10's targets (2 cores): "
+        "  targets (2 cores): "
         f"async {targets['async']} req/s (ours {sent['requests_per_second']:.0f}), "
         f"sync {targets['sync']} req/s (ours {http['sync']['requests_per_second']:.0f}), "
         f"one-client sync p50 under {targets['single-client sync p50 ms']} ms "
@@ -486,7 +486,7 @@ def _layer_report(layer: dict[str, Any]) -> str:
         f"  {'libraries':<16} {layer['libraries_ms']:>12.1f} {ratios['libraries']:>8.2f}"
         "   (boto3, pydantic with one model, Powertools' logger and metrics: the floor)"
     )
-    lines.append(f"  issue 10's target: ingest at most {TARGETS['cold start x boto3']}x boto3")
+    lines.append(f"  target: ingest at most {TARGETS['cold start x boto3']}x boto3")
     packages = ", ".join(f"{name} {ms:.0f}" for name, ms in layer["ingest_by_package_ms"].items())
     lines.append(f"  ingest's import by package (python -X importtime, own times, ms): {packages}")
     bare = layer["without_bytecode_ms"]

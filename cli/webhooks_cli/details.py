@@ -32,6 +32,7 @@ def message_detail(message: Item) -> str:
             ("Source IP", message["source_ip"]),
             ("Provider", message["provider"]),
             ("Message", message["message"]),
+            ("Reason", message.get("reason")),
             ("Functions", ", ".join(message["functions"])),
         ]
     )
@@ -49,13 +50,15 @@ def message_detail(message: Item) -> str:
 
 def test_result(result: Item) -> str:
     """What `POST /test` found: the provider that matched, the functions run, the actions."""
-    summary = fields(
-        [
-            ("Status", result["status"]),
-            ("Provider", result.get("provider")),
-            ("Message", result.get("message")),
-        ]
-    )
+    pairs: list[tuple[str, object]] = [
+        ("Status", result["status"]),
+        ("Provider", result.get("provider")),
+        ("Message", result.get("message")),
+        ("Reason", result.get("reason")),
+    ]
+    if left_out := result.get("secrets_left_out"):
+        pairs.append(("Left out", ", ".join(left_out) + " (secrets without a value: empty here)"))
+    summary = fields(pairs)
     actions = table(
         ["FUNCTION", "CALL", "OUTCOME", "STATUS", "DETAIL"],
         [

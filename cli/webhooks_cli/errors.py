@@ -9,6 +9,7 @@ NOT_FOUND = 3
 CONFLICT = 4
 UNREACHABLE = 5
 UNAUTHORIZED = 6
+BROKEN_PIPE = 141  # as a shell reports a command that SIGPIPE ended
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -19,6 +20,7 @@ exit codes:
   4  conflict (409)
   5  cannot connect, or no URL configured
   6  unauthorized (401/403) or no credentials
+  141  the output's reader stopped reading (`webhooks ... | head`)
 """
 
 

@@ -15,6 +15,7 @@ Exit codes: 0 success; 1 the API answered an error (or `webhooks test` did not s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from webhooks_cli import (
@@ -29,7 +30,7 @@ from webhooks_cli import (
     system,
 )
 from webhooks_cli.context import Context, Handler
-from webhooks_cli.errors import EXIT_CODES_HELP, USAGE, CliError
+from webhooks_cli.errors import BROKEN_PIPE, EXIT_CODES_HELP, USAGE, CliError
 from webhooks_cli.parsing import add_global_options
 
 ENVIRONMENT_HELP = """\
@@ -63,9 +64,21 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else USAGE
     handler: Handler = args.handler
     try:
-        return handler(Context(args))
+        code = handler(Context(args))
+        sys.stdout.flush()  # here, where a reader that left is caught, not at exit
+    except BrokenPipeError:  # `webhooks ... | head`: the reader has what it wanted
+        _drop_stdout()
+        return BROKEN_PIPE
     except CliError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    return code
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

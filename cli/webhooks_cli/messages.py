@@ -15,7 +15,8 @@ from webhooks_cli.parsing import Subparsers, add_command, add_group
 from webhooks_cli.render import local_time, plural, table
 from webhooks_cli.resources import Item, given
 
-STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED", "DEAD")
+# What a message can be: the API filters by each (SUPERSEDED is a submission's only).
+STATUSES = ("RECEIVED", "PROCESSING", "SUCCESS", "FAILED", "UNMATCHED", "DEAD", "DUPLICATE")
 PAGE_MAX = 200
 PAGE_DEFAULT = 25
 # A filtered page may hold fewer messages than asked for (each page examines a bounded number
@@ -113,10 +114,11 @@ def messages_table(page: Item) -> str:
             m["provider"],
             m["uri"],
             m["message"],
+            m.get("reason"),
         ]
         for m in page["items"]
     ]
-    return table(["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"], rows)
+    return table(["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE", "REASON"], rows)
 
 
 def show(ctx: Context) -> int:

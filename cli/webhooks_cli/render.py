@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 MAX_CELL = 48
+MAX_LAST_CELL = 160  # the last column pushes no other: it may say more (a reason, a message)
 ELLIPSIS = "…"
 NONE = "(none)"
 
@@ -20,8 +21,13 @@ def to_json(data: Any) -> str:
 def table(
     headers: Sequence[str], rows: Iterable[Sequence[object]], max_width: int = MAX_CELL
 ) -> str:
-    """Columns aligned on two spaces; long cells cut to `max_width` with an ellipsis."""
-    cells = [[cell(value, max_width) for value in row] for row in rows]
+    """Columns aligned on two spaces; long cells cut to `max_width` (the last column's to
+    MAX_LAST_CELL at least) with an ellipsis."""
+    widths_allowed = [max_width] * (len(headers) - 1) + [max(max_width, MAX_LAST_CELL)]
+    cells = [
+        [cell(value, width) for value, width in zip(row, widths_allowed, strict=True)]
+        for row in rows
+    ]
     if not cells:
         return NONE
     lines = [list(headers), *cells]

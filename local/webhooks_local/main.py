@@ -124,6 +124,7 @@ Local stack ready (AWS services: moto at {moto_endpoint})
   curl -i -X POST {base}/webhooks/git/push -H 'content-type: application/json' -d '{{"ref": "x"}}'
   curl -s {base}/admin/v1/messages -H 'Authorization: Bearer {token}'
 
+Its messages live in moto's memory: stopping the stack forgets them (docs/local-stack.md).
 Ctrl-C stops it.
 """
 

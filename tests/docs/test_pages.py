@@ -97,6 +97,24 @@ def test_every_reference_from_code_names_a_page_and_a_section():
     assert missing == []
 
 
+_ISSUE = re.compile(r"\bissue\s*#?\d+", re.IGNORECASE)
+
+
+def test_nothing_names_a_tracker_issue():
+    # Given the docs, and the code, comments and configuration that print or point to them
+    files = [*PAGES, *sources()]
+
+    # When each is searched for a tracker's issue number
+    named = [
+        f"{path.relative_to(REPO)}: {match[0]}"
+        for path in files
+        for match in _ISSUE.finditer(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+
+    # Then none names one: a reader has no tracker to look it up in
+    assert named == []
+
+
 def test_the_architecture_code_table_names_every_engine_module():
     # Given the "Code" section of docs/architecture.md
     text = (REPO / "docs/architecture.md").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,19 @@ class Client:
         )
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    """A running local stack on a free port, stopped at the end of the session."""
-    directory = tmp_path_factory.mktemp("local-stack")
+@contextmanager
+def started(directory: Path, config: Path | None = None) -> Iterator[Client]:
+    """A local stack on a free port with `config` (default: the example configuration), its
+    state in `directory`, stopped on leaving; the test fails, saying why, if it cannot start."""
     try:
-        with serving(directory, TOKEN) as port:
+        with serving(directory, TOKEN, config=config) as port:
             yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
     except StackStartError as error:
         pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """A running local stack on a free port, stopped at the end of the session."""
+    with started(tmp_path_factory.mktemp("local-stack")) as client:
+        yield client

@@ -6,16 +6,14 @@ the match scripts keep them apart."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.conftest import EVENTS
-from tests.e2e.conftest import TOKEN, Client
+from tests.e2e.conftest import Client, started
 from tests.providers import ENTRIES, catalog
-from webhooks_local.child import StackStartError, serving
 
 pytestmark = pytest.mark.e2e
 SYNC = {"flex-sync-webhook": "true"}
@@ -28,11 +26,8 @@ def catalog_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     directory = tmp_path_factory.mktemp("catalog-stack")
     config = directory / "providers.yaml"
     config.write_text(catalog().to_yaml(), encoding="utf-8")
-    try:
-        with serving(directory, TOKEN, config=config) as port:
-            yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
-    except StackStartError as error:
-        pytest.fail(str(error))
+    with started(directory, config) as client:
+        yield client
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
@@ -72,20 +67,18 @@ SLACK_COMMAND = (EVENTS / "slack_command.txt").read_bytes()
 def test_slacks_url_verification_is_answered_without_the_sync_header(catalog_stack):
     # Given Slack's url_verification request, signed now, without flex-sync-webhook
     headers = SLACK.signed_headers(datetime.now(UTC))
-    started = time.monotonic()
 
     # When Slack sends it
     answer = catalog_stack.request("POST", "/webhooks/slack/events", SLACK.body, headers)
 
-    # Then the answer is the challenge, well within Slack's 3 seconds
-    elapsed = time.monotonic() - started
+    # Then the answer is the challenge, in the request's own answer (how fast a synchronous
+    # answer comes is a figure of make bench, not a pass/fail of a machine's speed)
     headers = {name.lower(): value for name, value in answer.headers.items()}
     assert (answer.status, answer.json()) == (
         200,
         {"challenge": json.loads(SLACK.body)["challenge"]},
     )
     assert headers["content-type"] == "application/json"
-    assert elapsed < 3.0
     message = catalog_stack.admin("GET", f"/messages/{headers['flex-message-id']}").json()
     assert (message["status"], message["executions"][0]["response"]["status"]) == ("SUCCESS", 200)
 

@@ -118,7 +118,7 @@ def test_a_push_is_refused_its_overrides_where_the_deployment_allows_none(
     assert builds() == []
     assert execution.error == (
         "ActionRefused: aws.start_build: environment variable GIT_REF is not allowed by "
-        "ActionBuildEnvironmentVariables (line 8)"
+        "ActionBuildEnvironmentVariables (line 11)"
     )
 
 

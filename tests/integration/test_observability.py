@@ -55,3 +55,29 @@ def test_tracing_patches_botocore_and_http_client_only(tmp_path):
 
     # Then X-Ray's patchers for other libraries were never imported
     assert done.stdout.strip() == "['botocore', 'httplib']"
+
+
+EMPTY_FLUSH = (
+    "import admin.handler; from webhook_engine.observability import metrics; "
+    "metrics.flush_metrics()"
+)
+
+
+def test_an_invocation_that_counted_nothing_warns_nobody():
+    # Given a fresh interpreter, as a Lambda's or a local worker's, with the admin handler
+    environment = os.environ | {
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+    # When metrics are flushed after an invocation that added none (most admin calls)
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", EMPTY_FLUSH],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # Then Powertools' "No application metrics to publish" reached no console
+    assert done.stderr == ""

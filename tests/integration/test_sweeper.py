@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -121,3 +122,25 @@ def test_an_enqueue_failure_is_recovered(configure, monkeypatch):
     assert response["statusCode"] == 202
     assert answer == (1, 0)
     assert json.loads(receive()["Body"])["message_id"] == message_id
+
+
+def test_a_sweep_that_finds_nothing_still_reports_its_counts(configure, capsys):
+    # Given nothing left unfinished
+    configure(GITHUB)
+
+    # When the scheduled sweeper runs, turning warnings into errors
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = sweeper_handler(
+            {"source": "aws.events", "detail-type": "Scheduled Event"}, new_context()
+        )
+
+    # Then it found nothing, and said so in its metrics (zeros) rather than in a warning
+    assert answer == {"requeued": 0, "lost": 0}
+    emitted = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
+    names = {
+        m["Name"] for e in emitted for d in e["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]
+    }
+    assert {"MessagesSwept", "MessagesLost", "MessagesNotSwept"} <= names

@@ -8,6 +8,7 @@ knows: importing all of its patchers cost ~65 ms of each cold start (measured on
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -67,6 +68,15 @@ def _tracer() -> Tracer:
 logger = Logger()
 tracer = _tracer()
 metrics = Metrics()
+
+
+def quiet_empty_metrics() -> None:
+    """An invocation with nothing to count (most admin calls) is not news: Powertools would
+    warn of it on stderr, which the local stack's console and the functions' logs show."""
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
+
+
+quiet_empty_metrics()
 
 
 def report_sandbox(protections: dict[str, bool], missing: list[str]) -> None:

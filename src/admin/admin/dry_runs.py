@@ -68,6 +68,11 @@ class DryRunResult(BaseModel):
     status: str
     provider: str | None
     message: str | None
+    reason: str | None = Field(
+        default=None,
+        description="Why it would not succeed: each provider tried and its answer, or the "
+        "functions that failed",
+    )
     evaluations: list[Evaluation]
     executions: list[Execution]
     secrets_left_out: list[str] = Field(
@@ -96,6 +101,7 @@ class DryRunResult(BaseModel):
             status=result.status.value,
             provider=result.provider,
             message=result.summary,
+            reason=result.reason,
             evaluations=result.evaluations,
             executions=result.executions,
             secrets_left_out=secrets_left_out,

@@ -60,7 +60,10 @@ class MessageSummaryOut(BaseModel):
     submission_count: int
     functions: list[str]
     reason: str | None = Field(
-        default=None, description="Why the latest submission failed outside its scripts"
+        default=None,
+        description="Why the latest submission did not succeed: each provider tried and its "
+        "answer (UNMATCHED), the functions that failed and their errors (FAILED), or a failure "
+        "outside the scripts",
     )
     duplicate_of: str | None = Field(
         default=None, description="The message first delivered with the same delivery id"

@@ -104,3 +104,22 @@ def test_a_binary_body_is_sent_as_base64(api: FakeAdminApi, run: Run, tmp_path: 
     sent = api.sent("POST", "/test")[0].json()
     assert sent["body_base64"] == "/wA="
     assert "body" not in sent
+
+
+def test_says_why_it_did_not_match_and_which_secrets_it_left_out(
+    api: FakeAdminApi, run: Run
+) -> None:
+    # Given a dry run of a draft whose secret has no value, which matched nothing
+    why = "no provider matched: GitHub: verify.github: x-hub-signature-256 does not match"
+    api.admin(
+        "POST",
+        "/test",
+        RESULT | {"status": "UNMATCHED", "reason": why, "secrets_left_out": ["GitHub/SECRET"]},
+    )
+
+    # When its table is shown (not only its --json)
+    result = run("test", "--uri", "git/push")
+
+    # Then both are there
+    assert f"Reason:    {why}\n" in result.out
+    assert "Left out:  GitHub/SECRET (secrets without a value: empty here)\n" in result.out

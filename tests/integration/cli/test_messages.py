@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
+import subprocess
+import sys
 
 from tests.integration.cli import samples
 from tests.integration.cli.fake_api import FakeAdminApi, Recorded, Reply
-from tests.integration.cli.harness import Run
+from tests.integration.cli.harness import TOKEN, Run
+from webhooks_cli.errors import BROKEN_PIPE
 
-HEADERS = ["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE"]
+HEADERS = ["RECEIVED", "ID", "STATUS", "PROVIDER", "URI", "MESSAGE", "REASON"]
 
 
 def _paged(request: Recorded) -> Reply:
@@ -33,7 +38,16 @@ def test_list_prints_a_table_and_points_to_the_next_page(api: FakeAdminApi, run:
     lines = result.out.splitlines()
     assert lines[0].split() == HEADERS
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", lines[1][:19])
-    assert lines[1][19:].split() == ["m3", "SUCCESS", "GitHub", "git/push", "push", "to", "main"]
+    assert lines[1][19:].split() == [
+        "m3",
+        "SUCCESS",
+        "GitHub",
+        "git/push",
+        "push",
+        "to",
+        "main",
+        "-",
+    ]
     assert len(lines) == 2
     assert result.err == "more: --cursor c2, or --all\n"
     query = api.sent("GET", "/messages")[0].query
@@ -229,3 +243,54 @@ def test_dead_letters_and_redrive(api: FakeAdminApi, run: Run) -> None:
     # Then
     assert count.out == "3 messages in the dead-letter queue (approx.)\n"
     assert redrive.out == "moved 3 messages back to the queue (fallback)\n"
+
+
+def test_list_accepts_every_status_the_api_filters_by(api: FakeAdminApi, run: Run) -> None:
+    # Given an API that lists duplicates
+    api.route("GET", "/admin/v1/messages", lambda _: Reply(200, {"items": [], "next_cursor": None}))
+
+    # When they are asked for
+    result = run("messages", "list", "--status", "duplicate")
+
+    # Then the filter reaches the API
+    assert (result.code, result.err) == (0, "")
+    assert api.sent("GET", "/messages")[0].query["status"] == "DUPLICATE"
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly(api: FakeAdminApi) -> None:
+    # Given more messages than a pipe holds
+    page = {"items": [samples.message(f"m{n}") for n in range(2_000)], "next_cursor": None}
+    api.route("GET", "/admin/v1/messages", lambda _: Reply(200, page))
+    command = f"{shlex.quote(sys.executable)} -m webhooks_cli messages list --limit 200 | head -1"
+
+    # When the listing is piped to a reader that leaves after one line
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "WEBHOOKS_URL": api.url, "WEBHOOKS_ADMIN_TOKEN": TOKEN},
+    )
+
+    # Then the reader got its line, and the CLI left no traceback, with SIGPIPE's exit code
+    assert done.stdout.split() == HEADERS
+    assert done.stderr == ""
+    assert done.returncode == BROKEN_PIPE
+
+
+def test_list_shows_why_a_message_failed_or_matched_nothing(api: FakeAdminApi, run: Run) -> None:
+    # Given a FAILED and an UNMATCHED message with their reasons
+    failed = samples.message("m2", "FAILED", reason="failed: log: KeyError: 'ref' (line 3)")
+    why = "no provider matched: GitHub: verify.github: x-hub-signature-256 missing"
+    unmatched = samples.message("m1", "UNMATCHED", provider=None, message=None, reason=why)
+    page = {"items": [failed, unmatched], "next_cursor": None}
+    api.route("GET", "/admin/v1/messages", lambda _: Reply(200, page))
+
+    # When
+    result = run("messages", "list")
+
+    # Then each row ends with its reason, whole
+    lines = result.out.splitlines()
+    assert lines[1].endswith("push to main  failed: log: KeyError: 'ref' (line 3)")
+    assert lines[2].endswith(why)

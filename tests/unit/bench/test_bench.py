@@ -113,7 +113,7 @@ def test_the_local_stack_report_prints_the_figures_next_to_the_targets():
     assert "ours, sync, one client" in text
     assert "queue drained after 9.5 s = 42.1 messages/s; SUCCESS 400" in text
     assert (
-        "issue 10's targets (2 cores): async 100 req/s (ours 123), sync 50 req/s (ours 61), "
+        "targets (2 cores): async 100 req/s (ours 123), sync 50 req/s (ours 61), "
         "one-client sync p50 under 25 ms (ours 21.5)"
     ) in text
 
@@ -144,4 +144,4 @@ def test_the_cold_start_report_prints_each_handler_tracing_off_and_on_next_to_bo
     assert lines[lines.index("  import boto3            200.0") + 1].startswith(
         "  libraries               280.0     1.40   (boto3, pydantic"
     )
-    assert "  issue 10's target: ingest at most 1.3x boto3" in lines
+    assert "  target: ingest at most 1.3x boto3" in lines

@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.unit.builders import function, plain, provider, request
+from tests.unit.builders import function, plain, provider, request, secret
 from webhook_engine.config.snapshot import RuntimeConfig
 from webhook_engine.domain.models import ExecutionStatus, Function, Provider, Status
 from webhook_engine.pipeline import matching
 from webhook_engine.pipeline.matching import Limits, Result, process_request
+from webhook_engine.pipeline.reasons import NAMED_AT_MOST
 
 LIMITS = Limits(match_timeout=2.0, function_timeout=5.0)
 NO_MATCH = "return False"
@@ -294,3 +295,78 @@ def test_limits_timeout_is_the_limit_capped_by_the_deadline(clock, deadline, now
 
     # When / Then
     assert limits.timeout(2.0) == expected
+
+
+def test_an_unmatched_message_says_what_each_provider_tried_answered():
+    # Given one provider of each way of not matching: a failed verify check, a reason of the
+    # script's own, a bare False, an error, and a secret the script logs
+    providers = [
+        provider("GitHub", match_script="return verify.github(props['S'])", position=0),
+        provider("Own", match_script="log.info('no X-Own header')\nreturn False", position=1),
+        provider("Bare", match_script=NO_MATCH, position=2),
+        provider("Broken", match_script="return payload['nope']", position=3),
+        provider(
+            "Leaky",
+            match_script="log.info('compared with ' + props['S'])\nreturn False",
+            position=4,
+            properties={"S": secret("s3cr3t-value")},
+        ),
+    ]
+    providers[0].properties["S"] = secret("s3cr3t-value")
+
+    # When a request none of them takes is processed
+    result = match(*providers)
+
+    # Then the reason names each provider tried and its answer, and no secret
+    assert result.status is Status.UNMATCHED
+    assert result.reason is not None
+    parts = result.reason.removeprefix("no provider matched: ").split("; ")
+    assert parts[:4] == [
+        "GitHub: verify.github: X-Hub-Signature-256 missing",
+        "Own: no X-Own header",
+        "Bare: match script returned a false value",
+        "Broken: KeyError: 'nope' (line 1)",
+    ]
+    assert parts[4].startswith("Leaky: compared with ")
+    assert "s3cr3t" not in result.reason
+
+
+def test_a_matched_provider_without_a_function_says_so_in_its_reason():
+    # When a request reaches a URI the matching provider has no function for
+    result = match(FIRST, function(FIRST, "a", uri="other"))
+
+    # Then
+    assert result.reason == "First matched, but has no active function for URI hook"
+
+
+def test_a_failed_message_names_its_failed_functions_and_their_errors():
+    # Given two functions of which one fails
+    failing = function(FIRST, "broken", script="x = payload['ref']")
+
+    # When
+    result = match(FIRST, failing, function(FIRST, "fine"))
+
+    # Then
+    assert result.status is Status.FAILED
+    assert result.reason == "failed: broken: KeyError: 'ref' (line 1)"
+
+
+def test_a_reason_names_a_bounded_number_of_providers():
+    # Given more refusing providers than a reason names
+    many = [provider(f"p{n}", match_script=NO_MATCH, position=n) for n in range(NAMED_AT_MOST + 5)]
+
+    # When
+    result = match(*many)
+
+    # Then the first ones are named, the rest counted
+    assert result.reason is not None
+    assert result.reason.endswith("; and 5 more")
+    assert result.reason.count("match script returned a false value") == NAMED_AT_MOST
+
+
+def test_a_successful_message_has_no_reason():
+    # When
+    result = match(FIRST, function(FIRST, "a"))
+
+    # Then
+    assert (result.status, result.reason) == (Status.SUCCESS, None)

@@ -368,5 +368,5 @@ def test_a_resubmission_whose_provider_is_gone_says_so():
     assert outcome.status is Status.UNMATCHED
     assert outcome.reason == (
         "provider GitHub, which handled this message before, is no longer active "
-        "(deleted, renamed or made inactive)"
+        "(deleted, renamed or made inactive); no provider matched: no provider is active"
     )

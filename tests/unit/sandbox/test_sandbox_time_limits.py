@@ -8,6 +8,7 @@ import time
 import pytest
 
 from webhook_engine.sandbox import ScriptError, ScriptTimeoutError, compile_script, run_script
+from webhook_engine.sandbox.time_limit import seconds_text
 
 SPIN = "x = 0\nwhile True:\n    x += 1"
 # Would catch the timeout if it were an Exception, and loop again.
@@ -152,3 +153,16 @@ def test_time_limit_must_be_positive():
     # Then the call is refused
     with pytest.raises(ValueError, match="positive"):
         run_script(script, {}, 0)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(16.2523, "16.3"), (20.0, "20"), (2, "2"), (0.2, "0.2"), (0.04567, "0.046"), (899.96, "900")],
+)
+def test_a_time_limit_is_shown_as_people_read_it(seconds: float, shown: str) -> None:
+    # Given a limit cut to what was left of a Lambda's time, or a round one
+    # When it is written into an error
+    text = seconds_text(seconds)
+
+    # Then it has the digits that matter, no more
+    assert text == shown

@@ -259,3 +259,79 @@ def test_tolerance_is_measured_against_arrival_not_now():
     # Then it verifies as on arrival, and a message that arrived late does not
     assert verify({"stripe-signature": header}).stripe("s") is True
     assert late.stripe("s") is False
+
+
+# why a check failed ---------------------------------------------------------------------
+
+STRIPE_SIGNED = f"t={NOW},v1=" + hex_hmac("s3cr3t-value", f"{NOW}.".encode() + BODY)
+
+
+@pytest.mark.parametrize(
+    ("headers", "check", "why"),
+    [
+        ({}, lambda v: v.github("s3cr3t-value"), "verify.github: X-Hub-Signature-256 missing"),
+        (
+            {"x-hub-signature-256": "sha1=abc"},
+            lambda v: v.github("s3cr3t-value"),
+            "verify.github: X-Hub-Signature-256 is not sha256=<hex>",
+        ),
+        (
+            {"x-hub-signature-256": "sha256=" + hex_hmac("other", BODY)},
+            lambda v: v.github("s3cr3t-value"),
+            "verify.github: X-Hub-Signature-256 does not match the body with this secret",
+        ),
+        (
+            {"stripe-signature": STRIPE_SIGNED.replace(str(NOW), str(NOW - 3600), 1)},
+            lambda v: v.stripe("s3cr3t-value"),
+            "verify.stripe: Stripe-Signature's t is 3600 s from the message's arrival"
+            " (tolerance 300 s)",
+        ),
+        (
+            {"webhook-timestamp": str(NOW), "webhook-signature": "v1,abc"},
+            lambda v: v.standard("whsec_czNjcjN0"),
+            "verify.standard: webhook-id (or svix-id) missing",
+        ),
+        (
+            {"x-webhook-token": "wrong"},
+            lambda v: v.token("s3cr3t-value", header="x-webhook-token"),
+            "verify.token: x-webhook-token does not match the token",
+        ),
+    ],
+    ids=["missing", "malformed", "bad signature", "stale", "no delivery id", "wrong token"],
+)
+def test_a_failed_check_says_which_part_failed_and_never_the_secret(headers, check, why):
+    # Given a check that fails, for each class of reason
+    notes: list[str] = []
+    bound = Verify(headers, BODY, {}, "192.30.252.10", ARRIVAL, note=notes.append)
+
+    # When it runs
+    passed = check(bound)
+
+    # Then it is False, and one note says why, naming no secret nor digest
+    assert (passed, notes) == (False, [why])
+    assert "s3cr3t" not in why
+    assert hex_hmac("s3cr3t-value", BODY) not in why
+
+
+def test_a_check_that_passes_notes_nothing():
+    # Given a valid Stripe signature
+    notes: list[str] = []
+    bound = Verify({"stripe-signature": STRIPE_SIGNED}, BODY, {}, "10.0.0.1", ARRIVAL, notes.append)
+
+    # Then
+    assert (bound.stripe("s3cr3t-value"), notes) == (True, [])
+
+
+def test_an_unpadded_standard_webhooks_secret_is_taken_as_their_library_takes_it():
+    # Given a secret whose base64 leaves out its padding, and a message its library signed
+    secret = "whsec_" + base64.b64encode(b"a key of 17 bytes").decode().rstrip("=")
+    signer = standardwebhooks.Webhook(secret)
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": signer.sign("msg_1", ARRIVAL, BODY.decode()),
+    }
+
+    # Then our check accepts it too
+    assert "=" not in secret
+    assert verify(headers).standard(secret) is True

@@ -23,6 +23,7 @@ from webhook_engine.domain.models import (
     SyncAnswer,
 )
 from webhook_engine.observability import logger
+from webhook_engine.pipeline.reasons import reason
 from webhook_engine.sandbox.redaction import Redactor
 from webhook_engine.sandbox.supervisor import (
     Call,
@@ -66,6 +67,7 @@ class Result:
     evaluations: list[Evaluation] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
     answer: SyncAnswer | None = None  # the first `respond`, when the sender waits for it
+    reason: str | None = None  # why it did not succeed (reasons.py)
 
 
 @dataclass
@@ -161,6 +163,9 @@ def process_request(
                 _run_functions(result, functions, functions_run)
                 result.answer = answer.value
             break
+    result.reason = reason(
+        result.status, result.provider, request.uri, result.evaluations, result.executions
+    )
     return result
 
 

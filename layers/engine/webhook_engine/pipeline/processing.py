@@ -202,7 +202,9 @@ class Processor:
             result.provider,
             result.summary,
             result.executions,
-            reason=_provider_gone(message, claimed.mode, result.status, config),
+            reason=_joined(
+                _provider_gone(message, claimed.mode, result.status, config), result.reason
+            ),
             duplicate_of=result.duplicate_of,
             answer=result.answer,
         )

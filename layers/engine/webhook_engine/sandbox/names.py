@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, KeysView, Mapping, ValuesView
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -152,6 +153,12 @@ class ScriptLog(ScriptFacade):
     def set_message(self, text: object) -> None:
         self._book.set_summary(text)
 
+    def note(self, text: str) -> None:
+        """An INFO line from the engine's side of the script (not a script's name: the facade
+        offers scripts only `script_attributes`); dropped, not raised, past the log's limits."""
+        with suppress(LogLimitError):
+            self._book.add("INFO", text)
+
     def __repr__(self) -> str:
         return "<log>"
 
@@ -191,13 +198,6 @@ _REQUEST_NAMES: dict[str, _Builder] = {
     "raw_body": lambda request: request.body,
     "source_ip": lambda request: request.source_ip,
     "received_at": lambda request: request.received_at,
-    "verify": lambda request: Verify(
-        request.headers,
-        request.body,
-        {name: values[0] for name, values in _query_all(request).items()},
-        request.source_ip,
-        request.received_at,
-    ),
 }
 
 
@@ -213,10 +213,24 @@ def script_names(
         for name, build in _REQUEST_NAMES.items()
         if used is None or name in used
     }
+    if used is None or "verify" in used:
+        names["verify"] = _verify(request, log)
     names["props"] = MappingProxyType(dict(props))
     names["log"] = log
     log._book.keep_whole = tuple(props.values())  # what its cuts never split
     return names
+
+
+def _verify(request: RequestData, log: ScriptLog) -> Verify:
+    """`verify`, whose failed checks say in the script's log which part failed."""
+    return Verify(
+        request.headers,
+        request.body,
+        {name: values[0] for name, values in _query_all(request).items()},
+        request.source_ip,
+        request.received_at,
+        note=log.note,
+    )
 
 
 def _now() -> str:

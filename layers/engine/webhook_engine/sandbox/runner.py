@@ -7,7 +7,7 @@ from webhook_engine.domain.clipping import clip
 from webhook_engine.sandbox.compiler import CompiledScript
 from webhook_engine.sandbox.errors import ScriptError, ScriptTimeoutError
 from webhook_engine.sandbox.guards import script_globals
-from webhook_engine.sandbox.time_limit import Deadline
+from webhook_engine.sandbox.time_limit import Deadline, seconds_text
 
 _MAX_DETAIL = 500
 
@@ -47,7 +47,7 @@ def _props(names: Mapping[str, object]) -> tuple[str, ...]:
 
 
 def _timeout_error(deadline: Deadline, line: int | None) -> ScriptTimeoutError:
-    detail = f"script ran longer than {deadline.seconds:g} s"
+    detail = f"script ran longer than {seconds_text(deadline.seconds)} s"
     return ScriptTimeoutError(_message("ScriptTimeoutError", detail, line), line)
 
 

@@ -70,6 +70,7 @@ from webhook_engine.sandbox.protocol import (
     encode,
     write_all,
 )
+from webhook_engine.sandbox.time_limit import seconds_text
 from webhook_engine.sandbox.worker import EXIT_BROKEN, EXIT_MEMORY, EXIT_PROTOCOL
 from webhook_engine.sandbox.zygote import MAX_DATAGRAM
 from webhook_engine.settings import get_settings
@@ -681,7 +682,7 @@ def memory_error(limits: ProcessLimits) -> str:
 
 
 def _killed_at_limit(timeout: float) -> str:
-    return f"ScriptTimeoutError: script ran longer than {timeout:g} s; script process killed"
+    return f"ScriptTimeoutError: script ran longer than {seconds_text(timeout)} s; script process killed"
 
 
 def _first_line(error: Exception) -> str:

@@ -27,6 +27,12 @@ _REPEAT = 0.05
 _TraceFunction = Callable[[FrameType, str, Any], Any]
 
 
+def seconds_text(seconds: float) -> str:
+    """A time limit as people read it: "16.3", "20", "0.25" (a budget cut to what is left of
+    a Lambda's time has digits no one needs)."""
+    return f"{seconds:.2g}" if seconds < 1 else f"{round(seconds, 1):g}"
+
+
 class Timeout(BaseException):
     """Raised inside a script whose time is up."""
 
