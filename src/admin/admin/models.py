@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from webhook_engine.config.catalog import FunctionPatch, ProviderPatch
+from webhook_engine.domain.audit import Actor
 from webhook_engine.domain.models import (
     Function,
     FunctionFields,
@@ -105,5 +106,20 @@ class FunctionList(BaseModel):
     )
 
 
+class VersionOut(ScriptVersion):
+    author: Actor | None = Field(
+        default=None, description="Who saved it, from the audit trail (null: not recorded)"
+    )
+
+
 class VersionList(BaseModel):
-    items: list[ScriptVersion]
+    items: list[VersionOut]
+
+    @classmethod
+    def of(cls, versions: list[ScriptVersion], authors: dict[int, Actor]) -> VersionList:
+        return cls(
+            items=[
+                VersionOut(**version.model_dump(), author=authors.get(version.version))
+                for version in versions
+            ]
+        )
