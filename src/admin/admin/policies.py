@@ -28,6 +28,11 @@ def resource(route: str) -> str:
     return f"{arn}/*/{method}{API_PREFIX}{_PARAMETER.sub('*', path)}"
 
 
+def policy_ids() -> list[str]:
+    """The policies' logical ids in the template."""
+    return [f"Admin{role.name.capitalize()}Policy" for role in Role]
+
+
 def section() -> str:
     """The template's resources: a managed policy per role."""
     blocks = [_policy(role) for role in Role]
@@ -38,7 +43,7 @@ def _policy(role: Role) -> str:
     name = role.name.capitalize()
     resources = "".join(f'              - !Sub "{resource(r)}"\n' for r in routes_of(role))
     return (
-        f"  Admin{name}Policy:\n"
+        f"  {policy_ids()[role - 1]}:\n"
         "    Type: AWS::IAM::ManagedPolicy\n"
         "    Properties:\n"
         f"      Description: The admin API routes a {role.name} may call (SigV4); attach it to\n"
