@@ -3,6 +3,8 @@ same scenarios, the same answers."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -95,14 +97,30 @@ def test_an_entry_reads_back_whole(audit):
     assert read == entry
 
 
-@pytest.mark.parametrize("cursor", ["bm90IGpzb24", "WzFd", "eyJhIjogMX0"])
-def test_a_cursor_this_api_did_not_give_is_refused(stack, cursor):
+def _cursor(key: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "bm90IGpzb24",  # not JSON
+        _cursor([1]),
+        _cursor({}),
+        _cursor({"object": "provider:p-1", "sk": 1}),
+        _cursor({"object": "provider:p-1", "sk": "x", "feed": "all"}),  # another index's
+        _cursor({"object": "provider:p-1", "sk": ""}),
+        _cursor({"object": "provider:p-2", "sk": "2026"}),  # another object's
+    ],
+)
+def test_a_cursor_this_api_did_not_give_for_these_filters_is_refused(stack, cursor):
     # Given
     audit = wiring.audit_log()
+    audit.record_many(_entries())
 
-    # When / Then (not json; a list; a key of a number)
+    # When / Then
     with pytest.raises(InvalidRequestError):
-        audit.query(AuditFilter(), 10, cursor)
+        audit.query(AuditFilter(object="provider:p-1"), 10, cursor)
 
 
 def test_an_entry_expires_after_the_retention(stack):

@@ -13,6 +13,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from webhook_engine.adapters import clients
 from webhook_engine.domain.audit import AuditEntry, AuditFilter, AuditPage
 from webhook_engine.domain.errors import InvalidRequestError
@@ -50,8 +52,14 @@ class DynamoAuditLog:
         }
 
     def query(self, filters: AuditFilter, limit: int, cursor: str | None = None) -> AuditPage:
-        request = _request(filters, limit) | _start(cursor)
-        response = self._table.query(**request)
+        request = _request(filters, limit) | _start(cursor, filters)
+        try:
+            response = self._table.query(**request)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if cursor is not None and code == "ValidationException":  # a key of another table
+                raise _not_a_cursor() from error
+            raise
         items = [AuditEntry.model_validate_json(item["entry"]) for item in response["Items"]]
         last = response.get("LastEvaluatedKey")
         return AuditPage(items=items, next_cursor=_cursor(last) if last else None)
@@ -101,16 +109,25 @@ def _time_range(filters: AuditFilter, values: dict[str, Any]) -> str:
     return ""
 
 
-def _start(cursor: str | None) -> dict[str, Any]:
+def _start(cursor: str | None, filters: AuditFilter) -> dict[str, Any]:
+    """The page's start: the last key of the page before, of the same query."""
     if cursor is None:
         return {}
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError) as error:
-        raise InvalidRequestError("cursor: not a cursor this API gave") from error
-    if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
-        raise InvalidRequestError("cursor: not a cursor this API gave")
+        raise _not_a_cursor() from error
+    name, value, index = _key(filters)
+    expected = {"object", "sk"} | ({name} if index else set())
+    if not isinstance(key, dict) or set(key) != expected or key.get(name) != value:
+        raise _not_a_cursor()
+    if not all(isinstance(part, str) and part for part in key.values()):
+        raise _not_a_cursor()
     return {"ExclusiveStartKey": key}
+
+
+def _not_a_cursor() -> InvalidRequestError:
+    return InvalidRequestError("cursor: not a cursor this API gave for these filters")
 
 
 def _cursor(key: dict[str, Any]) -> str:
