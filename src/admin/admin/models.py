@@ -107,9 +107,18 @@ class FunctionList(BaseModel):
 
 
 class VersionOut(ScriptVersion):
-    author: Actor | None = Field(
-        default=None, description="Who saved it, from the audit trail (null: not recorded)"
+    author: str | None = Field(
+        default=None,
+        description="Who saved it (an IAM ARN or a token's subject), from the audit trail; "
+        "null when not recorded",
     )
+    author_email: str | None = Field(default=None, description="The author's email, if known")
+
+
+def _author(actor: Actor | None) -> dict[str, str | None]:
+    if actor is None:
+        return {}
+    return {"author": actor.principal, "author_email": actor.email}
 
 
 class VersionList(BaseModel):
@@ -119,7 +128,7 @@ class VersionList(BaseModel):
     def of(cls, versions: list[ScriptVersion], authors: dict[int, Actor]) -> VersionList:
         return cls(
             items=[
-                VersionOut(**version.model_dump(), author=authors.get(version.version))
+                VersionOut(**version.model_dump(), **_author(authors.get(version.version)))
                 for version in versions
             ]
         )

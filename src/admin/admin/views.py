@@ -151,8 +151,9 @@ class SubmissionOverview(BaseModel):
     finished_at: datetime | None
     attempts: int
     reason: str | None
-    submitted_by: Actor | None = Field(
-        description="Who resubmitted it; null for the sender's own submission (or unrecorded)"
+    submitted_by: str | None = Field(
+        description="Who resubmitted it (an IAM ARN or a token's subject, as GET /audit's "
+        "`actor`); null for the sender's own submission (or unrecorded)"
     )
 
 
@@ -198,12 +199,16 @@ def overview(
         submissions=[
             SubmissionOverview(
                 **s.model_dump(exclude={"evaluations"}),
-                submitted_by=submitters.get(s.submission),
+                submitted_by=_principal(submitters.get(s.submission)),
             )
             for s in submissions
         ],
         flow=[_flow(s, order, found.executions) for s in submissions],
     )
+
+
+def _principal(actor: Actor | None) -> str | None:
+    return None if actor is None else actor.principal
 
 
 def _flow(submission: Submission, order: list[str], executions: list[Execution]) -> FlowOut:

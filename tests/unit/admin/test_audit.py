@@ -23,9 +23,9 @@ def test_a_change_is_recorded_with_its_author_and_shown_in_the_versions(admin: A
     _, trail = admin.call("GET", "/audit", query=f"object=provider:{created['id']}")
 
     # Then
-    assert [(v["version"], v["author"]["principal"]) for v in versions["items"]] == [
-        (2, "s-ed"),
-        (1, "s-ed"),
+    assert [(v["version"], v["author"], v["author_email"]) for v in versions["items"]] == [
+        (2, "s-ed", "ed@example.com"),
+        (1, "s-ed", "ed@example.com"),
     ]
     assert [e["action"] for e in trail["items"]] == ["provider.patch", "provider.create"]
     first = trail["items"][-1]
@@ -50,10 +50,7 @@ def test_a_resubmission_shows_who_made_it(admin: Admin):
     _, shown = admin.call("GET", "/messages/m-1/overview")
 
     # Then the sender's own submission has no author, each resubmission its operator
-    authors = [
-        (s["submission"], s["submitted_by"] and s["submitted_by"]["principal"])
-        for s in shown["submissions"]
-    ]
+    authors = [(s["submission"], s["submitted_by"]) for s in shown["submissions"]]
     assert authors == [(1, None), (2, "s-op"), (3, "s-op")]
 
 
