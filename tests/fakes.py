@@ -653,15 +653,24 @@ class FakeAuditLog:
 
     def query(self, filters: AuditFilter, limit: int, cursor: str | None = None) -> AuditPage:
         found = [e for e in self._newest_first() if _audited(e, filters)]
-        start = int(cursor) if cursor else 0
-        page = found[start : start + limit]
-        more = start + limit < len(found)
-        return AuditPage(items=page, next_cursor=f"{start + limit:04d}" if more else None)
+        if cursor is not None:
+            before = bytes.fromhex(cursor).decode("utf-8", errors="replace")
+            found = [e for e in found if _audit_key(e) < before]
+        page = found[:limit]
+        more = len(found) > limit
+        return AuditPage(
+            items=page, next_cursor=_audit_key(page[-1]).encode().hex() if more else None
+        )
 
     def _newest_first(self) -> list[AuditEntry]:
         """Ties in time (one microsecond) in the order recorded, as the table's ids would not."""
         ordered = sorted(enumerate(self.entries), key=lambda pair: (pair[1].at, pair[0]))
         return [entry for _, entry in reversed(ordered)]
+
+
+def _audit_key(entry: AuditEntry) -> str:
+    """The table's sort key: the time, then the id."""
+    return f"{entry.at.isoformat()}#{entry.id}"
 
 
 def _audited(entry: AuditEntry, filters: AuditFilter) -> bool:

@@ -184,10 +184,13 @@ def provision(
 
 
 def local_user(iam: Any, name: str = LOCAL_USER, role: str = LOCAL_USER_ROLE) -> str:
-    """Create an IAM user tagged with its role (`webhooks-role`, how the admin function
-    knows an IAM caller's role); its ARN."""
+    """An IAM user tagged with its role (`webhooks-role`, how the admin function knows an IAM
+    caller's role), created unless another stack of the account made it; its ARN."""
     tags = [{"Key": "webhooks-role", "Value": role}]
-    arn: str = iam.create_user(UserName=name, Tags=tags)["User"]["Arn"]
+    if name not in {user["UserName"] for user in iam.list_users()["Users"]}:
+        iam.create_user(UserName=name)
+    iam.tag_user(UserName=name, Tags=tags)
+    arn: str = iam.get_user(UserName=name)["User"]["Arn"]
     return arn
 
 

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,19 @@ class Client:
         )
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    """A running local stack on a free port, stopped at the end of the session."""
-    directory = tmp_path_factory.mktemp("local-stack")
+@contextmanager
+def running(directory: Path) -> Iterator[Client]:
+    """A local stack on a free port, its state in `directory`; the test fails if it does not
+    start."""
     try:
         with serving(directory, TOKEN) as port:
             yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
     except StackStartError as error:
         pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """A running local stack on a free port, stopped at the end of the session."""
+    with running(tmp_path_factory.mktemp("local-stack")) as client:
+        yield client

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from admin.roles import ROUTES, Role
-from tests.e2e.conftest import TOKEN, Client
-from webhooks_local.child import StackStartError, serving
+from tests.e2e.conftest import TOKEN, Client, running
 
 pytestmark = pytest.mark.e2e
 
@@ -20,12 +19,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     """A stack of this module's own: the matrix redrives and resubmits."""
-    directory = tmp_path_factory.mktemp("roles-stack")
-    try:
-        with serving(directory, TOKEN) as port:
-            yield Client(f"http://127.0.0.1:{port}", directory / "stack.json")
-    except StackStartError as error:
-        pytest.fail(str(error))
+    with running(tmp_path_factory.mktemp("roles-stack")) as client:
+        yield client
 
 
 def _callers(stack: Client) -> list[tuple[str, str | None, Role | None]]:

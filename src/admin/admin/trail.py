@@ -18,7 +18,7 @@ from webhook_engine.domain.times import parse_time
 from webhook_engine.observability import logger
 
 router = APIGatewayHttpRouter()
-AUDIT_CURSOR = r"^[A-Za-z0-9_=-]{4,2048}$"
+AUDIT_CURSOR = r"^(?:[0-9a-f]{2}){1,128}$"
 
 
 def record(
@@ -111,8 +111,12 @@ def whoami() -> WhoAmIOut:
     "or `test`.",
 )
 def audit(
-    actor: Annotated[str | None, Query(description="An IAM ARN or a subject")] = None,
-    object: Annotated[str | None, Query(description="What was changed")] = None,
+    actor: Annotated[
+        str | None, Query(min_length=1, max_length=2048, description="An IAM ARN or a subject")
+    ] = None,
+    object: Annotated[
+        str | None, Query(min_length=1, max_length=1024, description="What was changed")
+    ] = None,
     since: Annotated[str | None, Query(description="ISO 8601, or relative: 1h, 7d")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, or relative: 1h, 7d")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

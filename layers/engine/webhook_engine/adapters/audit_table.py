@@ -7,17 +7,11 @@ time index's single partition key takes far more than any team makes.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from webhook_engine.adapters import clients
 from webhook_engine.domain.audit import AuditEntry, AuditFilter, AuditPage
-from webhook_engine.domain.errors import InvalidRequestError
 
 FEED = "all"  # the time index's one partition key
 BY_ACTOR, BY_TIME = "by-actor", "by-time"
@@ -52,25 +46,24 @@ class DynamoAuditLog:
         }
 
     def query(self, filters: AuditFilter, limit: int, cursor: str | None = None) -> AuditPage:
-        request = _request(filters, limit) | _start(cursor, filters)
-        try:
-            response = self._table.query(**request)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
-            if cursor is not None and code == "ValidationException":  # a key of another table
-                raise _not_a_cursor() from error
-            raise
+        request = _request(filters, limit, before(cursor))
+        bounds = request["ExpressionAttributeValues"]
+        until = bounds.get(":until", "\U0010ffff")
+        if not until or bounds.get(":since", "") > until:
+            return AuditPage(items=[])  # a window that ends before it starts holds nothing
+        response = self._table.query(**request)
         items = [AuditEntry.model_validate_json(item["entry"]) for item in response["Items"]]
         last = response.get("LastEvaluatedKey")
-        return AuditPage(items=items, next_cursor=_cursor(last) if last else None)
+        return AuditPage(items=items, next_cursor=cursor_of(last["sk"]) if last else None)
 
 
-def _request(filters: AuditFilter, limit: int) -> dict[str, Any]:
-    """The Query that reads `filters` newest first: by object, else by actor, else by time;
-    an actor given with an object filters the object's items."""
+def _request(filters: AuditFilter, limit: int, before: str | None) -> dict[str, Any]:
+    """The Query that reads `filters` newest first, older than `before` (a sort key): by
+    object, else by actor, else by time; an actor given with an object filters the object's
+    items."""
     key, value, index = _key(filters)
     names, values = {"#key": key}, {":key": value}
-    condition = "#key = :key" + _time_range(filters, values)
+    condition = "#key = :key" + _time_range(filters, values, before)
     if ":since" in values or ":until" in values:
         names["#sk"] = "sk"
     request: dict[str, Any] = {
@@ -94,41 +87,40 @@ def _key(filters: AuditFilter) -> tuple[str, str, str | None]:
     return "feed", FEED, BY_TIME
 
 
-def _time_range(filters: AuditFilter, values: dict[str, Any]) -> str:
-    """The sort key's bounds: ISO times sort as text; `~` sorts after every `#id`."""
+def _time_range(filters: AuditFilter, values: dict[str, Any], before: str | None) -> str:
+    """The sort key's bounds, both inclusive (ISO times sort as text; `~` sorts after every
+    `#id`); a page after the first ends below the last key of the page before."""
+    uppers = [f"{filters.until.isoformat()}~"] if filters.until is not None else []
+    if before is not None:
+        uppers.append(_below(before))
+    if uppers:
+        values[":until"] = min(uppers)
     if filters.since is not None:
         values[":since"] = filters.since.isoformat()
-    if filters.until is not None:
-        values[":until"] = f"{filters.until.isoformat()}~"
-    if filters.since is not None and filters.until is not None:
+    if filters.since is not None and uppers:
         return " AND #sk BETWEEN :since AND :until"
     if filters.since is not None:
         return " AND #sk >= :since"
-    if filters.until is not None:
-        return " AND #sk <= :until"
-    return ""
+    return " AND #sk <= :until" if uppers else ""
 
 
-def _start(cursor: str | None, filters: AuditFilter) -> dict[str, Any]:
-    """The page's start: the last key of the page before, of the same query."""
+def _below(key: str) -> str:
+    """The greatest sort key below `key` (sort keys are far shorter than 8 characters more)."""
+    if not key or key[-1] == "\x00":
+        return key[:-1]
+    point = ord(key[-1]) - 1
+    if 0xD800 <= point <= 0xDFFF:  # no surrogate is text
+        point = 0xD7FF
+    return key[:-1] + chr(point) + "\U0010ffff" * 8
+
+
+def before(cursor: str | None) -> str | None:
+    """The sort key a cursor names (its UTF-8, in hex): the page goes on below it. Any text
+    of the cursor's form is a bound, so any such cursor is answered (a page, maybe empty)."""
     if cursor is None:
-        return {}
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError) as error:
-        raise _not_a_cursor() from error
-    name, value, index = _key(filters)
-    expected = {"object", "sk"} | ({name} if index else set())
-    if not isinstance(key, dict) or set(key) != expected or key.get(name) != value:
-        raise _not_a_cursor()
-    if not all(isinstance(part, str) and part for part in key.values()):
-        raise _not_a_cursor()
-    return {"ExclusiveStartKey": key}
+        return None
+    return bytes.fromhex(cursor).decode("utf-8", errors="replace")
 
 
-def _not_a_cursor() -> InvalidRequestError:
-    return InvalidRequestError("cursor: not a cursor this API gave for these filters")
-
-
-def _cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+def cursor_of(sort_key: str) -> str:
+    return sort_key.encode().hex()
