@@ -27,7 +27,7 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(PARAMETERS),--parameter-overrides $(PARAMETERS)) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
-.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi clean \
+.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi policies clean \
 	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity permissions smoke \
 	wasm-toolchain wasm-python wasm-bench
 .DEFAULT_GOAL := help
@@ -142,6 +142,9 @@ smoke: $(BIN)/.installed ## one webhook of each mode through a running stack: ST
 
 openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the admin routes
 	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin > docs/openapi.json
+
+policies: $(BIN)/.installed ## regenerate template.yaml's IAM policy per role from the admin route table
+	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m admin.policies template.yaml
 
 bench: $(BIN)/.installed ## figures: costs, cold starts, sandbox, the local stack under load
 	$(BIN)/python -m webhooks_bench

@@ -20,7 +20,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from pydantic import JsonValue
 
 from webhook_engine.actions.aws import AwsRequest
 from webhook_engine.actions.calls import Performed
+from webhook_engine.domain.audit import AuditEntry, AuditFilter, AuditPage
 from webhook_engine.domain.errors import (
     BodyMissingError,
     InvalidRequestError,
@@ -639,3 +640,53 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _dead_letters: ports.DeadLetters = FakeDeadLetters(FakeQueue())
     _performer: Performer = FakePerformer()
     _aws: AwsCaller = FakeAwsCaller()
+
+
+class FakeAuditLog:
+    """The audit trail in memory, read newest first as the table's indexes read it."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def record_many(self, entries: list[AuditEntry]) -> None:
+        self.entries += entries
+
+    def query(self, filters: AuditFilter, limit: int, cursor: str | None = None) -> AuditPage:
+        found = [e for e in self._newest_first() if _audited(e, filters)]
+        if cursor is not None:
+            before = bytes.fromhex(cursor).decode("utf-8", errors="replace")
+            found = [e for e in found if _audit_key(e) < before]
+        page = found[:limit]
+        more = len(found) > limit
+        return AuditPage(
+            items=page, next_cursor=_audit_key(page[-1]).encode().hex() if more else None
+        )
+
+    def _newest_first(self) -> list[AuditEntry]:
+        """Ties in time (one microsecond) in the order recorded, as the table's ids would not."""
+        ordered = sorted(enumerate(self.entries), key=lambda pair: (pair[1].at, pair[0]))
+        return [entry for _, entry in reversed(ordered)]
+
+
+def _audit_key(entry: AuditEntry) -> str:
+    """The table's sort key: the time, then the id."""
+    return f"{entry.at.isoformat()}#{entry.id}"
+
+
+def _audited(entry: AuditEntry, filters: AuditFilter) -> bool:
+    return (
+        filters.actor in (None, entry.actor.principal)
+        and filters.object in (None, entry.object)
+        and (filters.since is None or entry.at >= filters.since)
+        and (filters.until is None or entry.at <= filters.until)
+    )
+
+
+@dataclass
+class FakePrincipalRoles:
+    """IAM principals' `webhooks-role` tags, by ARN."""
+
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def role_tag(self, principal_arn: str) -> str | None:
+        return self.tags.get(principal_arn)

@@ -6,7 +6,7 @@ message pays the cold caches (configuration, secrets); the next ones are what a 
 deployment pays, and what the price per million is computed from. The push's padding
 compresses well, as JSON does; the same push padded with text that does not compress shows
 the other end. And what a page of the admin message list costs, for each filter, when the
-matches are few and spread over a month.
+matches are few and spread over a month. And what one entry of the audit trail costs.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ import hmac
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -27,6 +29,7 @@ import boto3
 from moto import mock_aws
 
 from webhook_engine import wiring
+from webhook_engine.domain.audit import Actor, AuditEntry
 from webhook_engine.settings import get_settings
 from webhooks_bench.meter import Cost, metered
 from webhooks_testbed.apigateway import HttpRequest, build_event, find_route, routes
@@ -94,6 +97,7 @@ def cost_figures(messages: int = 3) -> dict[str, Any]:
             rounds.append((ingested, measure(partial(process, records))))
         noisy = measure(partial(ingest, push_body(compressible=False)))
         noisy_process = measure(partial(process, receive()))
+        audit = measure(_audit_write)
     cold, warm = rounds[0], rounds[-1]
     return {
         "message": "asynchronous GitHub push, 1 KB, example configuration (2 functions)",
@@ -103,8 +107,34 @@ def cost_figures(messages: int = 3) -> dict[str, Any]:
         "warm_seconds_on_moto": {"ingest": warm[0].seconds, "process": warm[1].seconds},
         "price_per_million": price_per_million(warm[0], warm[1]),
         "incompressible_price_per_million": price_per_million(noisy, noisy_process),
+        "audit": audit.cost.figures()
+        | {
+            "price_per_million": round(
+                PRICES["dynamodb_write_unit"] * audit.cost.write_units * 1e6, 3
+            )
+        },
         "prices": PRICES,
     }
+
+
+def _audit_write() -> None:
+    """One entry of the audit trail, as a resubmission by a person records it."""
+    actor = Actor(
+        principal="0f2b7c1e-5d1a-4c8e-9b3f-2a6d8e4c1b7a",
+        kind="jwt",
+        role="operator",
+        email="operator@example.com",
+        source_ip="203.0.113.17",
+    )
+    entry = AuditEntry(
+        id=uuid.uuid4().hex,
+        at=datetime.now(UTC),
+        actor=actor,
+        action="message.resubmit",
+        object="message:01M99FEMR9DHVREG9TNMWBNHZT",
+        submission=2,
+    )
+    wiring.audit_log().record_many([entry])
 
 
 def price_per_million(ingest: Measured, process: Measured) -> dict[str, float]:

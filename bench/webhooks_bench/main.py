@@ -459,6 +459,12 @@ def _costs_report(costs: dict[str, Any]) -> str:
         price = costs[f"{name}price_per_million"]
         shares = ", ".join(f"{k} ${v:.2f}" for k, v in price.items() if k != "total")
         lines.append(f"  list price per million ({label}): ${price['total']:.2f} ({shares})")
+    audit = costs["audit"]
+    lines.append(
+        f"  audit trail, per write (configuration change, resubmission, redrive...):"
+        f" {audit['requests']} request, {audit['write_units']:g} write units"
+        f" (the item and its two indexes), ${audit['price_per_million']:.2f} per million"
+    )
     lines.append(f"Message list, {PAGE} a page, rare matches over 25 days (requests, read units):")
     for name, page in costs.get("list", {}).items():
         lines.append(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -16,6 +18,7 @@ from webhooks_cli.auth import Auth, BearerAuth, NoAuth, SigV4Signer
 from webhooks_cli.errors import API_ERROR, NOT_FOUND, UNAUTHORIZED, UNREACHABLE, USAGE, CliError
 
 ADMIN_PATH = "/admin/v1"
+LOCAL_STATE = ".local/stack.json"  # where make serve writes its tokens
 WEBHOOK_PATH = "/webhooks/"
 _EXECUTE_API_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 _AUTH_ERROR_CODES = frozenset(
@@ -32,11 +35,30 @@ class Endpoints:
 
 def resolve(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Endpoints:
     """The endpoints named by the global options, or by the environment."""
+    role = args.role or environ.get("WEBHOOKS_ROLE")
     if args.stack_name:
-        if args.url:
-            raise CliError("give --url or --stack-name, not both", USAGE)
-        return deployed(args.stack_name, args.region, args.profile)
-    return local(args.url or environ.get("WEBHOOKS_URL"), environ.get("WEBHOOKS_ADMIN_TOKEN"))
+        if args.url or role:
+            raise CliError("--stack-name takes neither --url nor --role (IAM says who)", USAGE)
+        return deployed(args.stack_name, args.region, args.profile, args.token)
+    token = args.token or (role_token(role, environ) if role else None)
+    return local(
+        args.url or environ.get("WEBHOOKS_URL"), token or environ.get("WEBHOOKS_ADMIN_TOKEN")
+    )
+
+
+def role_token(role: str, environ: Mapping[str, str]) -> str:
+    """The running local stack's token for `role`, from its state file (`WEBHOOKS_LOCAL_STATE`,
+    else `.local/stack.json` here)."""
+    path = Path(environ.get("WEBHOOKS_LOCAL_STATE") or LOCAL_STATE)
+    try:
+        tokens = json.loads(path.read_text(encoding="utf-8")).get("tokens", {})
+    except (OSError, ValueError, AttributeError) as error:
+        raise CliError(
+            f"no local stack's tokens in {path}: make serve ({error})", UNAUTHORIZED
+        ) from error
+    if role not in tokens:
+        raise CliError(f"{path} has no token for the role {role!r}", USAGE)
+    return str(tokens[role])
 
 
 def local(url: str | None, token: str | None) -> Endpoints:
@@ -58,19 +80,25 @@ def base_url(url: str) -> str:
     return base
 
 
-def deployed(stack_name: str, region: str | None, profile: str | None) -> Endpoints:
-    """A deployed stack: URLs from its CloudFormation outputs, requests signed with SigV4."""
+def deployed(
+    stack_name: str, region: str | None, profile: str | None, token: str | None = None
+) -> Endpoints:
+    """A deployed stack: URLs from its CloudFormation outputs, requests signed with SigV4, or
+    with `token` (a person's JWT) sent to the people's API."""
     session, region = aws_session(stack_name, region, profile)
     try:
         outputs = stack_outputs(session, stack_name, region)
         credentials = session.get_credentials()
     except (BotoCoreError, ClientError) as error:
         raise aws_error(error, stack_name, region) from error
+    webhook_url = output(outputs, "WebhookUrl", stack_name).rstrip("/") + "/"
+    if token:
+        people_url = output(outputs, "PeopleAdminUrl", stack_name).rstrip("/")
+        return Endpoints(people_url, webhook_url, BearerAuth(token))
     if credentials is None:
         raise CliError("no AWS credentials found (profile, environment or SSO)", UNAUTHORIZED)
     admin_url = output(outputs, "AdminUrl", stack_name).rstrip("/")
     signing_region = region_of(admin_url) or region
-    webhook_url = output(outputs, "WebhookUrl", stack_name).rstrip("/") + "/"
     return Endpoints(admin_url, webhook_url, SigV4Signer(credentials, signing_region))
 
 

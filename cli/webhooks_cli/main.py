@@ -3,6 +3,7 @@
     webhooks [--url URL | --stack-name NAME [--region R]] [--json] COMMAND ...
 
 Locally, `--url` (default `$WEBHOOKS_URL`, e.g. http://127.0.0.1:3000) names the stack and
+`--token`, else the token of `--role` (`$WEBHOOKS_ROLE`) from the stack's state file, else
 `$WEBHOOKS_ADMIN_TOKEN` is sent as a bearer token. With `--stack-name`, the URLs come from the
 stack's CloudFormation outputs (in `--region`, else the default region) and admin requests
 are signed with SigV4.
@@ -36,7 +37,9 @@ from webhooks_cli.parsing import add_global_options
 ENVIRONMENT_HELP = """\
 environment:
   WEBHOOKS_URL          base URL of the stack when --url is not given
-  WEBHOOKS_ADMIN_TOKEN  bearer token of the local stack's admin API
+  WEBHOOKS_ADMIN_TOKEN  bearer token of the local stack's admin API (an editor's)
+  WEBHOOKS_ROLE         act locally as this role (viewer, operator, editor): its token
+                        from the running stack's .local/stack.json (or WEBHOOKS_LOCAL_STATE)
   AWS_PROFILE, AWS_REGION and the other AWS variables, with --stack-name
 """
 _MODULES = (system, providers, functions, messages, config, dry_run, send, stack, smoke)

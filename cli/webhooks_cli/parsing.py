@@ -26,6 +26,17 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     )
     group.add_argument("--profile", default=default, help="AWS profile for --stack-name")
     group.add_argument(
+        "--role",
+        default=default,
+        choices=("viewer", "operator", "editor"),
+        help="locally: act with the stack's token for this role (default: $WEBHOOKS_ROLE)",
+    )
+    group.add_argument(
+        "--token",
+        default=default,
+        help="a person's JWT: locally, or with --stack-name through the people's API",
+    )
+    group.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,

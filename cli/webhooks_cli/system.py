@@ -18,6 +18,7 @@ DEAD_LETTERS = "/dead-letters/messages"
 
 def register(commands: Subparsers) -> None:
     add_command(commands, "health", health, "check that the admin API answers")
+    add_command(commands, "whoami", whoami, "who the admin API takes you for, and your role")
     group = add_group(
         commands,
         "dead-letters",
@@ -40,6 +41,17 @@ def health(ctx: Context) -> int:
     answer = ctx.client.get("/health")
     ctx.output(answer, lambda data: f"{data['status']} ({ctx.client.admin_url}){_sandbox(data)}")
     return 0
+
+
+def whoami(ctx: Context) -> int:
+    answer = ctx.client.get("/whoami")
+    ctx.output(answer, _identity)
+    return 0
+
+
+def _identity(data: dict[str, Any]) -> str:
+    email = f" <{data['email']}>" if data.get("email") else ""
+    return f"{data['principal']}{email} ({data['kind']}): {data['role'] or 'no role'}"
 
 
 def _sandbox(health: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
+from webhooks_local.tokens import LocalIssuer
 from webhooks_local.workers import FunctionError, FunctionTimeout, PayloadTooLarge
 from webhooks_testbed.apigateway import (
     BODY_LIMIT,
@@ -51,7 +52,8 @@ BODY_TOO_LARGE = error_response(413, "Request Entity Too Large")
 
 class Gateway:
     """Routes requests to the functions of the template's HttpApi events; on the routes with
-    the IAM authorizer, plays it with a bearer token (see `webhooks_testbed.authorizer`)."""
+    the IAM authorizer, plays it with a bearer token (see `webhooks_testbed.authorizer`); on
+    those with a JWT authorizer, plays it with the issuer's tokens (`webhooks_local.tokens`)."""
 
     def __init__(
         self,
@@ -60,11 +62,13 @@ class Gateway:
         *,
         port: int,
         token: str | None = None,
+        issuer: LocalIssuer | None = None,
         quiet: bool = False,
     ) -> None:
         self.routes = table
         self.workers = workers
         self.token = token  # the bearer token that stands for SigV4 on IAM routes
+        self.issuer = issuer  # who signs the JWTs of people on JWT routes
         self.quiet = quiet
         self._server = _Server(("127.0.0.1", port), self)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway")
@@ -94,7 +98,7 @@ class Gateway:
         if found is None:
             return error_response(404, "Not Found")
         route, parameters = found
-        authorizer = bearer_authorizer(request.headers, self.token) if route.iam else None
+        authorizer = self._authorizer(route, request.headers)
         event = build_event(
             request, route, parameters, request_id=request_id, authorizer=authorizer
         )
@@ -112,6 +116,14 @@ class Gateway:
             # never reaches the function: API Gateway answers it as any failed invocation.
             logger.error("%s %s failed:\n%s", route.function_id, request_id, error)
             return error_response(500, "Internal Server Error")
+
+    def _authorizer(self, route: Route, headers: list[tuple[str, str]]) -> dict[str, Any] | None:
+        """What the route's authorizers make of the credentials: the admin token as the IAM
+        user it stands for, else a JWT of the issuer; None for neither."""
+        found = bearer_authorizer(headers, self.token) if route.iam else None
+        if found is None and route.jwt and self.issuer is not None:
+            found = self.issuer.authorizer(headers)
+        return found
 
 
 class _Server(ThreadingHTTPServer):

@@ -87,7 +87,8 @@ def _serve(config_path: Path, *, quiet: bool) -> int:
             print(f"Applied {config_path}:\n{_plan_summary(stack.apply_config(config_path))}")
             stack.serve()
             write_state(path, stack.state(os.getpid()))
-            print(_banner(stack.port, stack.endpoint, token, generated), flush=True)
+            banner = _banner(stack.port, stack.endpoint, token, generated)
+            print(banner.replace(_STOP, _token_lines(stack.tokens, path) + _STOP), flush=True)
             while True:  # not signal.pause(): a signal taken by another thread would not wake it
                 time.sleep(0.25)
     except KeyboardInterrupt:
@@ -127,6 +128,17 @@ Local stack ready (AWS services: moto at {moto_endpoint})
 Its messages live in moto's memory: stopping the stack forgets them (docs/local-stack.md).
 Ctrl-C stops it.
 """
+
+
+_STOP = "Ctrl-C stops it."
+
+
+def _token_lines(tokens: dict[str, str], path: Path) -> str:
+    """A line per role: its token (a JWT of this stack's key, `webhooks --role ROLE`), also
+    in the state file; the admin token is an editor's."""
+    lines = [f"  {role.capitalize() + ':':14}{token}" for role, token in tokens.items()]
+    header = f'Tokens per role (webhooks --role ROLE; "tokens" in {path}):'
+    return "\n".join([header, *lines, "", ""])
 
 
 def _invoke(function_id: str, event_file: Path, config_path: Path) -> int:

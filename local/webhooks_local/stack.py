@@ -14,6 +14,7 @@ from webhooks_local.gateway import Gateway
 from webhooks_local.poller import QueuePoller
 from webhooks_local.schedules import Scheduler, scheduled_event, schedules
 from webhooks_local.state import stack_state
+from webhooks_local.tokens import LocalIssuer
 from webhooks_local.workers import ADMIN_FUNCTION, APPLY_CONFIG, FunctionWorkers, worker_count
 from webhooks_testbed import grants, roles
 from webhooks_testbed import template as cfn
@@ -42,6 +43,8 @@ class LocalStack:
         (webhooks_testbed.grants); `roles_template`: a template whose roles the functions
         get instead of template.yaml's (a test's, lacking a grant)."""
         self.admin_token = admin_token
+        self.issuer = LocalIssuer()
+        self.tokens = self.issuer.tokens()  # one per role, signed with this stack's new key
         self._parameters = dict(parameters or {})
         self._call_log = call_log
         self._iam = roles.IamResources.of(
@@ -74,7 +77,12 @@ class LocalStack:
     def _start(self) -> None:
         # Bound first, so that a busy port fails fast; it takes requests once serve() runs.
         self._gateway = Gateway(
-            routes(), self.workers, port=self._port, token=self.admin_token, quiet=self._quiet
+            routes(),
+            self.workers,
+            port=self._port,
+            token=self.admin_token,
+            issuer=self.issuer,
+            quiet=self._quiet,
         )
         self._moto, self.endpoint = start_moto()
         session = local_session()
@@ -141,6 +149,7 @@ class LocalStack:
             "port": self.port,
             "moto_endpoint": self.endpoint,
             "admin_token": self.admin_token,
+            "tokens": self.tokens,
             **stack_state(self.provisioned),
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import json
 import re
@@ -25,13 +26,16 @@ _PARAMETER = re.compile(r"\{(\w+)(\+?)\}")
 
 @dataclass(frozen=True)
 class Route:
-    """One `HttpApi` event of a function: `ANY /webhooks/{uri+}`; `iam` when its API (or the
-    event itself) sets the AWS_IAM authorizer."""
+    """The `HttpApi` events of a function on one path: `ANY /webhooks/{uri+}`; `iam` when
+    one's API (or the event itself) sets the AWS_IAM authorizer, `jwt` when one's sets a JWT
+    authorizer. Locally one gateway serves every API, so a path two APIs share (the admin
+    API's, for machines and for people) is one route taking both credentials."""
 
     method: str
     path: str
     function_id: str
     iam: bool = False
+    jwt: bool = False
 
     @property
     def key(self) -> str:
@@ -62,18 +66,29 @@ def _pattern(path: str) -> re.Pattern[str]:
 def routes(template: dict[str, Any] | None = None) -> list[Route]:
     """The template's HttpApi routes, most specific first (as API Gateway chooses)."""
     template = template or cfn.load_template()
-    found = [
-        Route(
-            str(event.properties["Method"]).upper(),
-            str(event.properties["Path"]),
-            function_id,
-            _authorizer(event.properties, template) == "AWS_IAM",
-        )
-        for function_id in cfn.functions(template)
-        for event in cfn.function_spec(function_id, template).events.values()
-        if event.type == "HttpApi"
-    ]
+    merged: dict[tuple[str, str, str], Route] = {}
+    for function_id in cfn.functions(template):
+        for event in cfn.function_spec(function_id, template).events.values():
+            if event.type != "HttpApi":
+                continue
+            method, path = str(event.properties["Method"]).upper(), str(event.properties["Path"])
+            route = merged.get((method, path, function_id), Route(method, path, function_id))
+            kind = _authorizer(event.properties, template)
+            merged[(method, path, function_id)] = dataclasses.replace(
+                route,
+                iam=route.iam or kind == "AWS_IAM",
+                jwt=route.jwt or _is_jwt(event.properties, kind, template),
+            )
+    found = list(merged.values())
     return sorted(found, key=lambda route: (route.greedy, route.method == "ANY", -len(route.path)))
+
+
+def _is_jwt(event: dict[str, Any], name: str, template: dict[str, Any]) -> bool:
+    """Whether the authorizer `name` of the event's API is a JWT authorizer."""
+    api_id = event.get("ApiId")
+    api = template["Resources"].get(api_id, {}) if isinstance(api_id, str) else {}
+    authorizers = api.get("Properties", {}).get("Auth", {}).get("Authorizers", {})
+    return "JwtConfiguration" in authorizers.get(name, {})
 
 
 def _authorizer(event: dict[str, Any], template: dict[str, Any]) -> str:

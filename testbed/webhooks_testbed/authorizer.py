@@ -11,14 +11,16 @@ the event goes through with no authorizer context, and the admin function answer
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from webhooks_testbed import template as cfn
 
-LOCAL_USER = "local-operator"  # the IAM user a locally authorized call comes from
+LOCAL_USER = cfn.LOCAL_USER  # the IAM user a locally authorized call comes from
 LOCAL_USER_ID = "AIDALOCALOPERATOR0000"
 LOCAL_ACCESS_KEY = "AKIALOCALOPERATOR000"
+LOCAL_USER_ARN = f"arn:aws:iam::{cfn.ACCOUNT_ID}:user/{LOCAL_USER}"
 
 
 def iam_authorizer(user: str = LOCAL_USER, account_id: str = cfn.ACCOUNT_ID) -> dict[str, Any]:
@@ -35,6 +37,28 @@ def iam_authorizer(user: str = LOCAL_USER, account_id: str = cfn.ACCOUNT_ID) -> 
             "userId": LOCAL_USER_ID,
         }
     }
+
+
+def jwt_authorizer(claims: dict[str, Any]) -> dict[str, Any]:
+    """`requestContext.authorizer` of a call that a JWT authorizer let through, as an HTTP API
+    hands it: every claim as text, an array as `[a b]` (a number's text, a boolean's)."""
+    return {
+        "jwt": {
+            "claims": {name: flattened(value) for name, value in claims.items()},
+            "scopes": None,
+        }
+    }
+
+
+def flattened(value: Any) -> str:
+    """A claim's value as API Gateway passes it to the function."""
+    if isinstance(value, list):
+        return "[" + " ".join(flattened(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
 def bearer_authorizer(

@@ -25,6 +25,10 @@ TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 # The configuration the local stack applies unless WEBHOOKS_CONFIG names another.
 EXAMPLE_CONFIG = TEMPLATE_PATH.parent / "examples" / "config.yaml"
 ACCOUNT_ID = "123456789012"  # moto's default account
+# The IAM user the local stack's admin token stands for (webhooks_testbed.authorizer), and
+# its role: the admin token does everything, as it always did.
+LOCAL_USER = "local-operator"
+LOCAL_USER_ROLE = "editor"
 
 # The template's resource types that moto's CloudFormation creates. The others (APIs,
 # functions, layer, alarms, the bucket policy, subscriptions) are played by the local stack
@@ -179,10 +183,22 @@ def provision(
     for key, (rid, complete, _) in asked.completions.items():
         if rid in refs:  # not skipped by a false condition
             complete(client, refs[rid], json.loads(values[key]))
+    local_user(client("iam"))
     attrs = {(queue, "Arn"): values[f"{queue}Arn"] for queue in asked.queues}
     extra = {key: values[key] for key in extra_outputs if key in values}  # conditions held
     region = session.region_name or "us-east-1"
     return ProvisionedStack(stack_name, region, refs, attrs, asked.environments(values), extra)
+
+
+def local_user(iam: Any, name: str = LOCAL_USER, role: str = LOCAL_USER_ROLE) -> str:
+    """An IAM user tagged with its role (`webhooks-role`, how the admin function knows an IAM
+    caller's role), created unless another stack of the account made it; its ARN."""
+    tags = [{"Key": "webhooks-role", "Value": role}]
+    if name not in {user["UserName"] for user in iam.list_users()["Users"]}:
+        iam.create_user(UserName=name)
+    iam.tag_user(UserName=name, Tags=tags)
+    arn: str = iam.get_user(UserName=name)["User"]["Arn"]
+    return arn
 
 
 def plain_template(template: dict[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,14 @@ def test_a_body_that_does_not_compress_is_an_item_of_its_own_read_once(figures):
     assert process["read_units"] == 0.5
 
 
+def test_an_audit_entry_is_one_put_written_three_times(figures):
+    # Then (the item, and its projection in the by-actor and by-time indexes: under 1 KB)
+    audit = figures["audit"]
+    assert audit["by_operation"] == {"dynamodb.PutItem": 1}
+    assert (audit["write_units"], audit["read_units"]) == (3.0, 0.0)
+    assert audit["price_per_million"] == round(3 * PRICES["dynamodb_write_unit"] * 1e6, 3)
+
+
 def test_cold_containers_also_load_the_configuration_and_the_secrets(figures):
     # Then ingest reads the configuration (which URIs are sync) once per container, and
     # processing the secrets (here both share one process, so the configuration is read once)
@@ -169,8 +177,9 @@ def test_a_configuration_write_is_read_back_once_and_a_listing_names_the_unreada
         call("GET", "/providers")
 
     # Then the write read the item back once (one consistent GetItem more than before), and
-    # the list read providers, functions and, for the unreadable ones, both kinds again
+    # the list read providers, functions and, for the unreadable ones, both kinds again; the
+    # audit trail took one entry
     assert changed[0] == 200
-    assert write.requests["dynamodb.PutItem"] == 1
+    assert write.requests["dynamodb.PutItem"] == 2  # the item, the audit entry
     assert write.requests["dynamodb.GetItem"] == 3  # the item, the read-back, the answer
     assert listing.requests == {"dynamodb.Query": 4}

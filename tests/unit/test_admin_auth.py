@@ -106,16 +106,16 @@ def test_a_malformed_authorizer_context_is_401(tamper):
 
 
 @pytest.mark.parametrize("arn", PRINCIPAL_ARNS)
-def test_any_iam_or_sts_principal_is_a_caller(arn):
-    # Given
+def test_any_iam_or_sts_principal_is_a_caller_without_a_role_until_tagged(arn):
+    # Given a principal of no account this deployment reads tags in
     event = admin_event("/health")
     event["requestContext"]["authorizer"]["iam"]["userArn"] = arn
 
     # When
     response = admin_handler(event, new_context())
 
-    # Then
-    assert response["statusCode"] == 200
+    # Then it is identified (not 401) and refused for its lack of a role
+    assert _status(response) == (403, "forbidden")
 
 
 TOKEN = "s3cret-token"
@@ -173,5 +173,5 @@ def test_the_token_is_a_credential(value):
     # When
     response = admin_handler(event, new_context())
 
-    # Then
-    assert response["statusCode"] == 200
+    # Then the caller is identified: refused for its role here (no tag is read in this tier)
+    assert _status(response) == (403, "forbidden")

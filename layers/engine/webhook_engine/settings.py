@@ -23,6 +23,13 @@ class Settings(BaseModel):
     messages_table: str = "messages"
     config_table: str = "config"
     payload_bucket: str = "payloads"
+    audit_table: str = "audit"
+    account_id: str = ""  # the stack's account: IAM callers of another have no role
+    # How long the audit trail keeps an entry (parameter AuditRetentionDays).
+    audit_retention_days: int = Field(default=400, ge=1)
+    # The JWT claim that carries a person's groups (parameter GroupsClaim): Cognito's, or a
+    # brought OIDC issuer's.
+    admin_groups_claim: str = Field(default="cognito:groups", min_length=1)
     queue_url: str = ""
     dead_letter_queue_url: str = ""
     queue_arn: str = ""

@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from webhook_engine.adapters import clients
+from webhook_engine.domain.audit import AuditLog, PrincipalRoles
 from webhook_engine.domain.ports import (
     ConfigStore,
     DeadLetters,
@@ -81,6 +82,21 @@ def dead_letters() -> DeadLetters:
         dlq_url=settings.dead_letter_queue_url,
         dlq_arn=settings.dead_letter_queue_arn,
     )
+
+
+@cache
+def audit_log() -> AuditLog:
+    from webhook_engine.adapters.audit_table import DynamoAuditLog
+
+    settings = get_settings()
+    return DynamoAuditLog(settings.audit_table, retention_days=settings.audit_retention_days)
+
+
+@cache
+def principal_roles() -> PrincipalRoles:
+    from webhook_engine.adapters.iam import IamPrincipalRoles
+
+    return IamPrincipalRoles(get_settings().account_id)
 
 
 @cache
@@ -213,6 +229,8 @@ def reset() -> None:
     factories = (message_store, config_store, secret_store, queue, dead_letters, http_client)
     for factory in (
         *factories,
+        audit_log,
+        principal_roles,
         address_policy,
         config_cache,
         toolkit,

@@ -14,11 +14,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 from pydantic import BaseModel, Field
 
-from admin import API_PREFIX, config, dead_letters, functions, messages, providers
-from admin.auth import refusal
+from admin import API_PREFIX, config, dead_letters, functions, messages, providers, trail
+from admin.auth import ForbiddenError, forbidden, identify, refusal, unauthorized
 from admin.inputs import malformed
 from admin.openapi import answered
-from admin.services import Services, container, services, serving
+from admin.services import Services, caller, container, services, serving
+from webhook_engine.domain.audit import Actor
 from webhook_engine.domain.errors import EngineError, describe
 from webhook_engine.observability import logger
 from webhook_engine.pipeline.http_api import error_response
@@ -26,13 +27,15 @@ from webhook_engine.sandbox.confinement import missing
 from webhook_engine.sandbox.supervisor import SandboxUnavailableError
 
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=[API_PREFIX])
-for module in (messages, providers, functions, config, dead_letters):
+for module in (messages, providers, functions, config, dead_letters, trail):
     app.include_router(module.router)
 OPENAPI = {
     "title": "Incoming Webhooks admin API",
     "version": "1",
     "description": "Manage providers and functions, browse and resubmit messages. "
-    "On AWS every call is SigV4-signed (IAM); locally it carries the stack's bearer token.",
+    "On AWS machines sign with SigV4 (IAM) and people carry a JWT of the stack's issuer; "
+    "locally a call carries one of the stack's tokens. Each route needs a role (viewer, "
+    "operator, editor): `x-required-role`.",
     "servers": [Server(url=API_PREFIX)],
     "security_schemes": {
         "sigv4": APIKey(name="Authorization", **{"in": APIKeyIn.header}),
@@ -97,6 +100,12 @@ def engine_error(error: EngineError) -> Response[str]:
     return _error(error.status, error.code, error.message)
 
 
+@app.exception_handler(ForbiddenError)
+def forbidden_body(error: ForbiddenError) -> Response[str]:
+    refused = forbidden(error.required, caller())
+    return Response(status_code=403, content_type="application/json", body=refused["body"])
+
+
 @app.exception_handler(RequestUnsupportedContentType)
 def unsupported_type(error: RequestUnsupportedContentType) -> Response[str]:
     return _error(415, "unsupported_media_type", "the body must be JSON")
@@ -133,17 +142,27 @@ def unexpected(error: Exception) -> Response[str]:
 
 
 def answer(event: dict[str, Any], context: Any, given: Services | None = None) -> dict[str, Any]:
-    """Answer one admin call (401 unless the IAM authorizer identified the caller, 400 for
-    text no store can keep), with one INFO line: the method, the path and the status. The
-    routes use `given` services, by default the container's."""
-    response = refusal(event) or malformed(event) or _resolved(event, context, given)
+    """Answer one admin call (401 unless an authorizer identified the caller, 403 below the
+    route's role, 400 for text no store can keep), with one INFO line: the method, the path,
+    the caller and the status. The routes use `given` services, by default the container's."""
+    found = given or container()
     method, path = _request_line(event)
-    logger.info("admin request", method=method, path=path, status=response["statusCode"])
+    actor = identify(event, found.principals, found.groups_claim)
+    route = str(path or "").removeprefix(API_PREFIX)
+    if actor is None:
+        response = unauthorized()
+    else:
+        refused = refusal(actor, str(method), route) or malformed(event)
+        response = refused or _resolved(event, context, found, actor)
+    who = actor.principal if actor else None
+    logger.info(
+        "admin request", method=method, path=path, caller=who, status=response["statusCode"]
+    )
     return response
 
 
-def _resolved(event: dict[str, Any], context: Any, given: Services | None) -> dict[str, Any]:
-    with serving(given or container()):
+def _resolved(event: dict[str, Any], context: Any, found: Services, actor: Actor) -> Any:
+    with serving(found, actor):
         return app.resolve(event, context)
 
 

@@ -8,9 +8,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from admin.auth import caller
+from admin.auth import require
 from admin.dry_runs import DryRunRequest, DryRunResult
-from admin.services import services
+from admin.roles import EDITOR
+from admin.services import caller, services
+from admin.trail import record
 from webhook_engine.config.apply import Plan, apply_config
 from webhook_engine.config.document import ConfigDocument, FunctionDocument, ProviderDocument
 from webhook_engine.domain.errors import InvalidRequestError
@@ -46,20 +48,31 @@ def put_config(
         raise InvalidRequestError("a configuration document is required (JSON or YAML)")
     document = ConfigDocument.from_text(text)
     found = services()
-    return apply_config(document, found.config, found.secrets, prune=prune, dry_run=dry_run)
+    plan = apply_config(document, found.config, found.secrets, prune=prune, dry_run=dry_run)
+    if plan.applied:
+        _record(plan, found.config.list_providers(), found.config.list_functions())
+    return plan
 
 
-@router.post("/test", summary="Dry-run a request against stored or draft scripts")
+@router.post(
+    "/test",
+    summary="Dry-run a request against stored or draft scripts",
+    description="Against the stored scripts: operator. With a draft (`config`) or "
+    "`inherit_secrets`: editor (403 otherwise).",
+)
 def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
+    if request.config is not None or request.inherit_secrets:
+        require(caller(), EDITOR)
     draft = None if request.config is None else ConfigDocument.parse(request.config)
     left_out = [] if draft is None else secrets_left_out(draft)
     inherit = request.inherit_secrets and bool(left_out)
     if inherit:
         logger.warning(
             "dry run lends stored secrets to a draft",
-            caller=caller(router.current_event.raw_event),
+            caller=f"{caller().principal} from {caller().source_ip or 'an unknown address'}",
             secrets=left_out,
         )
+        record("test.inherit_secrets", "test", detail=", ".join(left_out))
     found = services()
     result = dry_run(
         request.incoming(),
@@ -71,6 +84,21 @@ def test_request(request: Annotated[DryRunRequest, Body()]) -> DryRunResult:
         inherit_secrets=inherit,
     )
     return DryRunResult.of(result, [] if inherit else left_out)
+
+
+def _record(plan: Plan, providers: list[Provider], functions: list[Function]) -> None:
+    """One entry per change an applied document made, with the version it produced."""
+    names = {provider.id: provider.name for provider in providers}
+    stored: dict[tuple[str, ...], Provider | Function] = {
+        **{(provider.name,): provider for provider in providers},
+        **{(names.get(f.provider_id, ""), f.name): f for f in functions},
+    }
+    for change in plan.changes:
+        key = (change.provider, change.name) if change.provider else (change.name,)
+        item = stored.get(key) if change.action in ("create", "update") else None
+        target = f"{change.kind}:{item.id}" if item else f"{change.kind}:{'/'.join(key)}"
+        version = item.version if item else None
+        record(f"{change.kind}.{change.action}", target, version=version, detail="PUT /config")
 
 
 def export_document(providers: list[Provider], functions: list[Function]) -> ConfigDocument:

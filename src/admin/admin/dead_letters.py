@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from admin.responses import accepted, no_content
 from admin.services import services
+from admin.trail import record
 from webhook_engine.domain.models import Message
 from webhook_engine.domain.ports import DeadLetter
 
@@ -75,6 +76,7 @@ def dead_letters() -> DeadLettersOut:
 @router.post("/dead-letters/redrive", summary="Move the dead-letter queue back to the queue")
 def redrive() -> Response[RedriveOut]:
     result = services().dead_letters.redrive()
+    record("dead_letters.redrive", "dead-letters", detail=f"moved: {result.moved}")
     return accepted(RedriveOut(**vars(result)))
 
 
@@ -110,6 +112,7 @@ def get_record(record_id: Annotated[str, Path()]) -> DeadLetterDetailOut:
 )
 def redrive_record(record_id: Annotated[str, Path()]) -> Response[DeadLetterOut]:
     [view] = _views([services().dead_letters.redrive_record(record_id)], DeadLetterOut)
+    record("dead_letter.redrive", f"dead-letter:{record_id}", detail=_names(view))
     return accepted(view)
 
 
@@ -118,8 +121,16 @@ def redrive_record(record_id: Annotated[str, Path()]) -> Response[DeadLetterOut]
     summary="Discard one record; its message stays stored and can be resubmitted",
 )
 def discard_record(record_id: Annotated[str, Path()]) -> Response[None]:
-    services().dead_letters.discard_record(record_id)
+    discarded = services().dead_letters.discard_record(record_id)
+    record("dead_letter.discard", f"dead-letter:{record_id}", detail=_names(discarded))
     return no_content()
+
+
+def _names(letter: DeadLetter | DeadLetterOut) -> str | None:
+    """The submission a record named: `message <id> submission <n>`."""
+    if letter.message_id is None:
+        return None
+    return f"message {letter.message_id} submission {letter.submission}"
 
 
 def _views[V: DeadLetterOut](records: list[DeadLetter], view: type[V]) -> list[V]:

@@ -18,6 +18,7 @@ from admin.models import (
 )
 from admin.responses import created, no_content
 from admin.services import services
+from admin.trail import authors, record
 from webhook_engine.domain.models import Function
 
 router = APIGatewayHttpRouter()
@@ -25,6 +26,11 @@ router = APIGatewayHttpRouter()
 
 def _out(function: Function) -> FunctionOut:
     return FunctionOut.of(function, services().config.get_provider(function.provider_id).name)
+
+
+def _recorded(action: str, function: Function) -> FunctionOut:
+    record(f"function.{action}", f"function:{function.id}", version=function.version)
+    return _out(function)
 
 
 @router.get("/functions", summary="Functions, optionally of one provider (id or name)")
@@ -41,7 +47,9 @@ def list_functions(provider: Annotated[str | None, Query()] = None) -> FunctionL
 
 @router.post("/functions", summary="Create a function")
 def create_function(request: Annotated[CreateFunctionRequest, Body()]) -> Response[FunctionOut]:
-    return created(_out(services().catalog.create_function(request.provider_id, request)))
+    return created(
+        _recorded("create", services().catalog.create_function(request.provider_id, request))
+    )
 
 
 @router.get("/functions/<function_id>", summary="One function")
@@ -53,19 +61,21 @@ def get_function(function_id: Annotated[str, Path()]) -> FunctionOut:
 def replace_function(
     function_id: Annotated[str, Path()], request: Annotated[CreateFunctionRequest, Body()]
 ) -> FunctionOut:
-    return _out(services().catalog.replace_function(function_id, request.provider_id, request))
+    replaced = services().catalog.replace_function(function_id, request.provider_id, request)
+    return _recorded("replace", replaced)
 
 
 @router.patch("/functions/<function_id>", summary="Change some fields of a function")
 def patch_function(
     function_id: Annotated[str, Path()], request: Annotated[PatchFunctionRequest, Body()]
 ) -> FunctionOut:
-    return _out(services().catalog.patch_function(function_id, request))
+    return _recorded("patch", services().catalog.patch_function(function_id, request))
 
 
 @router.delete("/functions/<function_id>", summary="Delete a function")
 def delete_function(function_id: Annotated[str, Path()]) -> Response[None]:
     services().catalog.delete_function(function_id)
+    record("function.delete", f"function:{function_id}")
     return no_content()
 
 
@@ -73,4 +83,4 @@ def delete_function(function_id: Annotated[str, Path()]) -> Response[None]:
 def function_versions(function_id: Annotated[str, Path()]) -> VersionList:
     store = services().config
     store.get_function(function_id)
-    return VersionList(items=store.list_versions(function_id))
+    return VersionList.of(store.list_versions(function_id), authors(f"function:{function_id}"))

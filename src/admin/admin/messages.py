@@ -14,11 +14,14 @@ from pydantic.json_schema import SkipJsonSchema
 from admin import API_PREFIX
 from admin.responses import accepted
 from admin.services import services
+from admin.trail import record, record_many, submitters
 from admin.views import (
     MessageOut,
+    MessageOverviewOut,
     MessagePageOut,
     MessageQuery,
     detail,
+    overview,
     summary,
 )
 from webhook_engine.domain.models import Status
@@ -104,6 +107,16 @@ def get_message(message_id: Annotated[str, Path()]) -> MessageOut:
     return detail(services().messages.get_detail(message_id), API_PREFIX)
 
 
+@router.get(
+    "/messages/<message_id>/overview",
+    summary="What a viewer sees of a message: its submissions and their flow, no content",
+)
+def get_overview(message_id: Annotated[str, Path()]) -> MessageOverviewOut:
+    found = services()
+    order = [provider.name for provider in found.config.list_providers()]
+    return overview(found.messages.get_detail(message_id), order, submitters(message_id))
+
+
 @router.get("/messages/<message_id>/body", summary="The body alone, as received")
 def get_body(message_id: Annotated[str, Path()]) -> Response[bytes]:
     """The bytes (a download), or a redirect to a short-lived link for a large body."""
@@ -129,6 +142,12 @@ def resubmit_selection(
         ids = matching_ids(filters, request.limit, found.messages)
     revision = found.config.revision()
     done = resubmit_many(ids, found.messages, found.queue, BULK_BUDGET_SECONDS, revision)
+    made = found.messages.find_messages(done.message_ids)
+    record_many(
+        ("message.resubmit", f"message:{message_id}", made[message_id].submission_count)
+        for message_id in done.message_ids
+        if message_id in made
+    )
     answer = BulkResubmitOut(count=len(done.message_ids), **vars(done))
     return accepted(answer)
 
@@ -138,6 +157,7 @@ def resubmit_one(message_id: Annotated[str, Path()]) -> Response[ResubmitOut]:
     found = services()
     revision = found.config.revision()
     submission = resubmit(message_id, found.messages, found.queue, revision)
+    record("message.resubmit", f"message:{message_id}", submission=submission.submission)
     return accepted(ResubmitOut(message_id=message_id, submission=submission.submission))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from webhook_engine.config.catalog import FunctionPatch, ProviderPatch
+from webhook_engine.domain.audit import Actor
 from webhook_engine.domain.models import (
     Function,
     FunctionFields,
@@ -105,5 +106,29 @@ class FunctionList(BaseModel):
     )
 
 
+class VersionOut(ScriptVersion):
+    author: str | None = Field(
+        default=None,
+        description="Who saved it (an IAM ARN or a token's subject), from the audit trail; "
+        "null when not recorded",
+    )
+    author_email: str | None = Field(default=None, description="The author's email, if known")
+
+
+def _author(actor: Actor | None) -> dict[str, str | None]:
+    if actor is None:
+        return {}
+    return {"author": actor.principal, "author_email": actor.email}
+
+
 class VersionList(BaseModel):
-    items: list[ScriptVersion]
+    items: list[VersionOut]
+
+    @classmethod
+    def of(cls, versions: list[ScriptVersion], authors: dict[int, Actor]) -> VersionList:
+        return cls(
+            items=[
+                VersionOut(**version.model_dump(), **_author(authors.get(version.version)))
+                for version in versions
+            ]
+        )

@@ -2,18 +2,20 @@
 with the error shape, and the request body of PUT /config, which the route reads raw.
 
 The resolver documents a 200 (and a 422 this API never sends) for every route; this table is
-the rest. schemathesis holds the document to what the running API does (tests/e2e).
+the rest, with each route's least role (`x-required-role`, from `admin.roles`). schemathesis holds the document to what the running API does (tests/e2e).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from admin.roles import ROUTES
 from webhook_engine.config.document import ConfigDocument
 
 ERRORS = {
     400: "Invalid request: the message names the field, parameter or body part",
     401: "Missing or invalid credentials",
+    403: "The caller's role is below the one this needs (`required_role`)",
     404: "Not found: what the path or the body names does not exist",
     409: "Conflict: a name taken, an item that cannot be read (PUT or DELETE it), a change "
     "made meanwhile",
@@ -21,7 +23,7 @@ ERRORS = {
     415: "The body is not JSON (nor YAML, for PUT /config)",
     502: "An AWS service refused a call the operation depends on",
 }
-COMMON = (400, 401, 500)  # any route: parameters, body, credentials, the unexpected
+COMMON = (400, 401, 403, 500)  # any route: parameters, body, credentials, role, the unexpected
 FOUND = (404, 409)  # a route naming a provider or function: absent, or unreadable
 QUEUE = (502,)  # a route that calls SQS
 SUCCESS: dict[str, int] = {
@@ -38,6 +40,7 @@ SUCCESS: dict[str, int] = {
 EXTRA: dict[str, tuple[int, ...]] = {
     "GET /messages/{message_id}": (404,),
     "GET /messages/{message_id}/body": (307, 404),
+    "GET /messages/{message_id}/overview": (404,),
     "POST /messages/{message_id}/resubmit": (404, 409, *QUEUE),
     "POST /messages/resubmit": (404, 409, *QUEUE),
     "POST /providers": (409,),
@@ -69,7 +72,15 @@ _ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "required_role": {
+                    "type": "string",
+                    "enum": ["viewer", "operator", "editor"],
+                    "description": "With 403: the least role the call needs",
+                },
+            },
         }
     },
 }
@@ -79,7 +90,9 @@ def answered(document: dict[str, Any]) -> dict[str, Any]:
     """The generated document with each route's statuses and PUT /config's body."""
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            _statuses(f"{method.upper()} {path}", operation)
+            route = f"{method.upper()} {path}"
+            _statuses(route, operation)
+            operation["x-required-role"] = ROUTES[route].name
     schemas = document["components"]["schemas"]
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)

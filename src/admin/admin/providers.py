@@ -19,6 +19,7 @@ from admin.models import (
 )
 from admin.responses import created, no_content
 from admin.services import services
+from admin.trail import authors, record
 from webhook_engine.domain.models import Provider
 
 router = APIGatewayHttpRouter()
@@ -26,6 +27,11 @@ router = APIGatewayHttpRouter()
 
 def _out(provider: Provider) -> ProviderOut:
     return ProviderOut.of(provider, services().catalog.function_counts().get(provider.id, 0))
+
+
+def _recorded(action: str, provider: Provider) -> ProviderOut:
+    record(f"provider.{action}", f"provider:{provider.id}", version=provider.version)
+    return _out(provider)
 
 
 def _list(providers: list[Provider]) -> ProviderList:
@@ -44,12 +50,16 @@ def list_providers() -> ProviderList:
 
 @router.post("/providers", summary="Create a provider")
 def create_provider(request: Annotated[CreateProviderRequest, Body()]) -> Response[ProviderOut]:
-    return created(_out(services().catalog.create_provider(request, request.position)))
+    return created(
+        _recorded("create", services().catalog.create_provider(request, request.position))
+    )
 
 
 @router.put("/providers/order", summary="Set the evaluation order")
 def order_providers(request: Annotated[OrderRequest, Body()]) -> ProviderList:
-    return _list(services().catalog.reorder(request.ids))
+    ordered = services().catalog.reorder(request.ids)
+    record("providers.order", "providers", detail=", ".join(p.name for p in ordered))
+    return _list(ordered)
 
 
 @router.get("/providers/<provider_id>", summary="One provider")
@@ -61,14 +71,17 @@ def get_provider(provider_id: Annotated[str, Path()]) -> ProviderOut:
 def replace_provider(
     provider_id: Annotated[str, Path()], request: Annotated[CreateProviderRequest, Body()]
 ) -> ProviderOut:
-    return _out(services().catalog.replace_provider(provider_id, request, request.position))
+    replaced = services().catalog.replace_provider(provider_id, request, request.position)
+    return _recorded("replace", replaced)
 
 
 @router.patch("/providers/<provider_id>", summary="Change some fields of a provider")
 def patch_provider(
     provider_id: Annotated[str, Path()], request: Annotated[PatchProviderRequest, Body()]
 ) -> ProviderOut:
-    return _out(services().catalog.patch_provider(provider_id, request, request.position))
+    return _recorded(
+        "patch", services().catalog.patch_provider(provider_id, request, request.position)
+    )
 
 
 @router.delete(
@@ -78,6 +91,7 @@ def delete_provider(
     provider_id: Annotated[str, Path()], cascade: Annotated[bool, Query()] = False
 ) -> Response[None]:
     services().catalog.delete_provider(provider_id, cascade)
+    record("provider.delete", f"provider:{provider_id}", detail="cascade" if cascade else None)
     return no_content()
 
 
@@ -85,4 +99,4 @@ def delete_provider(
 def provider_versions(provider_id: Annotated[str, Path()]) -> VersionList:
     store = services().config
     store.get_provider(provider_id)
-    return VersionList(items=store.list_versions(provider_id))
+    return VersionList.of(store.list_versions(provider_id), authors(f"provider:{provider_id}"))

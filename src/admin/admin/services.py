@@ -1,6 +1,6 @@
 """The engine services the admin routes use, in one place.
 
-`answer` serves each call with one `Services`: the container's (built once from the engine's
+`answer` serves each call, for the caller it identified, with one `Services`: the container's (built once from the engine's
 wiring), or the fakes a test hands it. Routes read it with `services()`, never from wiring.
 """
 
@@ -16,6 +16,7 @@ from typing import Protocol
 from webhook_engine import wiring
 from webhook_engine.actions.calls import Toolkit
 from webhook_engine.config.catalog import Catalog
+from webhook_engine.domain.audit import Actor, AuditLog, PrincipalRoles
 from webhook_engine.domain.ports import (
     ConfigStore,
     DeadLetters,
@@ -52,6 +53,9 @@ class Services:
     toolkit: Toolkit  # what dry runs' `http` and `aws` calls are described by
     sandbox: SandboxReport
     dry_run_limits: Limits
+    audit: AuditLog
+    principals: PrincipalRoles  # IAM callers' roles
+    groups_claim: str = "cognito:groups"  # the JWT claim that carries a person's groups
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -75,21 +79,29 @@ def container() -> Services:
             settings.match_timeout_seconds,
             min(settings.function_timeout_seconds, settings.sync_budget_seconds),
         ),
+        audit=wiring.audit_log(),
+        principals=wiring.principal_roles(),
+        groups_claim=settings.admin_groups_claim,
     )
 
 
-_CURRENT: ContextVar[Services] = ContextVar("admin_services")
+_CURRENT: ContextVar[tuple[Services, Actor]] = ContextVar("admin_services")
 
 
 def services() -> Services:
     """The services of the call being answered."""
-    return _CURRENT.get()
+    return _CURRENT.get()[0]
+
+
+def caller() -> Actor:
+    """Who makes the call being answered."""
+    return _CURRENT.get()[1]
 
 
 @contextmanager
-def serving(given: Services) -> Iterator[None]:
-    """Answer the calls made inside with `given`."""
-    token = _CURRENT.set(given)
+def serving(given: Services, actor: Actor) -> Iterator[None]:
+    """Answer the calls made inside with `given`, for `actor`."""
+    token = _CURRENT.set((given, actor))
     try:
         yield
     finally:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from webhook_engine.domain.audit import Actor
 from webhook_engine.domain.masking import MASK, mask_headers, mask_parameters, mask_query_string
 from webhook_engine.domain.models import (
     Evaluation,
@@ -142,3 +143,110 @@ def _fitted(out: MessageOut) -> MessageOut:
         out.executions = out.executions[drop:]
         out.executions_omitted += drop
     return out
+
+
+class SubmissionOverview(BaseModel):
+    submission: int
+    mode: str
+    submitted_at: datetime
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    attempts: int
+    reason: str | None
+    submitted_by: str | None = Field(
+        description="Who resubmitted it (an IAM ARN or a token's subject, as GET /audit's "
+        "`actor`); null for the sender's own submission (or unrecorded)"
+    )
+
+
+class ProviderStep(BaseModel):
+    provider: str
+    verdict: Literal["matched", "no_match", "error", "not_evaluated"]
+    duration_ms: float | None
+    script_version: int | None
+
+
+class FunctionStep(BaseModel):
+    function: str
+    function_id: str
+    uri_matched: bool = Field(description="Always true: only functions whose URI matched run")
+    status: str
+    duration_ms: float
+    script_version: int | None
+
+
+class FlowOut(BaseModel):
+    submission: int
+    providers: list[ProviderStep] = Field(
+        description="In evaluation order; those after the matching one are `not_evaluated`"
+    )
+    functions: list[FunctionStep]
+
+
+class MessageOverviewOut(MessageSummaryOut):
+    """What a viewer may see: no body, headers, query, logs, error text, actions or answers."""
+
+    submissions: list[SubmissionOverview]
+    flow: list[FlowOut]
+
+
+def overview(
+    found: MessageDetail, order: list[str], submitters: dict[int, Actor]
+) -> MessageOverviewOut:
+    """The message's summary and the flow of each submission; `order`: the providers' names
+    in the current evaluation order."""
+    submissions = sorted(found.submissions, key=lambda s: s.submission)
+    return MessageOverviewOut(
+        **summary(found.message).model_dump(),
+        submissions=[
+            SubmissionOverview(
+                **s.model_dump(exclude={"evaluations"}),
+                submitted_by=_principal(submitters.get(s.submission)),
+            )
+            for s in submissions
+        ],
+        flow=[_flow(s, order, found.executions) for s in submissions],
+    )
+
+
+def _principal(actor: Actor | None) -> str | None:
+    return None if actor is None else actor.principal
+
+
+def _flow(submission: Submission, order: list[str], executions: list[Execution]) -> FlowOut:
+    evaluated = {evaluation.provider: evaluation for evaluation in submission.evaluations}
+    known = order + [name for name in evaluated if name not in order]
+    steps = [_step(name, evaluated.get(name)) for name in known]
+    ran = sorted(
+        (e for e in executions if e.submission == submission.submission),
+        key=lambda e: e.started_at,
+    )
+    functions = [
+        FunctionStep(
+            function=e.function,
+            function_id=e.function_id,
+            uri_matched=True,
+            status=e.status.value,
+            duration_ms=e.duration_ms,
+            script_version=e.script_version,
+        )
+        for e in ran
+    ]
+    return FlowOut(submission=submission.submission, providers=steps, functions=functions)
+
+
+def _step(name: str, evaluation: Evaluation | None) -> ProviderStep:
+    if evaluation is None:
+        return ProviderStep(
+            provider=name, verdict="not_evaluated", duration_ms=None, script_version=None
+        )
+    verdict: Literal["matched", "no_match", "error"] = (
+        "error" if evaluation.error else "matched" if evaluation.matched else "no_match"
+    )
+    return ProviderStep(
+        provider=name,
+        verdict=verdict,
+        duration_ms=evaluation.duration_ms,
+        script_version=evaluation.script_version,
+    )

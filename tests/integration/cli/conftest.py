@@ -14,7 +14,14 @@ from webhooks_cli.main import main
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing from the developer's shell reaches the CLI under test."""
-    for name in ("WEBHOOKS_URL", "WEBHOOKS_ADMIN_TOKEN", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    for name in (
+        "WEBHOOKS_URL",
+        "WEBHOOKS_ADMIN_TOKEN",
+        "WEBHOOKS_ROLE",
+        "WEBHOOKS_LOCAL_STATE",
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -12,10 +12,12 @@ from admin.app import answer
 from admin.services import Services
 from tests.conftest import admin_event, new_context
 from tests.fakes import (
+    FakeAuditLog,
     FakeConfigStore,
     FakeDeadLetters,
     FakeMessageStore,
     FakePerformer,
+    FakePrincipalRoles,
     FakeQueue,
     FakeSecretStore,
 )
@@ -23,6 +25,7 @@ from webhook_engine.actions.calls import Toolkit
 from webhook_engine.pipeline.matching import Limits
 from webhook_engine.sandbox.confinement import ALWAYS_REQUIRED, Report
 from webhook_engine.sandbox.supervisor import SandboxUnavailableError
+from webhooks_testbed.authorizer import LOCAL_USER_ARN, iam_authorizer
 
 
 @dataclass
@@ -49,6 +52,12 @@ class Admin:
     config: FakeConfigStore = field(default_factory=FakeConfigStore)
     secrets: FakeSecretStore = field(default_factory=FakeSecretStore)
     sandbox: FakeSandbox = field(default_factory=FakeSandbox)
+    audit: FakeAuditLog = field(default_factory=FakeAuditLog)
+    principals: FakePrincipalRoles = field(
+        default_factory=lambda: FakePrincipalRoles({LOCAL_USER_ARN: "editor"})
+    )
+    # What the authorizer hands the function: the local IAM user (an editor), by default.
+    authorizer: dict[str, Any] | None = field(default_factory=iam_authorizer)
     dead_letters: FakeDeadLetters = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,11 +74,17 @@ class Admin:
             toolkit=Toolkit(performers),
             sandbox=self.sandbox,
             dry_run_limits=Limits(2.0, 20.0),
+            audit=self.audit,
+            principals=self.principals,
         )
 
     def raw(self, method: str, path: str, body: Any = None, query: str = "") -> dict[str, Any]:
         """The handler's response to the call, as API Gateway gets it."""
         event = admin_event(path, method=method, query=query, body=body)
+        context = event["requestContext"]
+        context.pop("authorizer", None)
+        if self.authorizer is not None:
+            context["authorizer"] = self.authorizer
         return answer(event, new_context(), self.services())
 
     def call(self, method: str, path: str, body: Any = None, query: str = "") -> tuple[int, Any]:

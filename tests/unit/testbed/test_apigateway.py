@@ -49,12 +49,12 @@ def event_for(request: HttpRequest) -> dict[str, Any]:
 
 def test_routes_are_the_template_httpapi_events():
     # When
-    table = {route.key: (route.function_id, route.iam) for route in routes()}
+    table = {route.key: (route.function_id, route.iam, route.jwt) for route in routes()}
 
-    # Then only the admin API has the IAM authorizer
+    # Then only the admin path has authorizers: IAM (machines) and JWT (people), on one route
     assert table == {
-        "ANY /webhooks/{uri+}": ("IngestFunction", False),
-        "ANY /admin/v1/{proxy+}": ("AdminFunction", True),
+        "ANY /webhooks/{uri+}": ("IngestFunction", False, False),
+        "ANY /admin/v1/{proxy+}": ("AdminFunction", True, True),
     }
 
 
