@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from admin import API_PREFIX, config, dead_letters, functions, messages, providers
 from admin.auth import refusal
+from admin.console import served
 from admin.inputs import malformed
 from admin.openapi import answered
 from admin.services import Services, container, services, serving
@@ -133,10 +134,13 @@ def unexpected(error: Exception) -> Response[str]:
 
 
 def answer(event: dict[str, Any], context: Any, given: Services | None = None) -> dict[str, Any]:
-    """Answer one admin call (401 unless the IAM authorizer identified the caller, 400 for
-    text no store can keep), with one INFO line: the method, the path and the status. The
-    routes use `given` services, by default the container's."""
-    response = refusal(event) or malformed(event) or _resolved(event, context, given)
+    """Answer one admin call (the console's files without authorization; 401 unless the IAM
+    authorizer identified the caller, 400 for text no store can keep), with one INFO line: the
+    method, the path and the status. The routes use `given` services, by default the
+    container's."""
+    response = (
+        served(event) or refusal(event) or malformed(event) or _resolved(event, context, given)
+    )
     method, path = _request_line(event)
     logger.info("admin request", method=method, path=path, status=response["statusCode"])
     return response

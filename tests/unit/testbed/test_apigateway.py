@@ -51,10 +51,12 @@ def test_routes_are_the_template_httpapi_events():
     # When
     table = {route.key: (route.function_id, route.iam) for route in routes()}
 
-    # Then only the admin API has the IAM authorizer
+    # Then only the admin API's routes have the IAM authorizer, not the console's files
     assert table == {
         "ANY /webhooks/{uri+}": ("IngestFunction", False),
         "ANY /admin/v1/{proxy+}": ("AdminFunction", True),
+        "GET /console/{proxy+}": ("AdminFunction", False),
+        "GET /console": ("AdminFunction", False),
     }
 
 
