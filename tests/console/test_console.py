@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import REPO, Session, Stack
+from tests.e2e.conftest import TOKEN
 
 AXE = REPO / "console" / "node_modules" / "axe-core" / "axe.min.js"
 BUDGET = 150 * 1024  # the messages page's JavaScript and CSS, gzipped
@@ -214,3 +215,38 @@ def test_the_viewer_sees_no_payload_and_no_action(session: Session):
     assert "VIEWER-MARKER" not in page.content()
     page.get_by_role("tab", name="Flow").click()
     assert "VIEWER-MARKER" not in page.content()
+
+
+def test_configuration_reorders_by_keyboard_and_marks_a_compile_error(session: Session):
+    # Given the configuration page, with two providers in order
+    created = session.stack.api.request(
+        "POST",
+        "/admin/v1/providers",
+        json.dumps({"name": "Second", "match_script": "result = False"}).encode(),
+        {"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"},
+    )
+    assert created.status == 201, created.body
+    page = session.sign_in("editor", "/console/configuration")
+    handles = page.locator(".providers-list .handle")
+    handles.first.wait_for()
+    first = page.locator(".providers-list strong").first.inner_text()
+    # When the first provider is moved down with Alt+ArrowDown
+    handles.first.focus()
+    page.keyboard.press("Alt+ArrowDown")
+    page.get_by_text("Order saved.").wait_for()
+    # Then it is second
+    assert page.locator(".providers-list strong").nth(1).inner_text() == first
+    session.shoot("configuration")
+    # When a function's script is saved with a syntax error on its second line
+    page.locator(".fn-list a").first.click()
+    editor = page.locator(".cm-content")
+    editor.wait_for()
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nx = = 1")
+    page.get_by_role("button", name="Save").click()
+    # Then it is refused and the error's line is marked in the editor
+    page.get_by_text("Not saved: error at line").wait_for()
+    assert page.locator(".cm-lintRange-error, .cm-lint-marker-error").count() >= 1
+    session.shoot("editor")
+    assert session.violations == []
