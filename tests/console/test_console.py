@@ -156,6 +156,7 @@ def test_message_tabs_are_aria_tabs_and_resubmit_adds_a_submission(session: Sess
     # Given a message opened on its Details tab
     message_id = webhook(session.stack, "console/resubmit", '{"b": 2}')
     page = session.sign_in("editor", f"/console/messages/{message_id}")
+    page.get_by_role("tab", name="Details").wait_for()  # once the message is loaded
     tabs = page.get_by_role("tab")
     assert [tabs.nth(i).inner_text() for i in range(tabs.count())] == [
         "Details",
@@ -208,6 +209,7 @@ def test_the_viewer_sees_no_payload_and_no_action(session: Session):
     message_id = webhook(session.stack, "console/viewer", json.dumps({"secret": "VIEWER-MARKER"}))
     # When the viewer opens the message and the list
     page = session.sign_in("viewer", f"/console/messages/{message_id}")
+    page.get_by_role("tab", name="Details").wait_for()  # once the message is loaded
     tabs = page.get_by_role("tab")
     # Then only Details and Flow are offered, no Resubmit, and the body is nowhere
     assert [tabs.nth(i).inner_text() for i in range(tabs.count())] == ["Details", "Flow"]
@@ -250,3 +252,25 @@ def test_configuration_reorders_by_keyboard_and_marks_a_compile_error(session: S
     assert page.locator(".cm-lintRange-error, .cm-lint-marker-error").count() >= 1
     session.shoot("editor")
     assert session.violations == []
+
+
+def test_every_page_fits_a_phone(browser: Any, stack: Stack):
+    # Given a browser 390 px wide, signed in as the editor
+    message_id = webhook(stack, "console/narrow", json.dumps({"n": 1}))
+    session = Session(browser, stack, "narrow")
+    page = session.sign_in("editor")
+    pages = {
+        "message": f"/console/messages/{message_id}",
+        "dead-letters": "/console/dead-letters",
+        "audit": "/console/audit",
+        "configuration": "/console/configuration",
+    }
+    for name, path in pages.items():
+        # When each page opens
+        page.goto(stack.origin + path)
+        page.get_by_role("heading", level=1).first.wait_for()
+        page.wait_for_load_state("networkidle")
+        session.shoot(name)
+        # Then nothing but its scrolling tables is wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    session.context.close()

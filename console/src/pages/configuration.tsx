@@ -20,12 +20,13 @@ export function ConfigurationPage({ url }: { url: URL }) {
   const act = async (work: () => Promise<unknown>, done: string) => {
     try {
       await work();
-      setStatus(done);
+      await Promise.all([providers.reload(), functions.reload()]);
+      setStatus(done); // once the page shows what was done
       setFailure(undefined);
     } catch (error) {
       setFailure(error);
+      await Promise.all([providers.reload(), functions.reload()]);
     }
-    await Promise.all([providers.reload(), functions.reload()]);
   };
   const ordered = [...(providers.data?.items ?? [])].sort((a, b) => a.position - b.position);
   const reorder = (ids: string[]) => act(() => api("PUT", "/providers/order", { body: { ids } }), "Order saved.");
