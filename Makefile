@@ -27,7 +27,7 @@ DEPLOY_OPTIONS = --stack-name $(STACK_NAME) --region $(REGION) \
 	$(if $(PARAMETERS),--parameter-overrides $(PARAMETERS)) \
 	$(if $(filter false,$(CONFIRM)),--no-confirm-changeset --no-fail-on-empty-changeset)
 
-.PHONY: serve test unit integration e2e lint format validate scan build deploy invoke bench openapi policies clean \
+.PHONY: console serve test unit integration e2e lint format validate scan build deploy invoke bench openapi policies clean \
 	lambda-image sam-invoke sam-api sam-local-test lock lock-check help check complexity permissions smoke \
 	wasm-toolchain wasm-python wasm-bench
 .DEFAULT_GOAL := help
@@ -55,8 +55,26 @@ $(CHECKOV_VENV)/.installed: tools/checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --require-hashes --no-deps -r tools/checkov.txt
 	touch $@
 
+# The console (console/, TypeScript): built with npm into src/admin/console/, which the admin
+# function serves under /console/ and sam build packages with it. Without npm it is skipped,
+# saying so, and /console/ answers 404 (docs/guide/console.md).
+CONSOLE_OUT := src/admin/console/index.html
+CONSOLE_SOURCES := $(shell find console/src console/public console/scripts -type f 2>/dev/null) \
+	console/index.html console/package.json console/tsconfig.json console/vite.config.ts docs/openapi.json
+HAS_NPM := $(shell command -v npm 2>/dev/null)
+
+console: $(if $(HAS_NPM),$(CONSOLE_OUT)) ## build the console (npm ci, types checked, vite, precompressed); skipped without npm
+	$(if $(HAS_NPM),,@echo "npm not found: the console is not built; /console/ answers 404 saying so")
+
+console/node_modules/.installed: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_OUT): console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && npm run build
+
 # The local stack's roles are the template's as SAM's translator makes it, in the SAM CLI's venv.
-serve: $(BIN)/.installed $(SAM_VENV)/.installed ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
+serve: $(BIN)/.installed $(SAM_VENV)/.installed console ## run the local stack in the foreground (PORT, WEBHOOKS_CONFIG, WEBHOOKS_ADMIN_TOKEN)
 	$(BIN)/python -m webhooks_local serve
 
 invoke: $(BIN)/.installed ## run one handler on an event file, without Docker
@@ -123,7 +141,7 @@ validate: $(SAM_VENV)/.installed ## sam validate --lint on template.yaml
 scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: fails on any check neither passed nor skipped with a reason
 	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
-build: $(BIN)/.installed $(SAM_VENV)/.installed ## sam build: the functions and the engine layer
+build: $(BIN)/.installed $(SAM_VENV)/.installed console ## sam build: the functions (the admin one with the console) and the engine layer
 	$(SAM_ENV) $(SAM) build
 
 deploy: build ## what it creates and the parameters that matter, sam deploy (STACK_NAME, REGION, PARAMETERS, CONFIRM), then the stack

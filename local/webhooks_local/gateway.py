@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -64,8 +64,11 @@ class Gateway:
         token: str | None = None,
         issuer: LocalIssuer | None = None,
         quiet: bool = False,
+        front: Callable[[HttpRequest], HttpResponse | None] | None = None,
     ) -> None:
+        """`front` answers the requests it takes before any route (the console's sign-in)."""
         self.routes = table
+        self.front = front
         self.workers = workers
         self.token = token  # the bearer token that stands for SigV4 on IAM routes
         self.issuer = issuer  # who signs the JWTs of people on JWT routes
@@ -94,6 +97,9 @@ class Gateway:
         return response
 
     def _answer(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        answered = self.front(request) if self.front else None
+        if answered is not None:
+            return answered
         found = find_route(self.routes, request.method, request.path)
         if found is None:
             return error_response(404, "Not Found")

@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from webhooks_local.state import remove_state, state_path, write_state
 from webhooks_local.workers import InvocationError
 from webhooks_testbed import template as cfn
+
+if TYPE_CHECKING:
+    from webhooks_local.stack import LocalStack
 
 DEFAULT_PORT = 3000
 COMMANDS = ("serve", "invoke", "-h", "--help")
@@ -46,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the local stack in the foreground (env PORT, WEBHOOKS_CONFIG, "
-        "WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, WEBHOOKS_ACTION_*, "
+        "CONSOLE_PORT, WEBHOOKS_ADMIN_TOKEN, WEBHOOKS_HTTP_ALLOWED_HOSTS, WEBHOOKS_ACTION_*, "
         "LOCAL_WORKERS, LOCAL_RETRY_DELAY_SECONDS, WEBHOOKS_CALL_LOG)",
     )
     serve.add_argument("--quiet", action="store_true", help="no access log lines")
@@ -67,6 +70,8 @@ def _serve(config_path: Path, *, quiet: bool) -> int:
     from webhooks_local.stack import LocalStack  # noqa: PLC0415  # workers re-import this module
 
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    # The console's own origin: CONSOLE_PORT, else the next port (any free one beside PORT=0).
+    console_port = int(os.environ.get("CONSOLE_PORT") or (port + 1 if port else 0))
     token = os.environ.get("WEBHOOKS_ADMIN_TOKEN") or ""
     generated, token = not token, token or secrets.token_urlsafe(24)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
@@ -83,11 +88,13 @@ def _serve(config_path: Path, *, quiet: bool) -> int:
             quiet=quiet,
             parameters=parameters,
             call_log=Path(log) / f"{os.getpid()}.json" if log else None,
+            console_port=console_port,
+            state_path=path,
         ) as stack:
             print(f"Applied {config_path}:\n{_plan_summary(stack.apply_config(config_path))}")
             stack.serve()
             write_state(path, stack.state(os.getpid()))
-            banner = _banner(stack.port, stack.endpoint, token, generated)
+            banner = _banner(stack, token, generated)
             print(banner.replace(_STOP, _token_lines(stack.tokens, path) + _STOP), flush=True)
             while True:  # not signal.pause(): a signal taken by another thread would not wake it
                 time.sleep(0.25)
@@ -112,14 +119,15 @@ def _plan_summary(plan: str) -> str:
     return "\n".join(lines) or "  no changes"
 
 
-def _banner(port: int, moto_endpoint: str, token: str, generated: bool) -> str:
-    base = f"http://127.0.0.1:{port}"
+def _banner(stack: LocalStack, token: str, generated: bool) -> str:
+    base = f"http://127.0.0.1:{stack.port}"
     origin = "generated" if generated else "from WEBHOOKS_ADMIN_TOKEN"
     return f"""
-Local stack ready (AWS services: moto at {moto_endpoint})
+Local stack ready (AWS services: moto at {stack.endpoint})
   Webhooks:     {base}/webhooks/   (append the URI, e.g. git/push)
   Admin API:    {base}/admin/v1   (Authorization: Bearer <token>)
   Admin token:  {token}   ({origin})
+  Console:      {stack.console_url}   (its own origin; sign in as viewer, operator or editor)
 
   export WEBHOOKS_URL={base} WEBHOOKS_ADMIN_TOKEN={token}
   curl -i -X POST {base}/webhooks/git/push -H 'content-type: application/json' -d '{{"ref": "x"}}'

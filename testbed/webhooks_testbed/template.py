@@ -10,6 +10,7 @@ moto and reads the answers back. moto 5.2's CloudFormation leaves three properti
 
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,9 +260,45 @@ def _globals(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def _environment_expressions(function_id: str, template: dict[str, Any]) -> dict[str, Any]:
-    """The function's environment variables as written: Globals' merged with its own."""
+    """The function's environment variables as written, Globals' merged with its own, but
+    those naming a resource moto does not create (the console's Cognito client): the local
+    stack sets those itself."""
     own = template["Resources"][function_id].get("Properties", {})
-    return {**_variables(_globals(template)), **_variables(own)}
+    written = {**_variables(_globals(template)), **_variables(own)}
+    kept = local_resources(template) | (template.get("Parameters", {}).keys())
+    named = {name: _resources_named(expression) for name, expression in written.items()}
+    return {name: written[name] for name in written if named[name] <= kept | _PSEUDO}
+
+
+_PSEUDO = frozenset(
+    {
+        "AWS::Region",
+        "AWS::AccountId",
+        "AWS::Partition",
+        "AWS::StackName",
+        "AWS::URLSuffix",
+        "AWS::NoValue",
+        "AWS::StackId",
+    }
+)
+
+
+def _resources_named(expression: Any) -> set[str]:
+    """Every name an expression refers to (`Ref`, `Fn::GetAtt`, `${...}` of `Fn::Sub`)."""
+    match expression:
+        case {"Ref": str(name)} | {"Fn::GetAtt": [str(name), *_]}:
+            return {name}
+        case {"Fn::Sub": str(text)}:
+            return {found.split(".")[0] for found in re.findall(r"\$\{([^}!]+)\}", text)}
+        case {"Fn::Sub": [str(text), dict(values)]}:
+            return _resources_named({"Fn::Sub": text}) - values.keys() | _resources_named(
+                list(values.values())
+            )
+        case dict():
+            return set().union(*(_resources_named(value) for value in expression.values()))
+        case list():
+            return set().union(*(_resources_named(value) for value in expression))
+    return set()
 
 
 def _variables(properties: dict[str, Any]) -> dict[str, Any]:

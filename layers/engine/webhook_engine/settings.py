@@ -76,6 +76,13 @@ class Settings(BaseModel):
     # by default).
     action_build_environment_variables: tuple[str, ...] = ()
     action_build_source_versions: tuple[str, ...] = ()
+    # The console's sign-in (authorization code with PKCE), served to it as /console/config.json:
+    # the identity provider's authorize and token endpoints and the console's app client id.
+    # Unset, the console says that sign-in is not configured.
+    console_authorize_url: str = ""
+    console_token_url: str = ""
+    console_client_id: str = ""
+    console_scopes: str = "openid email"
 
     @property
     def sweep_after(self) -> timedelta:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from admin import API_PREFIX, config, dead_letters, functions, messages, providers, trail
 from admin.auth import ForbiddenError, forbidden, identify, refusal, unauthorized
+from admin.console import served
 from admin.inputs import malformed
 from admin.openapi import answered
 from admin.services import Services, caller, container, services, serving
@@ -142,23 +143,32 @@ def unexpected(error: Exception) -> Response[str]:
 
 
 def answer(event: dict[str, Any], context: Any, given: Services | None = None) -> dict[str, Any]:
-    """Answer one admin call (401 unless an authorizer identified the caller, 403 below the
-    route's role, 400 for text no store can keep), with one INFO line: the method, the path,
-    the caller and the status. The routes use `given` services, by default the container's."""
-    found = given or container()
+    """Answer one admin call (the console's files without authorization; 401 unless an
+    authorizer identified the caller, 403 below the route's role, 400 for text no store can
+    keep), with one INFO line: the method, the path, the caller and the status. The routes use
+    `given` services, by default the container's."""
     method, path = _request_line(event)
-    actor = identify(event, found.principals, found.groups_claim)
-    route = str(path or "").removeprefix(API_PREFIX)
-    if actor is None:
-        response = unauthorized()
-    else:
-        refused = refusal(actor, str(method), route) or malformed(event)
-        response = refused or _resolved(event, context, found, actor)
+    actor, response = None, served(event)
+    if response is None:
+        actor, response = _answered(event, context, given or container(), (method, path))
     who = actor.principal if actor else None
     logger.info(
         "admin request", method=method, path=path, caller=who, status=response["statusCode"]
     )
     return response
+
+
+def _answered(
+    event: dict[str, Any], context: Any, found: Services, line: tuple[Any, Any]
+) -> tuple[Actor | None, dict[str, Any]]:
+    """The caller, and the answer of the route to a caller its role lets in."""
+    method, path = line
+    actor = identify(event, found.principals, found.groups_claim)
+    if actor is None:
+        return None, unauthorized()
+    route = str(path or "").removeprefix(API_PREFIX)
+    refused = refusal(actor, str(method), route) or malformed(event)
+    return actor, refused or _resolved(event, context, found, actor)
 
 
 def _resolved(event: dict[str, Any], context: Any, found: Services, actor: Actor) -> Any:

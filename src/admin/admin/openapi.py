@@ -94,8 +94,10 @@ def answered(document: dict[str, Any]) -> dict[str, Any]:
             _statuses(route, operation)
             operation["x-required-role"] = ROUTES[route].name
     schemas = document["components"]["schemas"]
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
+    # Powertools' validation schemas: the API answers its own Error instead, and a dangling
+    # reference among them breaks clients generated from the document.
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(name, None)
     schemas["Error"] = _ERROR_SCHEMA
     config = ConfigDocument.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas |= {name: schema for name, schema in config.pop("$defs").items() if name not in schemas}

@@ -51,10 +51,13 @@ def test_routes_are_the_template_httpapi_events():
     # When
     table = {route.key: (route.function_id, route.iam, route.jwt) for route in routes()}
 
-    # Then only the admin path has authorizers: IAM (machines) and JWT (people), on one route
+    # Then only the admin path has authorizers, IAM (machines) and JWT (people) on one route;
+    # the console's files (on the people's API) have none
     assert table == {
         "ANY /webhooks/{uri+}": ("IngestFunction", False, False),
         "ANY /admin/v1/{proxy+}": ("AdminFunction", True, True),
+        "GET /console/{proxy+}": ("AdminFunction", False, False),
+        "GET /console": ("AdminFunction", False, False),
     }
 
 
