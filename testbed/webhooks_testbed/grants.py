@@ -189,9 +189,19 @@ def report(runs: list[dict[str, Any]], reasons: Mapping[str, str]) -> Report:
     every = _grants_by_key(runs)
     made = [call for run in runs for call in calls(run["checks"])]
     used = _used(every, [call for call in made if call.allowed])
-    unused = {key: reasons.get(key) for key in every if key not in used}
-    stale = sorted(set(reasons) - set(unused))
+    unused = {key: _reason(key, reasons) for key in every if key not in used}
+    stale = sorted(set(reasons) - set(unused) - {_any_resource(key) for key in unused})
     return Report(unused, _refused(made), stale, len(runs))
+
+
+def _reason(key: str, reasons: Mapping[str, str]) -> str | None:
+    """The reason kept for the grant, or for every resource of its role's action (`... *`)."""
+    return reasons.get(key) or reasons.get(_any_resource(key))
+
+
+def _any_resource(key: str) -> str:
+    role, action, _ = key.split(" ", 2)
+    return f"{role} {action} *"
 
 
 def _refused(made: list[Call]) -> list[Call]:

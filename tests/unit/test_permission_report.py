@@ -75,6 +75,32 @@ def test_a_reason_for_a_grant_used_or_gone_is_stale_and_fails(reason: str):
     assert report.failed
 
 
+def test_a_reason_for_any_resource_of_an_action_keeps_each_of_its_grants():
+    # Given a run that used neither grant, and one reason for every resource of one action
+    runs = [run([])]
+    any_queue = "IngestFunctionRole sqs:SendMessage *"
+
+    # When
+    report = grants.report(runs, {any_queue: "queued elsewhere", PUT: "stored elsewhere"})
+
+    # Then the grant of that action is kept with it, and the reason is not stale
+    assert report.unused == {SEND: "queued elsewhere", PUT: "stored elsewhere"}
+    assert report.stale == []
+    assert not report.failed
+
+
+def test_a_reason_for_any_resource_of_an_action_every_call_used_is_stale():
+    # Given a run that used both grants
+    runs = [run([ingest("dynamodb:PutItem", TABLE), ingest("sqs:SendMessage", QUEUE)])]
+
+    # When
+    report = grants.report(runs, {"IngestFunctionRole sqs:SendMessage *": "no longer true"})
+
+    # Then
+    assert report.stale == ["IngestFunctionRole sqs:SendMessage *"]
+    assert report.failed
+
+
 def test_a_refused_call_fails_the_report_whatever_the_grants():
     # Given every grant used, and one call refused
     checks = [
