@@ -2,8 +2,8 @@
 record every check.
 
 moto (5.2) evaluates a caller's identity policies (Allow, Deny, Action and Resource patterns),
-but knows the resource of a request only for SQS (by queue URL), S3, IAM and STS: for every
-other service it checks the action against `*`, which no statement naming an ARN matches. And
+but knows the resource of a request only for SQS (by queue URL), S3, some of IAM and STS: for
+every other request it checks the action against `*`, which no statement naming an ARN matches. And
 it checks the operation's name, where IAM checks other actions for some: each item's action of
 a TransactWriteItems, SendMessage for SendMessageBatch, a move task's rights on both queues.
 `install` puts both right for the services the stack and its scripts' actions call
@@ -142,8 +142,11 @@ def required(response: BaseResponse, action: str, resource: str) -> list[Pair]:
 
 
 def _parameters(response: BaseResponse) -> dict[str, Any]:
-    """A request's parameters: a JSON body's, or a query protocol's form (SNS)."""
-    body = response.raw_body or b"{}"
+    """A request's parameters: a JSON body's, or a query protocol's form (SNS, IAM; moto may
+    have read the form into the query string already)."""
+    if not response.raw_body:
+        return {key: values[0] for key, values in response.querystring.items() if values}
+    body = response.raw_body
     try:
         parameters = json.loads(body)
     except ValueError:
@@ -220,6 +223,14 @@ def _events(operation: str, parameters: dict[str, Any], arn: _ArnMaker, _: str) 
     ]
 
 
+def _iam(operation: str, parameters: dict[str, Any], arn: _ArnMaker, _: str) -> list[Pair]:
+    """A user's or role's own ARN (the admin function reads callers' tags; IAM has no region)."""
+    for key, kind in (("UserName", "user"), ("RoleName", "role")):
+        if key in parameters:
+            return [(f"iam:{operation}", f"arn:aws:iam::{arn.account}:{kind}/{parameters[key]}")]
+    return [(f"iam:{operation}", "*")]
+
+
 def _named(key: str, resource: str) -> _Rule:
     """A service whose request names its target by `key`: an ARN, or a name under `resource`."""
 
@@ -236,6 +247,7 @@ _REQUIRED: dict[str, _Rule] = {
     "sqs": _sqs,
     "ssm": _ssm,
     "kms": _kms,
+    "iam": _iam,
     "events": _events,
     "states": _named("stateMachineArn", "stateMachine:"),
     "codebuild": _named("projectName", "project/"),
