@@ -261,11 +261,15 @@ def _header_or_names(value: object) -> object:
         raise ValueError(f"give {_HEADERS_WANTED}")
     if not all(isinstance(name, str) and name for name in value):
         raise ValueError(f"give {_HEADERS_WANTED}: each a non-empty string")
-    lowered = [name.lower() for name in value]
+    _named_once(value)
+    return value
+
+
+def _named_once(names: list[str]) -> None:
+    lowered = [name.lower() for name in names]
     twice = next((name for name in lowered if lowered.count(name) > 1), None)
     if twice is not None:
         raise ValueError(f"header {twice!r} is listed twice (names are case-insensitive)")
-    return value
 
 
 class Deduplication(_Model):
