@@ -119,12 +119,12 @@ class Matcher:
 class Shell:
     """One bash session: each command's output (stdout and stderr) up to a marker line."""
 
-    def __init__(self, environment: dict[str, str]) -> None:
+    def __init__(self, environment: dict[str, str], cwd: Path = REPO) -> None:
         self._marker = f"--- done {os.getpid()}-{time.monotonic_ns()} ---"
         self._lines: queue.Queue[str] = queue.Queue()
         self._bash = subprocess.Popen(
             ["bash", "--noprofile", "--norc"],
-            cwd=REPO,
+            cwd=cwd,
             env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -157,13 +157,15 @@ class Shell:
 
 
 @contextmanager
-def serving(command: str, environment: dict[str, str]) -> Iterator[tuple[str, str, str]]:
-    """Run the page's `make serve` command; yield what it printed up to its banner's end, the
-    stack's URL and its admin token, then stop it (SIGINT to its process group, as Ctrl-C
-    does)."""
+def serving(
+    command: str, environment: dict[str, str], cwd: Path = REPO, patience: float = 120.0
+) -> Iterator[tuple[str, str, str]]:
+    """Run the page's `make serve` command in `cwd`; yield what it printed up to its banner's
+    end (within `patience` seconds), the stack's URL and its admin token, then stop it (SIGINT
+    to its process group, as Ctrl-C does)."""
     stack = subprocess.Popen(
         ["bash", "-c", command],
-        cwd=REPO,
+        cwd=cwd,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -171,7 +173,7 @@ def serving(command: str, environment: dict[str, str]) -> Iterator[tuple[str, st
         start_new_session=True,
     )
     try:
-        printed = _banner(stack)
+        printed = _banner(stack, patience)
         url = re.search(r"Webhooks: +(http://127\.0\.0\.1:\d+)/webhooks/", printed)
         token = re.search(r"Admin token: +(\S+)", printed)
         assert url, printed

@@ -6,14 +6,16 @@ the match scripts keep them apart."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from svix.webhooks import Webhook
 
 from tests.conftest import EVENTS
 from tests.e2e.conftest import Client, started
-from tests.providers import ENTRIES, catalog
+from tests.providers import ENTRIES, STANDARD_SECRET, catalog
 
 pytestmark = pytest.mark.e2e
 SYNC = {"flex-sync-webhook": "true"}
@@ -94,3 +96,59 @@ def test_a_slash_command_gets_its_reply(catalog_stack):
     # Then the reply goes to the user who typed it
     assert answer.status == 200
     assert answer.json() == {"response_type": "ephemeral", "text": "Got /weather 94070"}
+
+
+STANDARD = next(entry for entry in ENTRIES if entry.provider == "Standard Webhooks")
+
+
+def svix_sent(ids: dict[str, str]) -> dict[str, str]:
+    """Headers of a Standard Webhooks message signed by Svix's own library: `ids` maps each
+    prefix sent (`webhook`, `svix`) to its message id; the first prefix's id is signed."""
+    moment = datetime.fromtimestamp(int(datetime.now(UTC).timestamp()), UTC)
+    signature = Webhook(STANDARD_SECRET).sign(
+        next(iter(ids.values())), moment, STANDARD.body.decode()
+    )
+    headers = {"Content-Type": "application/json"} | SYNC
+    for prefix, message_id in ids.items():
+        headers |= {
+            f"{prefix}-id": message_id,
+            f"{prefix}-timestamp": str(int(moment.timestamp())),
+            f"{prefix}-signature": signature,
+        }
+    return headers
+
+
+def send_standard(stack: Client, ids: dict[str, str]) -> dict:
+    answer = stack.request("POST", f"/webhooks/{STANDARD.uri}", STANDARD.body, svix_sent(ids))
+    assert answer.status == 200, answer.body[:300]
+    return stack.admin("GET", f"/messages/{answer.json()['message_id']}").json()
+
+
+@pytest.mark.parametrize("prefix", ["svix", "webhook"])
+def test_a_standard_webhooks_sender_repeating_a_message_is_a_duplicate(catalog_stack, prefix):
+    # Given a message sent once with only svix-* (or only webhook-*) headers, signed by Svix
+    ids = {prefix: f"msg_{uuid.uuid4().hex}"}
+    first = send_standard(catalog_stack, ids)
+
+    # When the sender sends it again
+    again = send_standard(catalog_stack, ids)
+
+    # Then the catalog's rule found its id: the repeat ran nothing, a duplicate of the first
+    assert (first["status"], first["provider"]) == ("SUCCESS", STANDARD.provider)
+    assert (again["status"], again["duplicate_of"]) == ("DUPLICATE", first["id"])
+
+
+def test_the_first_listed_header_present_is_the_delivery_id(catalog_stack):
+    # Given a message sent with both headers (webhook-id listed first)
+    shared_svix_id = f"msg_{uuid.uuid4().hex}"
+    first = send_standard(
+        catalog_stack, {"webhook": "msg_a" + uuid.uuid4().hex, "svix": shared_svix_id}
+    )
+
+    # When another comes with the same svix-id but another webhook-id
+    other = send_standard(
+        catalog_stack, {"webhook": "msg_b" + uuid.uuid4().hex, "svix": shared_svix_id}
+    )
+
+    # Then it is another delivery: only webhook-id counted
+    assert (first["status"], other["status"]) == ("SUCCESS", "SUCCESS")

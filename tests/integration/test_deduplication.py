@@ -103,7 +103,17 @@ def test_a_delivery_seen_outside_the_window_runs_again(configure):
 
 @pytest.mark.parametrize(
     "rule",
-    ["{header: a, json_path: b}", "{}", "{header: X, window_hours: 0}", "{headers: X}"],
+    [
+        "{header: a, json_path: b}",
+        "{}",
+        "{header: X, window_hours: 0}",
+        "{headers: X}",
+        "{header: []}",
+        "{header: [webhook-id, 7]}",
+        "{header: [a, b, c, d, e, f]}",
+        "{header: [webhook-id, Webhook-Id]}",
+        "{header: [webhook-id, '']}",
+    ],
 )
 def test_an_invalid_rule_is_refused_naming_it(stack, rule):
     # When
@@ -131,3 +141,14 @@ def test_the_rule_round_trips_through_export(stack):
         "window_hours": 1,
     }
     assert json.dumps(exported).count("deduplicate") == 1
+
+
+def test_a_list_of_headers_round_trips_through_export_in_its_order(stack):
+    # Given
+    call("PUT", "/config", DEDUPLICATED.replace("X-GitHub-Delivery", "[webhook-id, svix-id]"))
+
+    # When
+    _, exported = call("GET", "/config")
+
+    # Then
+    assert exported["providers"][0]["deduplicate"]["header"] == ["webhook-id", "svix-id"]

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -243,16 +244,50 @@ class Property(_Model):
     secret: StrictBool = False
 
 
+# A delivery id header's name; a rule may list a few (a sender's alternatives, such as Svix's
+# `svix-id` for Standard Webhooks' `webhook-id`), each named once.
+DEDUPLICATION_HEADERS = 5
+HeaderName = Annotated[str, StringConstraints(min_length=1)]
+HeaderNames = Annotated[list[HeaderName], Field(min_length=1, max_length=DEDUPLICATION_HEADERS)]
+_HEADERS_WANTED = f"a header name, or a list of 1 to {DEDUPLICATION_HEADERS} header names"
+
+
+def _header_or_names(value: object) -> object:
+    """`value` if it names a header or a few; otherwise an error saying what is wanted, rather
+    than one per member of the union."""
+    if value is None or (isinstance(value, str) and value):
+        return value
+    if not isinstance(value, list) or not 1 <= len(value) <= DEDUPLICATION_HEADERS:
+        raise ValueError(f"give {_HEADERS_WANTED}")
+    if not all(isinstance(name, str) and name for name in value):
+        raise ValueError(f"give {_HEADERS_WANTED}: each a non-empty string")
+    _named_once(value)
+    return value
+
+
+def _named_once(names: list[str]) -> None:
+    lowered = [name.lower() for name in names]
+    twice = next((name for name in lowered if lowered.count(name) > 1), None)
+    if twice is not None:
+        raise ValueError(f"header {twice!r} is listed twice (names are case-insensitive)")
+
+
 class Deduplication(_Model):
     """Where a sender puts the id of a delivery, so that its retries are not processed twice.
 
-    `header` (e.g. `X-GitHub-Delivery`, `webhook-id`) or `json_path`, a dotted path into a JSON
-    body (e.g. `id` for Stripe's event id); a delivery seen within `window_hours` is a duplicate.
+    `header` (e.g. `X-GitHub-Delivery`), or a list of headers of which the first present
+    names the delivery (e.g. `[webhook-id, svix-id]`), or `json_path`, a dotted path into a
+    JSON body (e.g. `id` for Stripe's event id); a delivery seen within `window_hours` is a
+    duplicate.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    header: str | None = Field(default=None, min_length=1)
+    header: Annotated[HeaderName | HeaderNames | None, BeforeValidator(_header_or_names)] = Field(
+        default=None,
+        description="The header that carries the delivery id, or a list of up to "
+        f"{DEDUPLICATION_HEADERS} headers, the first one present carrying it",
+    )
     json_path: str | None = Field(default=None, min_length=1)
     window_hours: StrictInt = Field(default=24, ge=1, le=720)
 
@@ -261,6 +296,13 @@ class Deduplication(_Model):
         if (self.header is None) == (self.json_path is None):
             raise ValueError("give either header or json_path")
         return self
+
+    @property
+    def headers(self) -> list[str]:
+        """The headers that may carry the delivery id, in the order they are looked for."""
+        if self.header is None:
+            return []
+        return [self.header] if isinstance(self.header, str) else self.header
 
 
 class ProviderFields(_Model):

@@ -1,7 +1,7 @@
 """Delivery ids: what identifies one event of a sender, whatever number of times it is sent.
 
 Senders retry (GitHub, Stripe, Svix...) and put the same id on every attempt: in a header
-(`X-GitHub-Delivery`, `webhook-id`) or in the body (Stripe's event `id`).
+(`X-GitHub-Delivery`, `webhook-id` or Svix's `svix-id`) or in the body (Stripe's event `id`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ _MAX_ID = 512
 def delivery_id(rule: Deduplication, request: IncomingRequest) -> str | None:
     """The delivery id that `rule` names in `request`; None when it is absent or unusable."""
     if rule.header is not None:
-        value = _header(request, rule.header)
+        value = next(
+            (found for name in rule.headers if (found := _header(request, name)) is not None),
+            None,
+        )
     else:
         value = _json_value(request.body, rule.json_path or "")
     if value is None or not value.strip() or len(value) > _MAX_ID:
