@@ -725,12 +725,17 @@ export interface components {
          * Deduplication
          * @description Where a sender puts the id of a delivery, so that its retries are not processed twice.
          *
-         *     `header` (e.g. `X-GitHub-Delivery`, `webhook-id`) or `json_path`, a dotted path into a JSON
-         *     body (e.g. `id` for Stripe's event id); a delivery seen within `window_hours` is a duplicate.
+         *     `header` (e.g. `X-GitHub-Delivery`), or a list of headers of which the first present
+         *     names the delivery (e.g. `[webhook-id, svix-id]`), or `json_path`, a dotted path into a
+         *     JSON body (e.g. `id` for Stripe's event id); a delivery seen within `window_hours` is a
+         *     duplicate.
          */
         Deduplication: {
-            /** Header */
-            header?: string | null;
+            /**
+             * Header
+             * @description The header that carries the delivery id, or a list of up to 5 headers, the first one present carrying it
+             */
+            header?: string | string[] | null;
             /** Json Path */
             json_path?: string | null;
             /**
