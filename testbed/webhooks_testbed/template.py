@@ -267,20 +267,11 @@ def _environment_expressions(function_id: str, template: dict[str, Any]) -> dict
     written = {**_variables(_globals(template)), **_variables(own)}
     kept = local_resources(template) | (template.get("Parameters", {}).keys())
     named = {name: _resources_named(expression) for name, expression in written.items()}
-    return {name: written[name] for name in written if named[name] <= kept | _PSEUDO}
-
-
-_PSEUDO = frozenset(
-    {
-        "AWS::Region",
-        "AWS::AccountId",
-        "AWS::Partition",
-        "AWS::StackName",
-        "AWS::URLSuffix",
-        "AWS::NoValue",
-        "AWS::StackId",
+    return {
+        name: written[name]
+        for name in written
+        if all(ref in kept or ref.startswith("AWS::") for ref in named[name])  # AWS:: pseudo
     }
-)
 
 
 def _resources_named(expression: Any) -> set[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import ctypes
 import functools
-import hashlib
 import itertools
 import json
 import math
@@ -239,7 +238,7 @@ class _ZygoteProcess:
         self._forked: dict[int, _Child | str] = {}  # id -> the process, or why the fork failed
         self._exits: dict[int, int] = {}
         self._forgotten: set[int] = set()
-        self._compiled: set[bytes] = set()  # scripts sent to `compile_ahead`, by hash
+        self._compiled: set[tuple[str, str]] = set()  # (name, source) sent to `compile_ahead`
 
     def wait_ready(self, deadline: float) -> Report:
         while self.report is None:
@@ -267,8 +266,7 @@ class _ZygoteProcess:
         """Have the zygote compile `run`'s script, once: the processes it forks from then on
         find the script in their cache (those forked already compile it themselves). A script
         too large for a datagram is not sent; its processes compile it."""
-        text = f"{run.name}\n{run.source}".encode("utf-8", "surrogatepass")
-        key = hashlib.sha256(text).digest()
+        key = (run.name, run.source)
         if key in self._compiled:
             return
         if len(self._compiled) >= COMPILED_AHEAD:  # the zygote's cache keeps as many
